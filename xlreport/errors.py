@@ -1,0 +1,33 @@
+"""The few named exceptions for "could not run". Messages are Chinese and
+name the file (and sheet/cell where there is one); the CLI prints them as one line."""
+
+from __future__ import annotations
+
+
+class XlreportError(Exception):
+    """Base class: something stopped the command before it could do its job."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        if hint:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DataError(XlreportError):
+    """A JSON report (or other report data) that does not fit the contract."""
+
+    hint = "对照 xlreport/report.schema.json 修改数据文件"
+
+
+class InputError(XlreportError):
+    """An input file that cannot be read: missing, not a spreadsheet, broken, not our format."""
+
+
+class OutputError(XlreportError):
+    """An output that cannot or must not be written."""

@@ -1,0 +1,352 @@
+"""The report as data, and its JSON form (a public contract: see report.schema.json).
+
+Numbers are kept by their JSON path (see spec.FIELDS). An input that was left blank is
+``None`` and counts as 0; a total that was not given is ``None`` and is computed. Amounts
+are ``Decimal`` so that 0.1 + 0.2 is 0.3 and 190.457379 stays 190.457379.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Union
+
+from . import spec
+from .errors import DataError
+
+Number = Union[int, Decimal]
+
+# XML 1.0 cannot hold these; xlsx and docx would be broken by them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass
+class Item:
+    heading: str
+    paragraphs: list[str]
+
+
+@dataclass
+class Section:
+    intro: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Text:
+    preamble: list[str] = field(default_factory=list)
+    overview: Section = field(default_factory=Section)
+    problems: Section = field(default_factory=Section)
+    other: Section = field(default_factory=Section)
+    fee_note: Item = field(default_factory=lambda: Item(spec.FEE_NOTE_HEADING, []))
+    closing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    meta: dict[str, Any] = field(default_factory=lambda: {m.key: None for m in spec.META_FIELDS})
+    values: dict[tuple, Number | None] = field(default_factory=lambda: {f.path: None for f in spec.FIELDS})
+    text: Text = field(default_factory=Text)
+
+    def given(self, path: tuple) -> Number | None:
+        return self.values.get(path)
+
+    def value(self, path: tuple) -> Number:
+        """The value as given, or computed for a total that was not given; blank is 0."""
+        v = self.values.get(path)
+        if v is not None:
+            return v
+        f = spec.FIELD_BY_PATH[path]
+        if f.total_of:
+            return self.computed(path)
+        return 0
+
+    def computed(self, path: tuple) -> Number:
+        """A total recomputed from the inputs, whatever was given for it."""
+        f = spec.FIELD_BY_PATH[path]
+        if not f.total_of:
+            return self.values.get(path) or 0
+        return sum((self.computed(p) for p in f.total_of), 0)
+
+    def with_totals(self) -> "Report":
+        """A copy where every total is recomputed from the inputs (how a workbook is read)."""
+        values = dict(self.values)
+        for f in spec.TOTAL_FIELDS:
+            values[f.path] = self.computed(f.path)
+        return Report(dict(self.meta), values, self.text)
+
+    @property
+    def agency(self) -> str:
+        return self.meta.get("agency") or ""
+
+    @property
+    def year(self) -> int | None:
+        return self.meta.get("year")
+
+
+# --- text normalisation -----------------------------------------------------------------
+
+
+def clean_text(value: str) -> str:
+    return _CONTROL.sub("", value).strip()
+
+
+def split_paragraphs(value: str) -> list[str]:
+    """A cell's text to paragraphs: one per line, blank lines dropped."""
+    lines = _CONTROL.sub("", value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line.strip() for line in lines if line.strip()]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    return "\n".join(paragraphs)
+
+
+# --- JSON out ---------------------------------------------------------------------------------
+
+_NUMBER_MARK = "\x00"  # json escapes it, and user text never carries it (see _CONTROL)
+
+
+def _json_number(v: Number | None):
+    if isinstance(v, Decimal):
+        return _NUMBER_MARK + format(v, "f")
+    return v
+
+
+def _item_json(item: Item) -> dict:
+    return {"heading": item.heading, "paragraphs": list(item.paragraphs)}
+
+
+def _section_json(section: Section) -> dict:
+    return {"intro": list(section.intro), "items": [_item_json(i) for i in section.items]}
+
+
+def to_dict(report: Report) -> dict:
+    """The report as the JSON contract's dict (Decimals marked for to_json)."""
+    out: dict[str, Any] = {"format": spec.FORMAT_VERSION, "meta": {m.key: report.meta.get(m.key) for m in spec.META_FIELDS}}
+    for f in spec.FIELDS:
+        node = out
+        for key in f.path[:-1]:
+            node = node.setdefault(key, {})
+        node[f.path[-1]] = _json_number(report.values.get(f.path))
+    t = report.text
+    other = {"intro": list(t.other.intro), "fee_note": _item_json(t.fee_note), "items": _section_json(t.other)["items"]}
+    out["text"] = {
+        "preamble": list(t.preamble),
+        "overview": _section_json(t.overview),
+        "problems": _section_json(t.problems),
+        "other": other,
+        "closing": list(t.closing),
+    }
+    return out
+
+
+def to_json(report: Report) -> str:
+    text = json.dumps(to_dict(report), ensure_ascii=False, indent=2)
+    # A Decimal goes out as a JSON number with its digits exactly as kept.
+    return re.sub(r'"\\u0000(-?[0-9.]+)"', r"\1", text) + "\n"
+
+
+# --- JSON in --------------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, message: str) -> DataError:
+        return DataError(f"{self.source}：{where}：{message}")
+
+    def keys(self, obj: Any, allowed, where: str) -> dict:
+        if not isinstance(obj, dict):
+            raise self.fail(where or "顶层", f"应为对象（{{…}}），实际是{_type_name(obj)}")
+        for key in obj:
+            if key not in allowed:
+                raise self.fail(f"{where}.{key}" if where else key, "未知的键；可用的键：" + "、".join(allowed))
+        return obj
+
+    def number(self, value: Any, unit: spec.Unit, where: str) -> Number | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise self.fail(where, f"应为数字，实际是{_type_name(value)}（{value!r}）")
+        if value < 0:
+            raise self.fail(where, f"不能为负数（{value}）")
+        if unit is spec.Unit.COUNT:
+            if isinstance(value, Decimal):
+                if value != value.to_integral_value():
+                    raise self.fail(where, f"件数应为整数，实际是{value}")
+                value = int(value)
+            return value
+        return Decimal(value) if isinstance(value, int) else value
+
+    def strings(self, value: Any, where: str) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return split_paragraphs(value)
+        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            raise self.fail(where, "应为字符串列表（每段一个字符串）")
+        return [p for para in value for p in split_paragraphs(para)]
+
+    def item(self, value: Any, where: str) -> Item:
+        obj = self.keys(value, ("heading", "paragraphs"), where)
+        heading = obj.get("heading") or ""
+        if not isinstance(heading, str):
+            raise self.fail(f"{where}.heading", "应为字符串")
+        return Item(clean_text(heading), self.strings(obj.get("paragraphs"), f"{where}.paragraphs"))
+
+    def section(self, value: Any, where: str, extra: tuple = ()) -> Section:
+        obj = self.keys(value or {}, ("intro", "items") + extra, where)
+        items = obj.get("items") or []
+        if not isinstance(items, list):
+            raise self.fail(f"{where}.items", "应为列表")
+        parsed = [self.item(v, f"{where}.items[{i}]") for i, v in enumerate(items)]
+        return Section(self.strings(obj.get("intro"), f"{where}.intro"), [i for i in parsed if i.paragraphs])
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "布尔值"
+    if isinstance(value, (int, Decimal, float)):
+        return "数字"
+    if isinstance(value, str):
+        return "字符串"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, dict):
+        return "对象"
+    return type(value).__name__
+
+
+def _tree() -> dict:
+    """The nesting of number paths: {"active": {"rules": {"issued": Field}}, ...}."""
+    tree: dict = {}
+    for f in spec.FIELDS:
+        node = tree
+        for key in f.path[:-1]:
+            node = node.setdefault(key, {})
+        node[f.path[-1]] = f
+    return tree
+
+
+_TREE = _tree()
+
+
+def from_dict(data: Any, source: str = "数据") -> Report:
+    load = _Loader(source)
+    top = load.keys(data, ("$schema", "format", "meta", *_TREE.keys(), "text"), "")
+    fmt = top.get("format")
+    if fmt not in (None, spec.FORMAT_VERSION):
+        raise load.fail("format", f"只支持 {spec.FORMAT_VERSION} 年版格式，实际是 {fmt!r}")
+    report = Report()
+
+    meta = load.keys(top.get("meta") or {}, tuple(spec.META_BY_KEY), "meta")
+    for key, value in meta.items():
+        where = f"meta.{key}"
+        if spec.META_BY_KEY[key].kind == "year":
+            report.meta[key] = parse_year(value, lambda msg: load.fail(where, msg))
+        elif value is None:
+            report.meta[key] = None
+        elif isinstance(value, str):
+            report.meta[key] = clean_text(value) or None
+        elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            report.meta[key] = format(value, "f") if isinstance(value, Decimal) else str(value)
+        else:
+            raise load.fail(where, f"应为字符串，实际是{_type_name(value)}")
+
+    def walk(node: dict, value: Any, path: tuple) -> None:
+        obj = load.keys(value if value is not None else {}, tuple(node), ".".join(path))
+        for key, sub in obj.items():
+            child = node[key]
+            if isinstance(child, spec.Field):
+                report.values[child.path] = load.number(sub, child.unit, child.key)
+            else:
+                walk(child, sub, path + (key,))
+
+    for key, node in _TREE.items():
+        if key in top:
+            walk(node, top[key], (key,))
+
+    text = load.keys(top.get("text") or {}, spec.TEXT_SECTIONS, "text")
+    other = load.keys(text.get("other") or {}, ("intro", "items", "fee_note"), "text.other")
+    fee_note = load.item(other["fee_note"], "text.other.fee_note") if other.get("fee_note") is not None else Item(spec.FEE_NOTE_HEADING, [])
+    report.text = Text(
+        preamble=load.strings(text.get("preamble"), "text.preamble"),
+        overview=load.section(text.get("overview"), "text.overview"),
+        problems=load.section(text.get("problems"), "text.problems"),
+        other=load.section(other, "text.other", ("fee_note",)),
+        fee_note=Item(fee_note.heading or spec.FEE_NOTE_HEADING, fee_note.paragraphs),
+        closing=load.strings(text.get("closing"), "text.closing"),
+    )
+    _check_capacity(report, load)
+    return report
+
+
+def _check_capacity(report: Report, load: _Loader) -> None:
+    """The workbook has a fixed number of prose rows; say so rather than drop text."""
+    slots = {s: sum(1 for t in spec.TEXT_SLOTS if t.section == s and t.kind == "item") for s in ("overview", "problems", "other")}
+    for name, n in slots.items():
+        items = getattr(report.text, name).items
+        if len(items) > n:
+            raise load.fail(f"text.{name}.items", f"最多{n}个小节，实际有{len(items)}个；请合并部分小节")
+
+
+def parse_year(value: Any, fail) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(f"应为四位数年份，实际是{value!r}")
+    if not spec.YEAR_MIN <= value <= spec.YEAR_MAX:
+        raise fail(f"年份{value}超出范围：{spec.FORMAT_NAME}格式适用于{spec.YEAR_MIN}—{spec.YEAR_MAX}年度的报告")
+    return value
+
+
+def from_json(text: str, source: str = "数据") -> Report:
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as e:
+        line = getattr(e, "lineno", None)
+        where = f"第{line}行" if line else "内容"
+        raise DataError(f"{source}：不是有效的 JSON（{where}）") from None
+    return from_dict(data, source)
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)
+
+
+def load_json_file(path) -> Report:
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{p}：文件不存在") from None
+    except IsADirectoryError:
+        raise DataError(f"{p}：这是一个文件夹，不是 JSON 文件") from None
+    except OSError as e:
+        raise DataError(f"{p}：无法读取（{e.strerror}）") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{p}：不是 UTF-8 编码的 JSON 文件") from None
+    return from_json(text, str(p))
+
+
+def equal(a: Report, b: Report) -> bool:
+    return to_dict(a) == to_dict(b)
+
+
+__all__ = [
+    "Item", "Section", "Text", "Report", "Number", "to_dict", "to_json", "from_dict", "from_json",
+    "load_json_file", "split_paragraphs", "join_paragraphs", "clean_text", "parse_year",
+]

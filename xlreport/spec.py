@@ -1,0 +1,632 @@
+"""The 2021 national format (国办公开办函〔2021〕30号) as frozen data.
+
+This is the only module that knows a sheet name, a label or a cell address. The workbook
+writer, the reader, the checks and the Word context are all derived from what is declared
+here: labels with their merged ranges, the fields (input cells and totals) with their JSON
+paths and units, the meta and prose slots, and the rules with their stable codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+
+FORMAT_VERSION = "2021"
+FORMAT_NAME = "国办公开办函〔2021〕30号"
+TEMPLATE_ID = "xlreport/gov-info-disclosure-annual-report"
+YEAR_MIN = 2021  # the 2021 format applies from the 2021 reports on
+YEAR_MAX = 2099
+
+
+class Unit(str, Enum):
+    COUNT = "count"  # non-negative whole number
+    WANYUAN = "wanyuan"  # 万元, non-negative decimal kept exactly
+    YUAN = "yuan"  # 元, non-negative decimal kept exactly
+
+
+UNIT_NAMES = {Unit.COUNT: "件数", Unit.WANYUAN: "万元", Unit.YUAN: "元"}
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+SEVERITY_NAMES = {Severity.ERROR: "错误", Severity.WARNING: "提醒"}
+
+Path = tuple  # a JSON path such as ("requests", "new", "total")
+
+
+# --- cell addresses ---------------------------------------------------------------------
+
+
+def col_letter(col: int) -> str:
+    """0-based column index to letters (0 -> A)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    """0-based (row, col) to an A1 address."""
+    return f"{col_letter(col)}{row + 1}"
+
+
+def a1_range(r1: int, c1: int, r2: int, c2: int) -> str:
+    return a1(r1, c1) if (r1, c1) == (r2, c2) else f"{a1(r1, c1)}:{a1(r2, c2)}"
+
+
+# --- declarations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Label:
+    """Fixed text in a (possibly merged) range of a sheet."""
+
+    sheet: str
+    row: int
+    col: int
+    text: str
+    last_row: int | None = None
+    last_col: int | None = None
+    kind: str = "label"  # title | label | header
+
+    @property
+    def r2(self) -> int:
+        return self.row if self.last_row is None else self.last_row
+
+    @property
+    def c2(self) -> int:
+        return self.col if self.last_col is None else self.last_col
+
+    @property
+    def merged(self) -> bool:
+        return (self.r2, self.c2) != (self.row, self.col)
+
+    @property
+    def cell(self) -> str:
+        return a1(self.row, self.col)
+
+    @property
+    def ref(self) -> str:
+        return a1_range(self.row, self.col, self.r2, self.c2)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One number of the report: an input cell, or a total computed from other fields."""
+
+    path: Path
+    sheet: str
+    row: int
+    col: int
+    unit: Unit
+    row_label: str
+    col_label: str
+    table: str
+    last_col: int | None = None  # values that span columns, like table A's 本年处理决定数量
+    total_of: tuple[Path, ...] = ()
+
+    @property
+    def is_input(self) -> bool:
+        return not self.total_of
+
+    @property
+    def cell(self) -> str:
+        return a1(self.row, self.col)
+
+    @property
+    def key(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def where(self) -> str:
+        """Row and column labels as a clerk reads them."""
+        return f"{self.row_label} / {self.col_label}" if self.col_label else self.row_label
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # "active" | "requests" | "appeals"
+    sheet: str
+    title: str  # the official section heading
+    width: int
+    height: int
+    header_rows: int  # rows above the first data row, title included
+    label_cols: int
+    labels: tuple[Label, ...]
+    fields: tuple[Field, ...]
+    landscape: bool
+    col_widths: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class MetaField:
+    key: str
+    label: str
+    sheet: str
+    row: int
+    col: int
+    required: bool
+    hint: str
+    kind: str = "text"  # text | year
+
+    @property
+    def path(self) -> Path:
+        return ("meta", self.key)
+
+    @property
+    def cell(self) -> str:
+        return a1(self.row, self.col)
+
+
+@dataclass(frozen=True)
+class TextSlot:
+    """One row of the 正文 sheet: a heading cell and a text cell."""
+
+    section: str  # preamble | overview | problems | other | closing
+    kind: str  # single | intro | item | fee_note
+    index: int  # position among the section's items (0 for single/intro/fee_note)
+    part_label: str  # what column A shows, e.g. "一、总体情况"
+    default_heading: str  # pre-filled heading ("" where there is none)
+    has_heading: bool
+    hint: str
+    row: int
+
+    @property
+    def heading_cell(self) -> str:
+        return a1(self.row, TEXT_HEADING_COL)
+
+    @property
+    def text_cell(self) -> str:
+        return a1(self.row, TEXT_BODY_COL)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    title: str
+    message: str  # str.format template; the placeholders are documented per rule
+    source: str  # 格式 | 条例 | 推断 | 填报
+    what: str  # what the rule checks, for the catalogue
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One instance of a sum rule: sum(lhs) must equal sum(rhs)."""
+
+    rule: str
+    sheet: str
+    column_label: str  # the column (or row) the relation is about
+    lhs: tuple[Path, ...]
+    rhs: tuple[Path, ...]
+    anchor: Path  # the field a problem is reported at (usually the total)
+
+
+# --- sheets ---------------------------------------------------------------------------------
+
+SHEET_META = "基本信息"
+SHEET_ACTIVE = "二、主动公开"
+SHEET_REQUESTS = "三、依申请公开"
+SHEET_APPEALS = "四、复议诉讼"
+SHEET_TEXT = "正文"
+SHEET_CHECKS = "校验"
+SHEET_GUIDE = "填表说明"
+SHEET_STAMP = "_xlreport"  # hidden identity sheet
+SHEET_PROBLEMS = "问题清单"  # only in annotated copies
+
+SECTION_TITLES = {
+    "overview": "一、总体情况",
+    "active": "二、主动公开政府信息情况",
+    "requests": "三、收到和处理政府信息公开申请情况",
+    "appeals": "四、政府信息公开行政复议、行政诉讼情况",
+    "problems": "五、存在的主要问题及改进情况",
+    "other": "六、其他需要报告的事项",
+}
+
+# --- table A: 二、主动公开政府信息情况 ----------------------------------------------------
+
+
+def _table_active() -> Table:
+    s = SHEET_ACTIVE
+    labels: list[Label] = [Label(s, 0, 0, SECTION_TITLES["active"], last_col=3, kind="title")]
+    fields: list[Field] = []
+    row = 1
+
+    def block(title: str, header: tuple[str, ...], rows: tuple[tuple[str, tuple[str, ...]], ...], unit: Unit):
+        nonlocal row
+        labels.append(Label(s, row, 0, title, last_col=3, kind="header"))
+        row += 1
+        labels.append(Label(s, row, 0, "信息内容", kind="header"))
+        if len(header) == 1:
+            labels.append(Label(s, row, 1, header[0], last_col=3, kind="header"))
+        else:
+            for i, text in enumerate(header):
+                labels.append(Label(s, row, 1 + i, text, kind="header"))
+        row += 1
+        for text, keys in rows:
+            labels.append(Label(s, row, 0, text))
+            if len(keys) == 1:
+                fields.append(Field(("active", keys[0]), s, row, 1, unit, text, header[0], "active", last_col=3))
+            else:
+                for i, key in enumerate(keys):
+                    fields.append(Field(("active", key[0], key[1]), s, row, 1 + i, unit, text, header[i], "active"))
+            row += 1
+
+    doc_cols = ("本年制发件数", "本年废止件数", "现行有效件数")
+    doc_keys = ("issued", "repealed", "in_force")
+    block(
+        "第二十条第（一）项",
+        doc_cols,
+        (
+            ("规章", tuple(("rules", k) for k in doc_keys)),
+            ("行政规范性文件", tuple(("normative_documents", k) for k in doc_keys)),
+        ),
+        Unit.COUNT,
+    )
+    block("第二十条第（五）项", ("本年处理决定数量",), (("行政许可", ("licensing",)),), Unit.COUNT)
+    block(
+        "第二十条第（六）项",
+        ("本年处理决定数量",),
+        (("行政处罚", ("punishment",)), ("行政强制", ("coercion",))),
+        Unit.COUNT,
+    )
+    block("第二十条第（八）项", ("本年收费金额（单位：万元）",), (("行政事业性收费", ("fees",)),), Unit.WANYUAN)
+    return Table(
+        "active", s, SECTION_TITLES["active"], 4, row, 3, 1, tuple(labels), tuple(fields),
+        landscape=False, col_widths=(22, 18, 18, 18),
+    )
+
+
+# --- table B: 三、收到和处理政府信息公开申请情况 -----------------------------------------
+
+REQUEST_COLUMNS = (
+    ("natural_person", "自然人"),
+    ("business", "商业企业"),
+    ("research", "科研机构"),
+    ("social_welfare", "社会公益组织"),
+    ("legal_service", "法律服务机构"),
+    ("other", "其他"),
+    ("total", "总计"),
+)
+REQUEST_INPUT_COLUMNS = tuple(k for k, _ in REQUEST_COLUMNS[:-1])
+
+# (key, group label or None, item label, short name for messages)
+REQUEST_ROWS = (
+    ("new", None, "一、本年新收政府信息公开申请数量", "一、本年新收"),
+    ("carried_over", None, "二、上年结转政府信息公开申请数量", "二、上年结转"),
+    ("granted", None, "（一）予以公开", "（一）予以公开"),
+    ("partly_granted", None, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "（二）部分公开"),
+    ("withheld_state_secret", "（三）不予公开", "1.属于国家秘密", "（三）1.属于国家秘密"),
+    ("withheld_prohibited_by_law", "（三）不予公开", "2.其他法律行政法规禁止公开", "（三）2.其他法律行政法规禁止公开"),
+    ("withheld_security_stability", "（三）不予公开", "3.危及“三安全一稳定”", "（三）3.危及“三安全一稳定”"),
+    ("withheld_third_party", "（三）不予公开", "4.保护第三方合法权益", "（三）4.保护第三方合法权益"),
+    ("withheld_internal_affairs", "（三）不予公开", "5.属于三类内部事务信息", "（三）5.属于三类内部事务信息"),
+    ("withheld_process_info", "（三）不予公开", "6.属于四类过程性信息", "（三）6.属于四类过程性信息"),
+    ("withheld_enforcement_files", "（三）不予公开", "7.属于行政执法案卷", "（三）7.属于行政执法案卷"),
+    ("withheld_inquiry", "（三）不予公开", "8.属于行政查询事项", "（三）8.属于行政查询事项"),
+    ("unavailable_not_held", "（四）无法提供", "1.本机关不掌握相关政府信息", "（四）1.本机关不掌握相关政府信息"),
+    ("unavailable_needs_creation", "（四）无法提供", "2.没有现成信息需要另行制作", "（四）2.没有现成信息需要另行制作"),
+    ("unavailable_unclear", "（四）无法提供", "3.补正后申请内容仍不明确", "（四）3.补正后申请内容仍不明确"),
+    ("declined_petition", "（五）不予处理", "1.信访举报投诉类申请", "（五）1.信访举报投诉类申请"),
+    ("declined_duplicate", "（五）不予处理", "2.重复申请", "（五）2.重复申请"),
+    ("declined_publication", "（五）不予处理", "3.要求提供公开出版物", "（五）3.要求提供公开出版物"),
+    ("declined_excessive", "（五）不予处理", "4.无正当理由大量反复申请", "（五）4.无正当理由大量反复申请"),
+    ("declined_confirmation", "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息", "（五）5.要求行政机关确认或重新出具已获取信息"),
+    (
+        "other_no_correction",
+        "（六）其他处理",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "（六）1.申请人无正当理由逾期不补正",
+    ),
+    (
+        "other_fee_unpaid",
+        "（六）其他处理",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "（六）2.申请人逾期未按收费通知要求缴纳费用",
+    ),
+    ("other_other", "（六）其他处理", "3.其他", "（六）3.其他"),
+    ("closed_total", None, "（七）总计", "（七）总计"),
+    ("carried_forward", None, "四、结转下年度继续办理", "四、结转下年度继续办理"),
+)
+REQUEST_ROW_KEYS = tuple(r[0] for r in REQUEST_ROWS)
+REQUEST_RESULT_ROWS = REQUEST_ROW_KEYS[2:-2]  # （一）…（六）3, the parts of （七）总计
+REQUEST_SHORT = {r[0]: r[3] for r in REQUEST_ROWS}
+REQUESTS_BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+
+
+def _table_requests() -> Table:
+    s = SHEET_REQUESTS
+    width = 3 + len(REQUEST_COLUMNS)
+    labels = [
+        Label(s, 0, 0, SECTION_TITLES["requests"], last_col=width - 1, kind="title"),
+        Label(s, 1, 0, REQUESTS_BALANCE_NOTE, last_row=3, last_col=2, kind="header"),
+        Label(s, 1, 3, "申请人情况", last_col=width - 1, kind="header"),
+        Label(s, 2, 3, "自然人", last_row=3, kind="header"),
+        Label(s, 2, 4, "法人或其他组织", last_col=8, kind="header"),
+        Label(s, 2, 9, "总计", last_row=3, kind="header"),
+    ]
+    for i, (_, text) in enumerate(REQUEST_COLUMNS[1:6]):
+        labels.append(Label(s, 3, 4 + i, text, kind="header"))
+    first = 4
+    rows = {key: first + i for i, key in enumerate(REQUEST_ROW_KEYS)}
+    results_first, results_last = rows["granted"], rows["closed_total"]
+    groups: dict[str, list[int]] = {}
+    for key, group, text, _ in REQUEST_ROWS:
+        r = rows[key]
+        if group is None:
+            if key in ("new", "carried_over", "carried_forward"):
+                labels.append(Label(s, r, 0, text, last_col=2))
+            else:
+                labels.append(Label(s, r, 1, text, last_col=2))
+        else:
+            groups.setdefault(group, []).append(r)
+            labels.append(Label(s, r, 2, text))
+        if r == results_first:
+            labels.append(Label(s, r, 0, "三、本年度办理结果", last_row=results_last))
+    for group, grows in groups.items():
+        labels.append(Label(s, grows[0], 1, group, last_row=grows[-1]))
+    labels.sort(key=lambda l: (l.row, l.col))
+
+    fields = []
+    for key, group, text, _ in REQUEST_ROWS:
+        row_label = f"{group}{text}" if group else text
+        r = rows[key]
+        for c, (col_key, col_label) in enumerate(REQUEST_COLUMNS):
+            if col_key == "total":
+                total_of = tuple(("requests", key, k) for k in REQUEST_INPUT_COLUMNS)
+            elif key == "closed_total":
+                total_of = tuple(("requests", k, col_key) for k in REQUEST_RESULT_ROWS)
+            else:
+                total_of = ()
+            fields.append(Field(("requests", key, col_key), s, r, 3 + c, Unit.COUNT, row_label, col_label, "requests", total_of=total_of))
+    return Table(
+        "requests", s, SECTION_TITLES["requests"], width, first + len(REQUEST_ROWS), first, 3,
+        tuple(labels), tuple(fields), landscape=True,
+        col_widths=(12, 14, 40, 9, 9, 9, 11, 11, 9, 9),
+    )
+
+
+# --- table C: 四、政府信息公开行政复议、行政诉讼情况 --------------------------------------
+
+APPEAL_GROUPS = (
+    ("review", "行政复议"),
+    ("litigation_direct", "未经复议直接起诉"),
+    ("litigation_after_review", "复议后起诉"),
+)
+APPEAL_COLUMNS = (
+    ("upheld", "结果维持"),
+    ("corrected", "结果纠正"),
+    ("other", "其他结果"),
+    ("pending", "尚未审结"),
+    ("total", "总计"),
+)
+
+
+def _table_appeals() -> Table:
+    s = SHEET_APPEALS
+    labels = [
+        Label(s, 0, 0, SECTION_TITLES["appeals"], last_col=14, kind="title"),
+        Label(s, 1, 0, "行政复议", last_col=4, kind="header"),
+        Label(s, 1, 5, "行政诉讼", last_col=14, kind="header"),
+    ]
+    for i, (_, text) in enumerate(APPEAL_COLUMNS):
+        labels.append(Label(s, 2, i, text, last_row=3, kind="header"))
+    labels.append(Label(s, 2, 5, "未经复议直接起诉", last_col=9, kind="header"))
+    labels.append(Label(s, 2, 10, "复议后起诉", last_col=14, kind="header"))
+    for g in (1, 2):
+        for i, (_, text) in enumerate(APPEAL_COLUMNS):
+            labels.append(Label(s, 3, 5 * g + i, text, kind="header"))
+    fields = []
+    for g, (group_key, group_label) in enumerate(APPEAL_GROUPS):
+        for i, (col_key, col_label) in enumerate(APPEAL_COLUMNS):
+            total_of = (
+                tuple(("appeals", group_key, k) for k, _ in APPEAL_COLUMNS[:-1]) if col_key == "total" else ()
+            )
+            row_label = group_label if g == 0 else f"行政诉讼/{group_label}"
+            fields.append(Field(("appeals", group_key, col_key), s, 4, 5 * g + i, Unit.COUNT, row_label, col_label, "appeals", total_of=total_of))
+    labels.sort(key=lambda l: (l.row, l.col))
+    return Table(
+        "appeals", s, SECTION_TITLES["appeals"], 15, 5, 4, 0, tuple(labels), tuple(fields),
+        landscape=True, col_widths=(9,) * 15,
+    )
+
+
+TABLES = (_table_active(), _table_requests(), _table_appeals())
+TABLE_BY_KEY = {t.key: t for t in TABLES}
+
+# --- meta and the fee figures of section 六 ----------------------------------------------
+
+META_FIELDS = tuple(
+    MetaField(key, label, SHEET_META, 2 + i, 1, required, hint, kind)
+    for i, (key, label, required, hint, kind) in enumerate(
+        (
+            ("agency", "机关名称", True, "本机关全称，如：上犹县商务局", "text"),
+            ("year", "报告年度", True, f"四位数年份，{YEAR_MIN}—{YEAR_MAX}", "year"),
+            ("office", "联系部门", False, "负责政府信息公开工作的内设机构，如：办公室", "text"),
+            ("address", "地址", False, "", "text"),
+            ("postcode", "邮编", False, "六位数字", "text"),
+            ("phone", "电话", False, "", "text"),
+            ("email", "电子邮箱", False, "", "text"),
+            ("website", "网站", False, "本报告电子版下载的网站名称及网址", "text"),
+        )
+    )
+)
+META_BY_KEY = {m.key: m for m in META_FIELDS}
+META_TITLE = "基本信息"
+FEE_TITLE = "六、其他需要报告的事项：信息处理费收取情况"
+_FEE_FIRST_ROW = 2 + len(META_FIELDS) + 2
+FEE_FIELDS = tuple(
+    Field(("fees", key), SHEET_META, _FEE_FIRST_ROW + i, 1, unit, label, "", "fees")
+    for i, (key, label, unit) in enumerate(
+        (
+            ("notices", "发出收费通知件数", Unit.COUNT),
+            ("notice_amount", "收费通知总金额（元）", Unit.YUAN),
+            ("collected", "实际收取总金额（元）", Unit.YUAN),
+        )
+    )
+)
+META_LABELS = (
+    Label(SHEET_META, 0, 0, META_TITLE, last_col=2, kind="title"),
+    Label(SHEET_META, 1, 0, "项目", kind="header"),
+    Label(SHEET_META, 1, 1, "填写内容", kind="header"),
+    Label(SHEET_META, 1, 2, "说明", kind="header"),
+    *(Label(SHEET_META, m.row, 0, m.label) for m in META_FIELDS),
+    Label(SHEET_META, _FEE_FIRST_ROW - 1, 0, FEE_TITLE, last_col=2, kind="title"),
+    *(Label(SHEET_META, f.row, 0, f.row_label) for f in FEE_FIELDS),
+)
+
+# --- the prose: one row of the 正文 sheet per section, intro or item -----------------------
+
+TEXT_HEADING_COL = 1
+TEXT_BODY_COL = 2
+TEXT_SECTIONS = ("preamble", "overview", "problems", "other", "closing")
+OVERVIEW_ITEMS = ("主动公开", "依申请公开", "政府信息管理", "政府信息公开平台建设", "监督保障")
+PROBLEM_ITEMS = ("存在的主要问题", "改进情况")
+FEE_NOTE_HEADING = "信息处理费收取情况"
+SPARE_OVERVIEW_ITEMS = 3
+SPARE_PROBLEM_ITEMS = 2
+SPARE_OTHER_ITEMS = 5
+
+
+def _text_slots() -> tuple[TextSlot, ...]:
+    rows: list[tuple] = [
+        ("preamble", "single", 0, "报告开头", "", False, "留空则自动生成“依据《中华人民共和国政府信息公开条例》……编制本报告。”"),
+        ("overview", "intro", 0, SECTION_TITLES["overview"], "", False, "总体情况的开头段落"),
+    ]
+    for i, heading in enumerate(OVERVIEW_ITEMS):
+        rows.append(("overview", "item", i, SECTION_TITLES["overview"], heading, True, f"第{i + 1}个小节；无内容的小节不出现在报告中"))
+    for j in range(SPARE_OVERVIEW_ITEMS):
+        rows.append(("overview", "item", len(OVERVIEW_ITEMS) + j, SECTION_TITLES["overview"], "", True, "备用小节：需要时填写小标题和内容"))
+    rows.append(("problems", "intro", 0, SECTION_TITLES["problems"], "", False, "可留空"))
+    for i, heading in enumerate(PROBLEM_ITEMS):
+        rows.append(("problems", "item", i, SECTION_TITLES["problems"], heading, True, "必填"))
+    for j in range(SPARE_PROBLEM_ITEMS):
+        rows.append(("problems", "item", len(PROBLEM_ITEMS) + j, SECTION_TITLES["problems"], "", True, "备用小节"))
+    rows.append(("other", "intro", 0, SECTION_TITLES["other"], "", False, "可留空"))
+    rows.append(("other", "fee_note", 0, SECTION_TITLES["other"], FEE_NOTE_HEADING, True, "留空则按“基本信息”表中的收费数字自动生成"))
+    for j in range(SPARE_OTHER_ITEMS):
+        rows.append(("other", "item", j, SECTION_TITLES["other"], "", True, "其他需要报告的事项：需要时填写小标题和内容"))
+    rows.append(("closing", "single", 0, "报告结尾", "", False, "留空则按基本信息自动生成电子版下载网址和联系方式"))
+    return tuple(TextSlot(*r[:7], row=2 + i) for i, r in enumerate(rows))
+
+
+TEXT_SLOTS = _text_slots()
+TEXT_LABELS = (
+    Label(SHEET_TEXT, 0, 0, "正文", last_col=3, kind="title"),
+    Label(SHEET_TEXT, 1, 0, "所属部分", kind="header"),
+    Label(SHEET_TEXT, 1, 1, "小标题", kind="header"),
+    Label(SHEET_TEXT, 1, 2, "内容（段落之间换行，Alt+Enter）", kind="header"),
+    Label(SHEET_TEXT, 1, 3, "说明", kind="header"),
+    *(Label(SHEET_TEXT, t.row, 0, t.part_label) for t in TEXT_SLOTS),
+)
+TEXT_MAX_CHARS = 32767  # an Excel cell holds no more
+
+# --- every field, and the identity stamp -----------------------------------------------------
+
+FIELDS = tuple(f for t in TABLES for f in t.fields) + FEE_FIELDS
+FIELD_BY_PATH = {f.path: f for f in FIELDS}
+INPUT_FIELDS = tuple(f for f in FIELDS if f.is_input)
+TOTAL_FIELDS = tuple(f for f in FIELDS if not f.is_input)
+LABELS = META_LABELS + tuple(l for t in TABLES for l in t.labels) + TEXT_LABELS
+DATA_SHEETS = (SHEET_META, SHEET_ACTIVE, SHEET_REQUESTS, SHEET_APPEALS, SHEET_TEXT)
+
+
+def _spec_hash() -> str:
+    parts = [FORMAT_VERSION]
+    parts += [f"L|{l.sheet}|{l.ref}|{l.text}" for l in LABELS]
+    parts += [f"F|{f.sheet}|{f.cell}|{f.key}|{f.unit.value}" for f in FIELDS]
+    parts += [f"M|{m.sheet}|{m.cell}|{m.key}" for m in META_FIELDS]
+    parts += [f"T|{t.row}|{t.section}|{t.kind}|{t.index}" for t in TEXT_SLOTS]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+SPEC_HASH = _spec_hash()
+STAMP_CELLS = (  # (row, key, value) of the hidden identity sheet, column A key, column B value
+    (0, "template_id", TEMPLATE_ID),
+    (1, "format_version", FORMAT_VERSION),
+    (2, "spec_hash", SPEC_HASH),
+)
+
+# --- rules -----------------------------------------------------------------------------------
+
+RULES = (
+    Rule(
+        "requests-balance", Severity.ERROR, "第一项加第二项之和等于第三项加第四项之和",
+        "{column}列：一、本年新收（{new}）+ 二、上年结转（{carried_over}）= {lhs}，"
+        "应等于（七）总计（{closed_total}）+ 四、结转下年度继续办理（{carried_forward}）= {rhs}",
+        "格式", "表三每一列：一 + 二 = 三（七）总计 + 四（表头注明的勾稽关系）",
+    ),
+    Rule(
+        "requests-row-total", Severity.ERROR, "总计等于各类申请人之和",
+        "{row}：总计为{actual}，自然人至其他六列之和为{expected}",
+        "推断", "表三每一行：总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他",
+    ),
+    Rule(
+        "requests-closed-total", Severity.ERROR, "（七）总计等于（一）至（六）之和",
+        "{column}列：（七）总计为{actual}，（一）至（六）各项之和为{expected}",
+        "推断", "表三每一列：（七）总计 = （一）+（二）+（三）1–8 +（四）1–3 +（五）1–5 +（六）1–3",
+    ),
+    Rule(
+        "appeals-total", Severity.ERROR, "总计等于四种结果之和",
+        "{row}：总计为{actual}，结果维持、结果纠正、其他结果、尚未审结之和为{expected}",
+        "推断", "表四每组（行政复议、未经复议直接起诉、复议后起诉）：总计 = 四种结果之和",
+    ),
+    Rule(
+        "value-type", Severity.ERROR, "数字格式",
+        "{where}：{reason}", "格式",
+        "件数为非负整数；金额为非负数（万元、元）",
+    ),
+    Rule(
+        "meta-required", Severity.ERROR, "必填信息",
+        "{label}未填写", "填报", "机关名称、报告年度必须填写",
+    ),
+    Rule(
+        "meta-year", Severity.ERROR, "报告年度",
+        "报告年度“{actual}”无效：应为{min}—{max}之间的四位数年份", "填报",
+        f"报告年度为 {YEAR_MIN}—{YEAR_MAX} 之间的整数",
+    ),
+    Rule(
+        "fees-unpaid-without-notice", Severity.WARNING, "逾期未缴费须有收费通知",
+        "表三（六）2.逾期未缴费共{unpaid}件，但发出收费通知件数为{notices}",
+        "推断", "表三（六）2.逾期未缴费大于0时，六、发出收费通知件数应大于0",
+    ),
+    Rule(
+        "fees-collected-exceeds-notices", Severity.WARNING, "实际收取不超过通知金额",
+        "实际收取总金额（{collected}元）大于收费通知总金额（{notice_amount}元）",
+        "推断", "实际收取总金额 ≤ 收费通知总金额",
+    ),
+    Rule(
+        "fees-amount-without-notice", Severity.WARNING, "有金额须有通知",
+        "发出收费通知件数为0，但收费通知总金额为{notice_amount}元",
+        "推断", "未发出收费通知时，收费通知总金额和实际收取总金额应为0",
+    ),
+)
+RULE_BY_CODE = {r.code: r for r in RULES}
+
+
+def _equations() -> tuple[Equation, ...]:
+    eqs: list[Equation] = []
+    for col_key, col_label in REQUEST_COLUMNS:
+        eqs.append(Equation(
+            "requests-balance", SHEET_REQUESTS, col_label,
+            (("requests", "new", col_key), ("requests", "carried_over", col_key)),
+            (("requests", "closed_total", col_key), ("requests", "carried_forward", col_key)),
+            ("requests", "closed_total", col_key),
+        ))
+    for f in TOTAL_FIELDS:
+        if f.table == "requests":
+            rule = "requests-row-total" if f.path[2] == "total" else "requests-closed-total"
+        else:
+            rule = "appeals-total"
+        label = f.row_label if rule != "requests-closed-total" else f.col_label
+        eqs.append(Equation(rule, f.sheet, label, (f.path,), f.total_of, f.path))
+    return tuple(eqs)
+
+
+EQUATIONS = _equations()

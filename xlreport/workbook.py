@@ -1,0 +1,542 @@
+"""spec → the .xlsx a clerk fills (xlsxwriter): layout, styles, validation, protection, live checks.
+
+Everything here is derived from spec.py; this module never names a label or a cell itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+
+from . import __version__, spec
+from .model import Report, join_paragraphs
+from .output import atomic_target
+
+FONT = "宋体"
+TITLE_FONT = "黑体"
+INPUT_FILL = "#FFF2CC"
+TOTAL_FILL = "#E7E6E6"
+HEADER_FILL = "#DDEBF7"
+BAD_FILL = "#FFC7CE"
+BAD_FONT = "#9C0006"
+WARN_FILL = "#FFEB9C"
+OK_FILL = "#C6EFCE"
+CHAR_WIDTH = 2.0  # a CJK character is about two '0' widths in 宋体 11pt
+LINE_HEIGHT = 15.0
+MAX_ROW_HEIGHT = 409.0
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A problem to show on a cell of an annotated copy."""
+
+    sheet: str
+    cell: str
+    severity: spec.Severity
+    message: str
+
+
+def quote_sheet(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def ref(field_or_sheet, cell: str | None = None, absolute: bool = True) -> str:
+    """A cross-sheet reference like '三、依申请公开'!$D$5."""
+    if cell is None:
+        sheet, cell = field_or_sheet.sheet, field_or_sheet.cell
+    else:
+        sheet = field_or_sheet
+    if absolute:
+        col = "".join(ch for ch in cell if ch.isalpha())
+        cell = f"${col}${cell[len(col):]}"
+    return f"{quote_sheet(sheet)}!{cell}"
+
+
+def _runs(fields) -> list[tuple[str, int, int, int, list]]:
+    """Input fields grouped in horizontal runs of adjacent cells: (sheet, row, c1, c2, fields)."""
+    runs: list[list] = []
+    for f in sorted(fields, key=lambda f: (f.sheet, f.row, f.col)):
+        last = runs[-1] if runs else None
+        if last and last[0] == f.sheet and last[1] == f.row and last[3] + 1 == f.col and last[4][0].unit == f.unit:
+            last[3] = f.col
+            last[4].append(f)
+        else:
+            runs.append([f.sheet, f.row, f.col, f.col, [f]])
+    return [tuple(r) for r in runs]
+
+
+class _Writer:
+    def __init__(self, path: Path, report: Report | None, marks: list[Mark] | None, problems_table: list[list[str]] | None):
+        self.report = report
+        self.marks = marks or []
+        self.problems_table = problems_table
+        self.wb = xlsxwriter.Workbook(
+            str(path),
+            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        self.sheets: dict[str, xlsxwriter.worksheet.Worksheet] = {}
+        self._formats: dict[tuple, object] = {}
+
+    # formats are cached by their properties so each distinct style exists once
+    def fmt(self, **props):
+        props.setdefault("font_name", FONT)
+        props.setdefault("font_size", 11)
+        props.setdefault("valign", "vcenter")
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    def label_format(self, label: spec.Label):
+        if label.kind == "title":
+            return self.fmt(font_name=TITLE_FONT, font_size=14, bold=True, align="center", text_wrap=True)
+        if label.kind == "header":
+            return self.fmt(bold=True, align="center", border=1, text_wrap=True, bg_color=HEADER_FILL, locked=True)
+        return self.fmt(border=1, text_wrap=True, align="left" if label.sheet != spec.SHEET_REQUESTS or label.col else "center", locked=True)
+
+    def input_format(self, unit: spec.Unit):
+        return self.fmt(border=1, bg_color=INPUT_FILL, locked=False, align="right", num_format="0" if unit is spec.Unit.COUNT else "General")
+
+    def total_format(self):
+        return self.fmt(border=1, bg_color=TOTAL_FILL, locked=True, align="right", num_format="0", bold=True)
+
+    # --- sheets ---------------------------------------------------------------------
+
+    def write(self) -> None:
+        wb = self.wb
+        wb.set_properties({
+            "title": "政府信息公开工作年度报告",
+            "subject": spec.FORMAT_NAME,
+            "author": (self.report.agency if self.report else "") or "",
+            "comments": "由 xlreport 生成；请只在浅黄色单元格中填写",
+        })
+        wb.set_custom_property("xlreport_template", spec.TEMPLATE_ID)
+        wb.set_custom_property("xlreport_format", spec.FORMAT_VERSION)
+        wb.set_custom_property("xlreport_spec", spec.SPEC_HASH)
+        for name in spec.DATA_SHEETS:
+            self.sheets[name] = wb.add_worksheet(name)
+        self.sheets[spec.SHEET_CHECKS] = wb.add_worksheet(spec.SHEET_CHECKS)
+        if self.problems_table is not None:
+            self.sheets[spec.SHEET_PROBLEMS] = wb.add_worksheet(spec.SHEET_PROBLEMS)
+        self.sheets[spec.SHEET_GUIDE] = wb.add_worksheet(spec.SHEET_GUIDE)
+        self.sheets[spec.SHEET_STAMP] = wb.add_worksheet(spec.SHEET_STAMP)
+
+        self.write_labels()
+        self.write_meta()
+        for table in spec.TABLES:
+            self.layout_table(table)
+        self.write_fields()
+        self.write_text()
+        self.write_checks()
+        self.write_guide()
+        self.write_stamp()
+        self.write_marks()
+        if self.problems_table is not None:
+            self.write_problems()
+        for ws in self.sheets.values():
+            ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True})
+        if self.problems_table is not None:
+            self.sheets[spec.SHEET_PROBLEMS].activate()
+        else:
+            self.sheets[spec.SHEET_META].activate()
+        wb.close()
+
+    def write_labels(self) -> None:
+        for label in spec.LABELS:
+            ws = self.sheets[label.sheet]
+            f = self.label_format(label)
+            if label.merged:
+                ws.merge_range(label.row, label.col, label.r2, label.c2, label.text, f)
+            else:
+                ws.write_string(label.row, label.col, label.text, f)
+
+    def write_meta(self) -> None:
+        ws = self.sheets[spec.SHEET_META]
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 48)
+        ws.set_column(2, 2, 44)
+        ws.set_row(0, 30)
+        ws.freeze_panes(2, 0)
+        hint = self.fmt(font_color="#595959", text_wrap=True, border=1)
+        text_in = self.fmt(border=1, bg_color=INPUT_FILL, locked=False, text_wrap=True, num_format="@")
+        for m in spec.META_FIELDS:
+            value = self.report.meta.get(m.key) if self.report else None
+            ws.write_string(m.row, 2, m.hint, hint)
+            if m.kind == "year":
+                f = self.fmt(border=1, bg_color=INPUT_FILL, locked=False, num_format="0", align="left")
+                if value is None:
+                    ws.write_blank(m.row, m.col, None, f)
+                else:
+                    ws.write_number(m.row, m.col, value, f)
+                ws.data_validation(m.row, m.col, m.row, m.col, {
+                    "validate": "integer", "criteria": "between", "minimum": spec.YEAR_MIN, "maximum": spec.YEAR_MAX,
+                    "input_title": m.label, "input_message": f"填写四位数年份（{spec.YEAR_MIN}—{spec.YEAR_MAX}）",
+                    "error_title": "年份无效", "error_message": f"报告年度应为{spec.YEAR_MIN}—{spec.YEAR_MAX}之间的四位数年份",
+                })
+            else:
+                if value:
+                    ws.write_string(m.row, m.col, value, text_in)
+                else:
+                    ws.write_blank(m.row, m.col, None, text_in)
+        for f in spec.FEE_FIELDS:
+            ws.write_string(f.row, 2, "件数填整数；金额以元为单位" if f.unit is spec.Unit.COUNT else "单位：元，可有小数", hint)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+
+    def layout_table(self, table: spec.Table) -> None:
+        ws = self.sheets[table.sheet]
+        for i, width in enumerate(table.col_widths):
+            ws.set_column(i, i, width)
+        heights: dict[int, float] = {}
+        for label in table.labels:
+            if label.r2 != label.row:
+                continue  # a vertical merge has room enough
+            width = sum(table.col_widths[label.col : label.c2 + 1])
+            lines = max(1, math.ceil(len(label.text) * CHAR_WIDTH / max(width - 1, 1)))
+            size = 14 if label.kind == "title" else 11
+            heights[label.row] = max(heights.get(label.row, 0), lines * LINE_HEIGHT * size / 11 + 6)
+        for row, h in heights.items():
+            ws.set_row(row, min(h, MAX_ROW_HEIGHT))
+        ws.freeze_panes(table.header_rows, table.label_cols)
+        ws.set_paper(9)
+        if table.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, table.header_rows - 1)
+        ws.center_horizontally()
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+
+    def write_fields(self) -> None:
+        for f in spec.FIELDS:
+            ws = self.sheets[f.sheet]
+            if f.is_input:
+                fmt = self.input_format(f.unit)
+                value = self.report.values.get(f.path) if self.report else None
+                if f.last_col is not None:
+                    ws.merge_range(f.row, f.col, f.row, f.last_col, None, fmt)
+                if value is None:
+                    ws.write_blank(f.row, f.col, None, fmt)
+                else:
+                    ws.write_number(f.row, f.col, _as_number(value), fmt)
+            else:
+                parts = [spec.FIELD_BY_PATH[p] for p in f.total_of]
+                formula = "=SUM(" + ",".join(p.cell for p in parts) + ")"
+                if _contiguous(parts):
+                    formula = f"=SUM({parts[0].cell}:{parts[-1].cell})"
+                cached = self.report.computed(f.path) if self.report else 0
+                ws.write_formula(f.row, f.col, formula, self.total_format(), _as_number(cached))
+        for sheet, row, c1, c2, fields in _runs(spec.INPUT_FIELDS):
+            unit = fields[0].unit
+            ws = self.sheets[sheet]
+            if unit is spec.Unit.COUNT:
+                rule = {"validate": "integer", "criteria": ">=", "value": 0,
+                        "input_title": "填写件数", "input_message": "填写0或正整数；没有就填0",
+                        "error_title": "件数无效", "error_message": "件数应为0或正整数（不能有小数、负数或文字）"}
+            else:
+                unit_name = spec.UNIT_NAMES[unit]
+                rule = {"validate": "decimal", "criteria": ">=", "value": 0,
+                        "input_title": f"填写金额（{unit_name}）", "input_message": f"单位：{unit_name}，可有小数；没有就填0",
+                        "error_title": "金额无效", "error_message": f"金额应为0或正数，单位{unit_name}"}
+            ws.data_validation(row, c1, row, c2, rule)
+            # live: text pasted into a number cell, negatives and fractions in counts turn red
+            first = spec.a1(row, c1)
+            bad = f"OR(ISTEXT({first}),AND(ISNUMBER({first}),{first}<0))"
+            if unit is spec.Unit.COUNT:
+                bad = f"OR(ISTEXT({first}),AND(ISNUMBER({first}),OR({first}<0,{first}<>INT({first}))))"
+            ws.conditional_format(row, c1, row, c2, {"type": "formula", "criteria": "=" + bad, "format": self.bad_format()})
+        for eq in spec.EQUATIONS:
+            if eq.rule != "requests-balance":
+                continue  # the other sums are formulas in the sheet itself
+            cond = f"=SUM({','.join(spec.FIELD_BY_PATH[p].cell for p in eq.lhs)})<>SUM({','.join(spec.FIELD_BY_PATH[p].cell for p in eq.rhs)})"
+            cond = _absolute(cond)
+            ws = self.sheets[eq.sheet]
+            for p in eq.lhs + eq.rhs:
+                f = spec.FIELD_BY_PATH[p]
+                ws.conditional_format(f.row, f.col, f.row, f.col, {"type": "formula", "criteria": cond, "format": self.bad_format()})
+        unpaid = spec.FIELD_BY_PATH[("requests", "other_fee_unpaid", "total")]
+        notices = spec.FIELD_BY_PATH[("fees", "notices")]
+        warn = self.wb.add_format({"bg_color": WARN_FILL})
+        cond = f"=AND(N({ref(unpaid)})>0,N({ref(notices)})=0)"
+        for f in (unpaid, notices):
+            self.sheets[f.sheet].conditional_format(f.row, f.col, f.row, f.col, {"type": "formula", "criteria": cond, "format": warn})
+
+    def bad_format(self):
+        if not hasattr(self, "_bad"):
+            self._bad = self.wb.add_format({"bg_color": BAD_FILL, "font_color": BAD_FONT})
+        return self._bad
+
+    def write_text(self) -> None:
+        ws = self.sheets[spec.SHEET_TEXT]
+        ws.set_column(0, 0, 20)
+        ws.set_column(1, 1, 26)
+        ws.set_column(2, 2, 90)
+        ws.set_column(3, 3, 30)
+        ws.set_row(0, 30)
+        ws.freeze_panes(2, 0)
+        heading_in = self.fmt(border=1, bg_color=INPUT_FILL, locked=False, text_wrap=True, valign="top", num_format="@")
+        body_in = self.fmt(border=1, bg_color=INPUT_FILL, locked=False, text_wrap=True, valign="top", num_format="@")
+        no_heading = self.fmt(border=1, bg_color=TOTAL_FILL, locked=True)
+        hint = self.fmt(font_color="#595959", text_wrap=True, border=1, valign="top")
+        for slot, heading, paragraphs in text_slots(self.report):
+            if slot.has_heading:
+                if heading:
+                    ws.write_string(slot.row, spec.TEXT_HEADING_COL, heading, heading_in)
+                else:
+                    ws.write_blank(slot.row, spec.TEXT_HEADING_COL, None, heading_in)
+            else:
+                ws.write_blank(slot.row, spec.TEXT_HEADING_COL, None, no_heading)
+            body = join_paragraphs(paragraphs)
+            if body:
+                ws.write_string(slot.row, spec.TEXT_BODY_COL, body, body_in)
+            else:
+                ws.write_blank(slot.row, spec.TEXT_BODY_COL, None, body_in)
+            ws.write_string(slot.row, 3, slot.hint, hint)
+            lines = sum(max(1, math.ceil(len(p) * CHAR_WIDTH / 88)) for p in paragraphs) if paragraphs else 3
+            ws.set_row(slot.row, min(MAX_ROW_HEIGHT, max(45.0, lines * LINE_HEIGHT + 6)))
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, 1)
+
+    def write_checks(self) -> None:
+        ws = self.sheets[spec.SHEET_CHECKS]
+        headers = ("规则编号", "规则", "位置", "左边", "右边", "结果", "说明")
+        head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center")
+        for c, h in enumerate(headers):
+            ws.write_string(0, c, h, head)
+        for c, w in enumerate((26, 30, 40, 12, 12, 10, 70)):
+            ws.set_column(c, c, w)
+        cell = self.fmt(border=1, text_wrap=True)
+        num = self.fmt(border=1, num_format="General", align="right")
+        for i, row in enumerate(check_rows(self.report), start=1):
+            ws.write_string(i, 0, row.code, cell)
+            ws.write_string(i, 1, spec.RULE_BY_CODE[row.code].title, cell)
+            ws.write_string(i, 2, row.place, cell)
+            ws.write_formula(i, 3, row.left, num, row.left_value)
+            ws.write_formula(i, 4, row.right, num, row.right_value)
+            d, e = spec.a1(i, 3), spec.a1(i, 4)
+            ws.write_formula(i, 5, f'=IF({row.test.format(left=d, right=e)},"通过","不通过")', self.fmt(border=1, align="center", bold=True), "通过" if row.passed else "不通过")
+            ws.write_string(i, 6, row.note, cell)
+        last = len(check_rows(self.report))
+        ws.conditional_format(1, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"不通过"', "format": self.bad_format()})
+        ws.conditional_format(1, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"通过"', "format": self.wb.add_format({"bg_color": OK_FILL})})
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, last, len(headers) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, 0)
+
+    def write_guide(self) -> None:
+        ws = self.sheets[spec.SHEET_GUIDE]
+        ws.set_column(0, 0, 110)
+        title = self.fmt(font_name=TITLE_FONT, font_size=14, bold=True)
+        para = self.fmt(text_wrap=True, valign="top")
+        ws.write_string(0, 0, "填表说明", title)
+        for i, line in enumerate(GUIDE, start=1):
+            ws.write_string(i, 0, line, para)
+            ws.set_row(i, max(1, math.ceil(len(line) * CHAR_WIDTH / 106)) * LINE_HEIGHT + 4)
+
+    def write_stamp(self) -> None:
+        ws = self.sheets[spec.SHEET_STAMP]
+        for row, key, value in spec.STAMP_CELLS:
+            ws.write_string(row, 0, key)
+            ws.write_string(row, 1, value)
+        ws.write_string(len(spec.STAMP_CELLS), 0, "generator")
+        ws.write_string(len(spec.STAMP_CELLS), 1, f"xlreport {__version__}")
+        ws.hide()
+
+    def write_marks(self) -> None:
+        severe = self.wb.add_format({"bg_color": BAD_FILL, "font_color": BAD_FONT, "border": 2, "border_color": "#C00000"})
+        mild = self.wb.add_format({"bg_color": WARN_FILL, "border": 2, "border_color": "#BF8F00"})
+        by_cell: dict[tuple[str, str], list[Mark]] = {}
+        for m in self.marks:
+            by_cell.setdefault((m.sheet, m.cell), []).append(m)
+        for (sheet, cell), marks in by_cell.items():
+            ws = self.sheets.get(sheet)
+            if ws is None:
+                continue
+            text = "\n".join(f"【{spec.SEVERITY_NAMES[m.severity]}】{m.message}" for m in marks)
+            ws.write_comment(cell, text, {"author": "xlreport", "x_scale": 2.5, "y_scale": 2})
+            fmt = severe if any(m.severity is spec.Severity.ERROR for m in marks) else mild
+            ws.conditional_format(cell, {"type": "no_errors", "format": fmt})
+
+    def write_problems(self) -> None:
+        ws = self.sheets[spec.SHEET_PROBLEMS]
+        head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center")
+        cell = self.fmt(border=1, text_wrap=True, valign="top")
+        rows = self.problems_table or []
+        for c, h in enumerate(rows[0] if rows else ()):
+            ws.write_string(0, c, h, head)
+        for r, row in enumerate(rows[1:], start=1):
+            for c, v in enumerate(row):
+                ws.write_string(r, c, v, cell)
+        for c, w in enumerate((16, 16, 8, 30, 60, 12, 12)):
+            ws.set_column(c, c, w)
+        ws.freeze_panes(1, 0)
+        if rows:
+            ws.autofilter(0, 0, max(len(rows) - 1, 1), len(rows[0]) - 1)
+
+
+def _absolute(formula: str) -> str:
+    import re
+
+    return re.sub(r"\b([A-Z]{1,3})([0-9]+)\b", r"$\1$\2", formula)
+
+
+def _contiguous(fields) -> bool:
+    rows = {f.row for f in fields}
+    cols = [f.col for f in fields]
+    if len(rows) == 1:
+        return cols == list(range(cols[0], cols[0] + len(cols)))
+    return len(set(cols)) == 1 and sorted(rows) == list(range(min(rows), min(rows) + len(fields)))
+
+
+def _as_number(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def text_slots(report: Report | None):
+    """(slot, heading, paragraphs) for every row of the 正文 sheet."""
+    t = report.text if report else None
+    sections = {}
+    if t is not None:
+        sections = {"overview": t.overview, "problems": t.problems, "other": t.other}
+    for slot in spec.TEXT_SLOTS:
+        heading, paragraphs = slot.default_heading, []
+        if t is not None:
+            if slot.kind == "single":
+                paragraphs = t.preamble if slot.section == "preamble" else t.closing
+            elif slot.kind == "intro":
+                paragraphs = sections[slot.section].intro
+            elif slot.kind == "fee_note":
+                heading, paragraphs = t.fee_note.heading or slot.default_heading, t.fee_note.paragraphs
+            else:
+                items = sections[slot.section].items
+                if slot.index < len(items):
+                    heading, paragraphs = items[slot.index].heading, items[slot.index].paragraphs
+        yield slot, heading, paragraphs
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    code: str
+    place: str
+    left: str
+    right: str
+    test: str  # a condition with {left} and {right} cell placeholders
+    note: str
+    left_value: object
+    right_value: object
+    passed: bool
+
+
+def check_rows(report: Report | None) -> list[CheckRow]:
+    """The live checks of the 校验 sheet, one row per rule instance, derived from the spec."""
+    rows: list[CheckRow] = []
+    r = report or Report()
+
+    def total(paths):
+        return sum((r.computed(p) for p in paths), 0)
+
+    for eq in spec.EQUATIONS:
+        lhs = "=" + "+".join(f"N({ref(spec.FIELD_BY_PATH[p])})" for p in eq.lhs)
+        rhs = "=" + "+".join(f"N({ref(spec.FIELD_BY_PATH[p])})" for p in eq.rhs)
+        anchor = spec.FIELD_BY_PATH[eq.anchor]
+        lv, rv = _as_number(total(eq.lhs)), _as_number(total(eq.rhs))
+        note = "左边：" + " + ".join(_short(p) for p in eq.lhs) + "；右边：" + " + ".join(_short(p) for p in eq.rhs)
+        rows.append(CheckRow(eq.rule, f"{eq.sheet}!{anchor.cell}（{eq.column_label}）", lhs, rhs, "{left}={right}", note, lv, rv, lv == rv))
+    for table in spec.TABLES:
+        runs = [f"{quote_sheet(s)}!{spec.a1_range(row, c1, row, c2)}" for s, row, c1, c2, fs in _runs(f for f in table.fields if f.is_input)]
+        text_count = "+".join(f"SUMPRODUCT(--ISTEXT({x}))" for x in runs)
+        negative = "+".join(f'COUNTIF({x},"<0")' for x in runs)
+        rows.append(CheckRow("value-type", f"{table.sheet}（全部填写单元格）", f"={text_count}+{negative}", "=0", "{left}={right}",
+                             "左边：填成文字或负数的单元格个数（应为0）", 0, 0, True))
+    agency = spec.META_BY_KEY["agency"]
+    year = spec.META_BY_KEY["year"]
+    a_ref = ref(agency.sheet, agency.cell)
+    y_ref = ref(year.sheet, year.cell)
+    has_agency = bool(r.meta.get("agency"))
+    rows.append(CheckRow("meta-required", f"{agency.sheet}!{agency.cell}（{agency.label}）", f"=LEN(TRIM({a_ref}))", "=0", "{left}>{right}",
+                         "左边：机关名称的字数（应大于0）", len(r.meta.get("agency") or ""), 0, has_agency))
+    yv = r.meta.get("year")
+    rows.append(CheckRow("meta-year", f"{year.sheet}!{year.cell}（{year.label}）", f"=N({y_ref})", f"={spec.YEAR_MIN}",
+                         f"AND({{left}}>={{right}},{{left}}<={spec.YEAR_MAX},{{left}}=INT({{left}}))",
+                         f"左边：报告年度；应在{spec.YEAR_MIN}—{spec.YEAR_MAX}之间", yv or 0, spec.YEAR_MIN,
+                         bool(yv and spec.YEAR_MIN <= yv <= spec.YEAR_MAX)))
+    unpaid = spec.FIELD_BY_PATH[("requests", "other_fee_unpaid", "total")]
+    notices = spec.FIELD_BY_PATH[("fees", "notices")]
+    nu, nn = r.computed(unpaid.path), r.computed(notices.path)
+    rows.append(CheckRow("fees-unpaid-without-notice", f"{unpaid.sheet}!{unpaid.cell}、{notices.sheet}!{notices.cell}",
+                         f"=N({ref(unpaid)})", f"=N({ref(notices)})", "OR({left}=0,{right}>0)",
+                         "左边：（六）2.逾期未缴费件数；右边：发出收费通知件数（左边大于0时右边也应大于0）", nu, nn, nu == 0 or nn > 0))
+    amount = spec.FIELD_BY_PATH[("fees", "notice_amount")]
+    collected = spec.FIELD_BY_PATH[("fees", "collected")]
+    na, nc = _as_number(r.computed(amount.path)), _as_number(r.computed(collected.path))
+    rows.append(CheckRow("fees-collected-exceeds-notices", f"{collected.sheet}!{collected.cell}", f"=N({ref(collected)})", f"=N({ref(amount)})",
+                         "{left}<={right}", "左边：实际收取总金额；右边：收费通知总金额（左边不应大于右边）", nc, na, nc <= na))
+    rows.append(CheckRow("fees-amount-without-notice", f"{amount.sheet}!{amount.cell}", f"=N({ref(notices)})", f"=N({ref(amount)})",
+                         "OR({left}>0,{right}=0)", "左边：发出收费通知件数；右边：收费通知总金额（未发通知时金额应为0）", nn, na, nn > 0 or na == 0))
+    return rows
+
+
+def _short(path) -> str:
+    f = spec.FIELD_BY_PATH[path]
+    if f.table == "requests":
+        return f"{spec.REQUEST_SHORT[path[1]]}·{f.col_label}"
+    return f.where
+
+
+GUIDE = (
+    "一、这是什么：本工作簿按《中华人民共和国政府信息公开工作年度报告格式》（" + spec.FORMAT_NAME + "）制作，"
+    "“二、主动公开”“三、依申请公开”“四、复议诉讼”三张表与正式报告中的表格完全一致（标签、合并单元格、行列顺序）。",
+    "二、在哪里填：只在浅黄色单元格中填写。灰色的“总计”单元格由公式自动计算，标签和公式均已保护，无需也不能修改。"
+    "工作表保护没有密码，但请不要撤销保护、插入或删除行列、改动标签，否则 xlreport 无法准确读取。",
+    "三、“基本信息”表：填写机关名称、报告年度、联系部门、地址、邮编、电话、电子邮箱和网站；下方填写信息处理费的三个数字"
+    "（发出收费通知件数、收费通知总金额、实际收取总金额，金额单位为元）。",
+    "四、件数：只填0或正整数，不要填“件”等文字，不要填小数或负数。没有发生的填0；留空的单元格按0计算，但请尽量填0以示确认。"
+    "“行政事业性收费”的金额单位为万元，可以有小数，请按万元填写（不要填成元）。",
+    "五、区分处理：表三中“（二）部分公开（区分处理的，只计这一情形，不计其他情形）”——一件申请既有公开又有不公开内容的，"
+    "只计入“部分公开”，不要同时计入其他办理结果。",
+    "六、勾稽关系：表三每一列都要满足“第一项加第二项之和，等于第三项加第四项之和”，即 一、本年新收 + 二、上年结转 = "
+    "三、（七）总计 + 四、结转下年度继续办理。不满足时相关单元格会变红，“校验”表中对应行显示“不通过”。",
+    "七、“正文”表：每一行是报告中的一个部分或小节。小标题可以修改，不需要写“（一）”等序号，生成报告时自动编号；"
+    "内容中的段落用换行分隔（在单元格内按 Alt+Enter，WPS 与 Excel 相同）。没有内容的小节不会出现在报告中。"
+    "“报告开头”“信息处理费收取情况”和“报告结尾”留空时，会根据基本信息和收费数字自动生成。",
+    "八、检查与生成：填好后运行 xlreport check 文件名 检查所有数字和勾稽关系；确认无误后运行 xlreport build 文件名 生成 Word 年度报告。",
+    "九、时间要求：依照《中华人民共和国政府信息公开条例》第四十九条，县级以上人民政府部门应当在每年1月31日前向本级政府信息公开工作主管部门"
+    "提交本行政机关上一年度政府信息公开工作年度报告并向社会公布；县级以上地方人民政府的政府信息公开工作主管部门应当在每年3月31日前"
+    "向社会公布本级政府上一年度政府信息公开工作年度报告。",
+)
+
+
+def write_workbook(path, report: Report | None = None, force: bool = False, marks: list[Mark] | None = None,
+                   problems_table: list[list[str]] | None = None) -> Path:
+    """Write the clerk's workbook to ``path`` (atomically); pre-filled from ``report`` if given."""
+    path = Path(path)
+    if report is not None:
+        _check_fits(report)
+    with atomic_target(path, force) as tmp:
+        _Writer(tmp, report, marks, problems_table).write()
+    return path
+
+
+def _check_fits(report: Report) -> None:
+    from .errors import DataError
+
+    for slot, heading, paragraphs in text_slots(report):
+        if len(join_paragraphs(paragraphs)) > spec.TEXT_MAX_CHARS:
+            raise DataError(f"正文“{slot.part_label} {heading}”超过{spec.TEXT_MAX_CHARS}字，Excel 单元格放不下；请拆分到备用小节")
+    for f in spec.INPUT_FIELDS:
+        v = report.values.get(f.path)
+        if isinstance(v, Decimal) and Decimal(repr(float(v))) != v:
+            raise DataError(f"{f.where}：金额 {v} 的有效数字超过 Excel 能保存的15位")
