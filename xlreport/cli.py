@@ -50,6 +50,8 @@ def cli():
 
     \b
     xlreport new     生成填报用的 Excel 工作簿
+    xlreport check   检查填好的工作簿（或 JSON 报告）
+    xlreport export  把工作簿导出为 JSON 报告
     """
 
 
@@ -95,6 +97,127 @@ def new(output, agency, year, data_file, force):
     except XlreportError as e:
         raise fail_from(e)
     click.echo(f"已生成：{output}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 docs/check-json.md）")
+@click.option("--strict", is_flag=True, help="空白的数字单元格也算错误")
+@click.option("--annotate", "annotate_out", type=click.Path(path_type=Path), help="另存一份标注了问题的工作簿副本（.xlsx），原文件不变")
+@click.option("--force", is_flag=True, help="覆盖已存在的 --annotate 输出文件")
+def check(files, as_json, strict, annotate_out, force):
+    """检查工作簿或 JSON 报告：数字格式、勾稽关系和全部规则。
+
+    退出码：0 没有错误（可以有提醒），1 发现错误，2 文件无法读取或用法错误。
+    """
+    from .api import check_file
+    from .reader import StructureError
+
+    if annotate_out is not None and len(files) != 1:
+        raise click.UsageError("--annotate 只能用于一个输入文件")
+    if annotate_out is not None and annotate_out.suffix.lower() != ".xlsx":
+        raise Fail(f"{annotate_out}：--annotate 的输出文件应以 .xlsx 结尾")
+    results = []
+    for path in files:
+        try:
+            results.append(("ok", path, check_file(path, strict=strict)))
+        except StructureError as e:
+            results.append(("unreadable", path, e))
+        except XlreportError as e:
+            results.append(("unreadable", path, e))
+    if as_json:
+        click.echo(_check_json(results))
+    else:
+        _print_check(results)
+    if annotate_out is not None and results[0][0] == "ok":
+        from .annotate import write_annotated
+
+        checked = results[0][2]
+        try:
+            write_annotated(annotate_out, checked.report, checked.problems, force=force)
+        except XlreportError as e:
+            raise fail_from(e)
+        click.echo(f"已生成标注副本：{annotate_out}", err=as_json)
+    if any(kind == "unreadable" for kind, _, _ in results):
+        sys.exit(EXIT_UNUSABLE)
+    if any(r.errors for kind, _, r in results if kind == "ok"):
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _print_check(results) -> None:
+    from .reader import StructureError
+    from .terminal import render_problems, summary_line
+
+    for kind, path, r in results:
+        if kind == "unreadable":
+            click.echo(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
+            if isinstance(r, StructureError) and r.problems:
+                click.echo(render_problems(r.problems), err=True)
+            continue
+        who = " ".join(x for x in (r.report.agency, f"{r.report.year}年" if r.report.year else "") if x)
+        click.echo(f"文件：{path}" + (f"（{who}）" if who else ""))
+        if r.problems:
+            click.echo(render_problems(r.problems))
+        click.echo(summary_line(r.errors, r.warnings))
+        if len(results) > 1:
+            click.echo("")
+
+
+def _check_json(results) -> str:
+    import json
+
+    from .reader import StructureError
+
+    files = []
+    for kind, path, r in results:
+        if kind == "unreadable":
+            problems = [p.to_dict() for p in r.problems] if isinstance(r, StructureError) else []
+            files.append({"file": str(path), "status": "unreadable", "message": r.message, "hint": r.hint,
+                          "agency": None, "year": None, "errors": len(problems) or 1, "warnings": 0, "problems": problems})
+            continue
+        files.append({"file": str(path), "status": "errors" if r.errors else "ok", "message": "", "hint": "",
+                      "agency": r.report.agency or None, "year": r.report.year, "errors": r.errors, "warnings": r.warnings,
+                      "problems": [p.to_dict() for p in r.problems]})
+    doc = {
+        "files": files,
+        "errors": sum(f["errors"] for f in files),
+        "warnings": sum(f["warnings"] for f in files),
+        "unreadable": sum(1 for f in files if f["status"] == "unreadable"),
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", default="-", help="输出的 JSON 文件；“-”或不填则输出到屏幕")
+@click.option("--strict", is_flag=True, help="有空白数字单元格时视为错误")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def export(file, output, strict, force):
+    """把工作簿（或 JSON 报告）导出为 JSON 报告（格式见 docs/json.md）。"""
+    from .api import load
+    from .model import to_json
+    from .output import atomic_target
+
+    try:
+        loaded = load(file, strict=strict)
+    except XlreportError as e:
+        raise fail_from(e)
+    errors = [p for p in loaded.problems if p.is_error]
+    for p in loaded.problems:
+        click.echo(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
+    text = to_json(loaded.report)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        out = Path(output)
+        try:
+            with atomic_target(out, force) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        except XlreportError as e:
+            raise fail_from(e)
+        click.echo(f"已导出：{out}", err=True)
+    if errors:
+        sys.exit(EXIT_PROBLEMS)
 
 
 def main() -> None:

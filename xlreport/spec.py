@@ -579,7 +579,7 @@ RULES = (
     ),
     Rule(
         "value-type", Severity.ERROR, "数字格式",
-        "{where}：{reason}", "格式",
+        "{reason}", "格式",
         "件数为非负整数；金额为非负数（万元、元）",
     ),
     Rule(
@@ -588,7 +588,7 @@ RULES = (
     ),
     Rule(
         "meta-year", Severity.ERROR, "报告年度",
-        "报告年度“{actual}”无效：应为{min}—{max}之间的四位数年份", "填报",
+        "“{actual}”无效，应为{min}—{max}之间的四位数年份", "填报",
         f"报告年度为 {YEAR_MIN}—{YEAR_MAX} 之间的整数",
     ),
     Rule(
@@ -605,6 +605,44 @@ RULES = (
         "fees-amount-without-notice", Severity.WARNING, "有金额须有通知",
         "发出收费通知件数为0，但收费通知总金额为{notice_amount}元",
         "推断", "未发出收费通知时，收费通知总金额和实际收取总金额应为0",
+    ),
+    # what reading a workbook can find before any rule runs
+    Rule(
+        "value-normalised", Severity.WARNING, "已规范的数字",
+        "“{raw}”是文字，已按数字{value}读取；请改为直接填写数字", "填报",
+        "以文字形式填写的数字（全角数字、前后空格、12.0）已规范为数字，请改为直接填写数字",
+    ),
+    Rule(
+        "value-formula", Severity.ERROR, "填写单元格中有公式",
+        "填写单元格中是公式“={formula}”，应直接填写数字", "填报",
+        "浅黄色填写单元格应直接填写数字，不应填写公式",
+    ),
+    Rule(
+        "value-blank", Severity.WARNING, "空白单元格",
+        "{count}个数字单元格为空，已按0计算（如确实为0，建议填0）", "填报",
+        "空白的数字单元格按0计算；加 --strict 时视为错误",
+    ),
+    Rule(
+        "total-cached-mismatch", Severity.WARNING, "公式结果与重算结果不一致",
+        "文件中保存的计算结果为{cached}，按填写的数字重新计算应为{computed}；文件可能被异常编辑过", "推断",
+        "总计单元格中保存的公式结果应等于按填写数字重新计算的结果",
+    ),
+    Rule(
+        "structure-sheet", Severity.ERROR, "工作表缺失或改名",
+        "{message}", "填报", "工作簿应包含模板的全部工作表，名称不变",
+    ),
+    Rule(
+        "structure-label", Severity.ERROR, "标签被改动",
+        "标签应为“{expected}”，实际为“{actual}”", "填报",
+        "表格的标签（行名、列名、标题）应与官方格式一字不差",
+    ),
+    Rule(
+        "structure-moved", Severity.WARNING, "行被插入或删除",
+        "{message}", "填报", "模板中不应插入或删除行；能按标签找到时按标签读取并提醒",
+    ),
+    Rule(
+        "structure-foreign", Severity.WARNING, "不是 xlreport 模板",
+        "{message}", "填报", "不是 xlreport 生成的工作簿时按标签读取表格并提醒",
     ),
 )
 RULE_BY_CODE = {r.code: r for r in RULES}

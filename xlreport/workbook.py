@@ -378,7 +378,7 @@ class _Writer:
         for r, row in enumerate(rows[1:], start=1):
             for c, v in enumerate(row):
                 ws.write_string(r, c, v, cell)
-        for c, w in enumerate((16, 16, 8, 30, 60, 12, 12)):
+        for c, w in enumerate((8, 24, 40, 70, 16, 16)):
             ws.set_column(c, c, w)
         ws.freeze_panes(1, 0)
         if rows:

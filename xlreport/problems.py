@@ -1,0 +1,82 @@
+"""Problems are data: what a check found, where, and what it should be."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .spec import RULE_BY_CODE, SEVERITY_NAMES, Severity
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str  # a rule code of spec.RULES
+    severity: Severity
+    message: str  # Chinese, complete on its own
+    sheet: str = ""
+    cell: str = ""  # A1 address of the cell to look at ("" where there is none)
+    row_label: str = ""
+    col_label: str = ""
+    expected: str = ""
+    actual: str = ""
+    cells: tuple[str, ...] = field(default_factory=tuple)  # every cell involved, "sheet!A1"
+    key: str = ""  # the JSON path of the value concerned ("requests.new.total", "meta.year")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def place(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet
+
+    @property
+    def item(self) -> str:
+        if self.row_label and self.col_label:
+            return f"{self.row_label} / {self.col_label}"
+        return self.row_label or self.col_label
+
+    def line(self) -> str:
+        """The problem as one self-contained line: place, item, message."""
+        head = "".join(x for x in (self.place, f"（{self.item}）" if self.item else "") if x)
+        return f"{head}：{self.message}" if head else self.message
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        d["cells"] = list(self.cells)
+        d["title"] = RULE_BY_CODE[self.code].title
+        return d
+
+
+def make(code: str, message: str, severity: Severity | None = None, **where) -> Problem:
+    """A problem of the rule ``code``, with the rule's declared severity unless told otherwise."""
+    return Problem(code, severity or RULE_BY_CODE[code].severity, message, **where)
+
+
+def rule_problem(code: str, args: dict, severity: Severity | None = None, **where) -> Problem:
+    """A problem whose message is the rule's declared template filled with ``args``."""
+    return make(code, RULE_BY_CODE[code].message.format(**args), severity=severity, **where)
+
+
+def count(problems) -> tuple[int, int]:
+    errors = sum(1 for p in problems if p.is_error)
+    return errors, len(problems) - errors
+
+
+def sort_key(p: Problem):
+    """Grouped by sheet (in workbook order), errors before warnings, then by cell."""
+    from .spec import DATA_SHEETS
+
+    sheet_order = DATA_SHEETS.index(p.sheet) if p.sheet in DATA_SHEETS else len(DATA_SHEETS)
+    return (sheet_order, p.sheet, 0 if p.is_error else 1, _cell_key(p.cell))
+
+
+def _cell_key(cell: str):
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = cell[len(letters):]
+    return (int(digits) if digits.isdigit() else 0, len(letters), letters)
+
+
+__all__ = ["Problem", "make", "count", "sort_key", "SEVERITY_NAMES", "Severity"]

@@ -1,0 +1,547 @@
+""".xlsx/.xlsm/.xls/.ods → the report as data (python-calamine), structure first, then values.
+
+Only the spec's cells are read. Totals are never taken from the file: they are recomputed
+from the inputs, and a cached total that disagrees is reported as a hint of odd editing.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from . import spec
+from .container import Opened, guard_zip, open_spreadsheet, read_entry, xlsx_sheet_paths
+from .errors import InputError
+from .labels import norm_label
+from .model import Report, clean_text, split_paragraphs
+from .problems import Problem, make, rule_problem
+
+SHIFT_TOLERANCE = 40  # rows a label may have moved (inserted/deleted rows) and still be found
+READ_ROWS = max(t.height for t in spec.TABLES) + len(spec.TEXT_SLOTS) + SHIFT_TOLERANCE + 10
+READ_COLS = max(t.width for t in spec.TABLES) + 4
+
+OLD_FORMAT_MARKS = ("本年新制作数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增／减", "第二十条第（九）项", "政府集中采购")
+
+
+class StructureError(InputError):
+    """The workbook's layout cannot be matched to the format; carries what moved."""
+
+    def __init__(self, message: str, problems: list[Problem], hint: str = ""):
+        super().__init__(message, hint)
+        self.problems = problems
+
+
+@dataclass
+class ReadResult:
+    report: Report
+    problems: list[Problem] = field(default_factory=list)
+    blank_cells: list[spec.Field] = field(default_factory=list)
+    kind: str = "xlsx"
+    ours: bool = True
+
+
+@dataclass
+class _Cell:
+    formula: str | None = None
+    error: str | None = None
+
+
+class _Sheet:
+    """The known range of one sheet as a grid of raw values."""
+
+    def __init__(self, name: str, rows: list[list], cells: dict[str, _Cell] | None):
+        self.name = name
+        self.rows = rows
+        self.cells = cells or {}
+
+    def get(self, row: int, col: int):
+        if 0 <= row < len(self.rows):
+            r = self.rows[row]
+            if 0 <= col < len(r):
+                v = r[col]
+                return None if v == "" else v
+        return None
+
+    def text(self, row: int, col: int) -> str:
+        v = self.get(row, col)
+        return "" if v is None else str(v)
+
+
+# --- opening ------------------------------------------------------------------------------
+
+_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_ROW_RE = re.compile(rb'<row r="([0-9]+)"')
+_FORMULA_RE = re.compile(rb"<f[^>]*>(.*?)</f>|<f[^>]*/>", re.S)
+
+
+def _scan_xlsx_sheet(xml: bytes, limit_rows: int, want_cells: bool) -> tuple[bytes, dict[str, _Cell], bool]:
+    """Formula and error cells of a sheet's XML; the XML cut after ``limit_rows`` when it goes on."""
+    cut = False
+    for m in _ROW_RE.finditer(xml):
+        if int(m.group(1)) > limit_rows:
+            end = xml.find(b"</sheetData>", m.start())
+            if end != -1:
+                xml = xml[: m.start()] + xml[end:]
+                cut = True
+            break
+    cells: dict[str, _Cell] = {}
+    if want_cells and (b"<f" in xml or b't="e"' in xml):
+        for m in _CELL_RE.finditer(xml):
+            attrs, inner = m.group(2), m.group(3) or b""
+            fm = _FORMULA_RE.search(inner)
+            is_error = b't="e"' in attrs
+            if fm or is_error:
+                formula = html.unescape(fm.group(1).decode("utf-8", "replace")) if fm and fm.group(1) is not None else ("" if fm else None)
+                err = None
+                if is_error:
+                    v = re.search(rb"<v>(.*?)</v>", inner, re.S)
+                    err = v.group(1).decode("utf-8", "replace") if v else "#错误"
+                cells[m.group(1).decode()] = _Cell(formula, err)
+    return xml, cells, cut
+
+
+def _load(opened: Opened):
+    """Calamine workbook plus, for xlsx, the formula/error cells of every sheet."""
+    from python_calamine import CalamineWorkbook
+
+    cells: dict[str, dict[str, _Cell]] = {}
+    data = opened.data
+    if opened.kind == "xlsx":
+        paths = xlsx_sheet_paths(opened)
+        patched: dict[str, bytes] = {}
+        for name, entry in paths.items():
+            try:
+                xml = read_entry(opened.path, opened.zip, entry)
+            except InputError:
+                continue
+            new_xml, found, cut = _scan_xlsx_sheet(xml, READ_ROWS, name in _WANTED_SHEETS)
+            cells[name] = found
+            if cut:
+                patched[entry] = new_xml
+        # a stray value far below the tables would make calamine build a huge dense grid
+        if patched:
+            data = _rezip(opened, patched)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as e:  # calamine raises its own error types and sometimes plain ones
+        raise _calamine_error(opened.path, e) from None
+    return wb, cells
+
+
+_WANTED_SHEETS = set(spec.DATA_SHEETS)
+
+
+def _rezip(opened: Opened, patched: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in opened.zip.infolist():
+            z.writestr(info, patched.get(info.filename) or read_entry(opened.path, opened.zip, info.filename))
+    return out.getvalue()
+
+
+def _calamine_error(path: Path, e: Exception) -> InputError:
+    name = type(e).__name__
+    if "Password" in name:
+        return InputError(f"{path}：工作簿设置了打开密码，无法读取", "请在 WPS/Excel 中取消“打开密码”后另存，再运行本命令")
+    return InputError(f"{path}：文件已损坏或不是有效的工作簿，无法读取（{name}）", "请用 WPS/Excel 打开后另存为 .xlsx 再试")
+
+
+def _grid(path: Path, wb, name: str, cells) -> _Sheet:
+    try:
+        sheet = wb.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False, nrows=READ_ROWS)
+    except Exception as e:
+        raise _calamine_error(path, e) from None
+    return _Sheet(name, [r[:READ_COLS] for r in rows], cells.get(name))
+
+
+# --- structure ------------------------------------------------------------------------------
+
+
+def _stamp(wb, cells) -> dict[str, str]:
+    if spec.SHEET_STAMP not in wb.sheet_names:
+        return {}
+    try:
+        rows = wb.get_sheet_by_name(spec.SHEET_STAMP).to_python(skip_empty_area=False, nrows=10)
+    except Exception:
+        return {}
+    return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[0] != ""}
+
+
+def _labels_by_sheet() -> dict[str, list[spec.Label]]:
+    out: dict[str, list[spec.Label]] = {}
+    for label in spec.LABELS:
+        out.setdefault(label.sheet, []).append(label)
+    return out
+
+
+_LABELS = _labels_by_sheet()
+
+
+def _find_sheet(wb, path: Path, name: str, problems: list[Problem], taken: set[str]) -> str | None:
+    """The sheet holding ``name``'s labels: itself, or a renamed copy (told as a warning)."""
+    if name in wb.sheet_names:
+        return name
+    title = next(l for l in _LABELS[name] if l.kind == "title").text
+    others = [l for l in _LABELS[name] if l.kind != "title"][:6]
+    for candidate in wb.sheet_names:
+        if candidate in _WANTED_SHEETS or candidate in taken:
+            continue
+        try:
+            rows = wb.get_sheet_by_name(candidate).to_python(skip_empty_area=False, nrows=READ_ROWS)
+        except Exception:
+            continue
+        texts = {norm_label(str(v)) for r in rows for v in r[:READ_COLS] if isinstance(v, str) and v}
+        if norm_label(title) in texts or sum(norm_label(l.text) in texts for l in others) >= 4:
+            problems.append(make("structure-sheet", f"工作表“{name}”被改名为“{candidate}”，已按内容找到并读取；建议改回原名",
+                                 severity=spec.Severity.WARNING, sheet=candidate, expected=name, actual=candidate))
+            return candidate
+    return None
+
+
+def _row_shifts(sheet: _Sheet, spec_sheet: str, problems: list[Problem]) -> dict[int, int]:
+    """spec row -> actual row, found by the labels; label mismatches become problems."""
+    labels = [l for l in _LABELS[spec_sheet] if l.kind != "title"]
+    by_row: dict[int, list[spec.Label]] = {}
+    for label in labels:
+        by_row.setdefault(label.row, []).append(label)
+    mapping: dict[int, int] = {}
+    last = -1
+    for row in sorted(by_row):
+        row_labels = by_row[row]
+        if all(norm_label(sheet.text(row, l.col)) == norm_label(l.text) for l in row_labels):
+            mapping[row] = row
+            last = row
+            continue
+        # look for the row's labels elsewhere: after the previous matched row, nearest first
+        found = None
+        for delta in sorted(range(-SHIFT_TOLERANCE, SHIFT_TOLERANCE + 1), key=abs):
+            cand = row + delta
+            if cand <= last or cand < 0:
+                continue
+            if all(norm_label(sheet.text(cand, l.col)) == norm_label(l.text) for l in row_labels):
+                found = cand
+                break
+        if found is not None:
+            mapping[row] = found
+            last = found
+    # rows whose labels were not found keep the shift of the row above (a pasted-over label)
+    shift = 0
+    for row in range(max(by_row) + 2):
+        if row in mapping:
+            shift = mapping[row] - row
+        else:
+            mapping[row] = row + shift
+    return mapping
+
+
+def _check_labels(sheet: _Sheet, spec_sheet: str, mapping: dict[int, int], problems: list[Problem], shown_sheet: str) -> int:
+    bad = 0
+    for label in _LABELS[spec_sheet]:
+        if label.kind == "title" and label.row == 0:
+            continue  # the sheet title is ours, not the format's
+        r = mapping.get(label.row, label.row)
+        found = sheet.text(r, label.col)
+        if norm_label(found) != norm_label(label.text):
+            bad += 1
+            cell = spec.a1(r, label.col)
+            problems.append(rule_problem(
+                "structure-label", {"expected": label.text, "actual": found or "（空白）"},
+                sheet=shown_sheet, cell=cell, expected=label.text, actual=found,
+            ))
+    return bad
+
+
+# --- values -------------------------------------------------------------------------------
+
+_INT_RE = re.compile(r"^[+]?[0-9]+(\.0*)?$")
+_DEC_RE = re.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+_EXCEL_ERRORS = {"#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+
+
+def _describe(raw) -> str:
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, (datetime, date)):
+        return raw.isoformat()
+    if isinstance(raw, (time, timedelta)):
+        return str(raw)
+    return str(raw)
+
+
+def parse_number(raw, unit: spec.Unit):
+    """(value, normalised_from, error) for a raw cell value; value None means blank."""
+    if raw is None or raw == "":
+        return None, None, None
+    if isinstance(raw, bool) or isinstance(raw, (datetime, date, time, timedelta)):
+        return None, None, f"“{_describe(raw)}”不是数字"
+    normalised_from = None
+    if isinstance(raw, str):
+        text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
+        if not text:
+            return None, None, None
+        if text.upper() in _EXCEL_ERRORS:
+            return None, None, f"单元格显示错误值“{text.upper()}”"
+        pattern = _INT_RE if unit is spec.Unit.COUNT else _DEC_RE
+        if text.startswith("-") and _DEC_RE.match(text[1:]):
+            return None, None, f"不能为负数（{raw.strip()}）"
+        if not pattern.match(text):
+            if unit is spec.Unit.COUNT and _DEC_RE.match(text):
+                return None, None, f"件数应为整数，实际为{text}"
+            return None, None, f"“{raw}”不是数字" + ("；只填数字，不要带单位" if re.match(r"^[0-9.]+\D+$", text) else "")
+        normalised_from = raw
+        value = Decimal(text)
+    elif isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return None, None, "不是有效数字"
+        value = Decimal(repr(raw))
+    else:
+        return None, None, f"“{raw}”不是数字"
+    if value < 0:
+        return None, None, f"不能为负数（{_plain(value)}）"
+    if unit is spec.Unit.COUNT:
+        if value != value.to_integral_value():
+            return None, None, f"件数应为整数，实际为{_plain(value)}"
+        return int(value), normalised_from, None
+    return canonical_decimal(value), normalised_from, None
+
+
+def canonical_decimal(value: Decimal) -> Decimal:
+    """0.10 and 0.1 are one amount: drop trailing zeros, never use an exponent."""
+    try:
+        return Decimal(format(value.normalize(), "f"))
+    except InvalidOperation:
+        return value
+
+
+def _plain(value) -> str:
+    if isinstance(value, Decimal):
+        return format(canonical_decimal(value), "f")
+    return str(value)
+
+
+def _meta_text(raw) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, (datetime, date)):
+        raw = raw.isoformat()
+    return clean_text(str(raw)) or None
+
+
+def _prose(raw) -> str:
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return str(raw)
+
+
+# --- the read ------------------------------------------------------------------------------
+
+
+def read_workbook(path, strict: bool = False) -> ReadResult:
+    """Read a filled workbook into a report; problems found while reading come with it."""
+    path = Path(path)
+    opened = open_spreadsheet(path)
+    wb, cells = _load(opened)
+    problems: list[Problem] = []
+    stamp = _stamp(wb, cells)
+    ours = stamp.get("template_id") == spec.TEMPLATE_ID
+
+    if not ours:
+        _refuse_old_format(path, wb)
+    if not ours or stamp.get("spec_hash") != spec.SPEC_HASH:
+        if not ours and not any(s in wb.sheet_names for s in spec.DATA_SHEETS):
+            from .locate import read_foreign
+
+            return read_foreign(path, wb, opened.kind)
+        if not ours:
+            problems.append(make("structure-foreign", "不是 xlreport 生成的工作簿（缺少模板标识），已按表格标签读取；建议用 xlreport new 生成的模板填写",
+                                 actual="缺少模板标识"))
+        elif stamp.get("format_version") != spec.FORMAT_VERSION:
+            raise InputError(f"{path}：模板格式版本为“{stamp.get('format_version')}”，本程序只支持{spec.FORMAT_VERSION}年版格式")
+        else:
+            problems.append(make("structure-foreign", "工作簿由另一版本的 xlreport 生成，已按表格标签核对后读取", severity=spec.Severity.WARNING))
+
+    sheets: dict[str, _Sheet] = {}
+    mappings: dict[str, dict[int, int]] = {}
+    missing = []
+    taken: set[str] = set()
+    for name in spec.DATA_SHEETS:
+        actual = _find_sheet(wb, path, name, problems, taken)
+        if actual is None:
+            missing.append(name)
+            continue
+        taken.add(actual)
+        sheet = _grid(path, wb, actual, cells)
+        mapping = _row_shifts(sheet, name, problems)
+        moved = sorted({m - r for r, m in mapping.items() if m != r})
+        bad = _check_labels(sheet, name, mapping, problems, actual)
+        labels = [l for l in _LABELS[name] if not (l.kind == "title" and l.row == 0)]
+        if bad > max(3, len(labels) // 2):
+            raise StructureError(
+                f"{path}：工作表“{actual}”的表格结构与{spec.FORMAT_NAME}格式对不上（{bad}个标签不符），无法读取",
+                [p for p in problems if p.sheet == actual],
+                "请用 xlreport new 生成新模板，把数字复制到浅黄色单元格中",
+            )
+        if moved:
+            first = next(r for r in sorted(mapping) if mapping[r] != r)
+            label = next((l for l in _LABELS[name] if l.row == first), None)
+            what = f"“{label.text}”" if label else f"第{first + 1}行"
+            problems.append(make(
+                "structure-moved",
+                f"{actual}：{what}应在第{first + 1}行，实际在第{mapping[first] + 1}行（插入或删除了行）；已按标签读取，建议改回模板原样",
+                sheet=actual, cell=spec.a1(mapping[first], 0), expected=f"第{first + 1}行", actual=f"第{mapping[first] + 1}行",
+            ))
+        sheets[name] = sheet
+        mappings[name] = mapping
+    if missing:
+        sheet_problems = [make("structure-sheet", f"缺少工作表“{n}”", sheet=n, expected=n) for n in missing]
+        raise StructureError(
+            f"{path}：缺少工作表" + "、".join(f"“{n}”" for n in missing) + "（被删除或改名后无法按内容找到），无法读取",
+            sheet_problems + problems,
+            "请改回原名，或用 xlreport new 生成新模板重新填写",
+        )
+
+    report = Report()
+    blanks: list[spec.Field] = []
+    for f in spec.FIELDS:
+        sheet = sheets[f.sheet]
+        row = mappings[f.sheet].get(f.row, f.row)
+        cell = spec.a1(row, f.col)
+        shown = sheet.name
+        raw = sheet.get(row, f.col)
+        info = sheet.cells.get(cell)
+        if not f.is_input:
+            continue  # totals are recomputed below, once every input is in
+        if info is not None and info.formula is not None:
+            problems.append(rule_problem("value-formula", {"formula": info.formula}, expected=_expected(f.unit),
+                                 sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key, actual="=" + info.formula))
+            continue
+        if info is not None and info.error is not None:
+            problems.append(rule_problem("value-type", {"reason": f"单元格显示错误值“{info.error}”"},
+                                 sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key, actual=info.error,
+                                 expected=_expected(f.unit)))
+            continue
+        value, normalised_from, error = parse_number(raw, f.unit)
+        if error:
+            problems.append(rule_problem("value-type", {"reason": error}, sheet=shown, cell=cell,
+                                 row_label=f.row_label, col_label=f.col_label, key=f.key, actual=_describe(raw), expected=_expected(f.unit)))
+            continue
+        if normalised_from is not None:
+            problems.append(rule_problem("value-normalised", {"raw": normalised_from, "value": _plain(value)},
+                                 sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,
+                                 actual=str(normalised_from), expected=_plain(value)))
+        if value is None:
+            blanks.append(f)
+        report.values[f.path] = value
+
+    # totals: recomputed; a cached value that disagrees hints at odd editing
+    for f in spec.TOTAL_FIELDS:
+        computed = report.computed(f.path)
+        report.values[f.path] = computed
+        sheet = sheets[f.sheet]
+        row = mappings[f.sheet].get(f.row, f.row)
+        raw = sheet.get(row, f.col)
+        cached, _, err = parse_number(raw, f.unit)
+        if raw is not None and err is None and cached is not None and cached != computed:
+            cell = spec.a1(row, f.col)
+            problems.append(rule_problem("total-cached-mismatch", {"cached": cached, "computed": computed},
+                                 sheet=sheet.name, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,
+                                 expected=str(computed), actual=str(cached)))
+
+    meta_sheet = sheets[spec.SHEET_META]
+    mm = mappings[spec.SHEET_META]
+    for m in spec.META_FIELDS:
+        raw = meta_sheet.get(mm.get(m.row, m.row), m.col)
+        if m.kind == "year":
+            report.meta[m.key] = _read_year(raw, m, meta_sheet.name, mm, problems)
+        else:
+            report.meta[m.key] = _meta_text(raw)
+
+    text_sheet = sheets[spec.SHEET_TEXT]
+    report.text = _read_text(text_sheet, mappings[spec.SHEET_TEXT])
+
+    if blanks:
+        if strict:
+            for f in blanks:
+                shown = sheets[f.sheet].name
+                cell = spec.a1(mappings[f.sheet].get(f.row, f.row), f.col)
+                problems.append(make("value-blank", f"未填写（--strict 要求每个数字单元格都填写，没有就填0）",
+                                     severity=spec.Severity.ERROR, sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,
+                                     expected="0或正数", actual="空白"))
+        else:
+            problems.append(rule_problem("value-blank", {"count": len(blanks)},
+                                 actual=f"{len(blanks)}个空白"))
+    return ReadResult(report, problems, blanks, opened.kind, ours)
+
+
+def _expected(unit: spec.Unit) -> str:
+    return "0或正整数" if unit is spec.Unit.COUNT else f"0或正数（{spec.UNIT_NAMES[unit]}）"
+
+
+def _read_year(raw, m: spec.MetaField, shown: str, mapping, problems) -> int | None:
+    cell = spec.a1(mapping.get(m.row, m.row), m.col)
+    if raw is None or raw == "":
+        return None
+    value, _, error = parse_number(raw, spec.Unit.COUNT)
+    if error or value is None or not spec.YEAR_MIN <= value <= spec.YEAR_MAX:
+        problems.append(rule_problem("meta-year", {"actual": _describe(raw), "min": spec.YEAR_MIN, "max": spec.YEAR_MAX},
+                             sheet=shown, cell=cell, row_label=m.label, key="meta.year", expected=f"{spec.YEAR_MIN}—{spec.YEAR_MAX}", actual=_describe(raw)))
+        return None
+    return value
+
+
+def _read_text(sheet: _Sheet, mapping) -> "Text":
+    from .model import Item, Section, Text
+
+    text = Text()
+    sections = {"overview": Section(), "problems": Section(), "other": Section()}
+    for slot in spec.TEXT_SLOTS:
+        row = mapping.get(slot.row, slot.row)
+        heading = clean_text(_prose(sheet.get(row, spec.TEXT_HEADING_COL))) if slot.has_heading else ""
+        paragraphs = split_paragraphs(_prose(sheet.get(row, spec.TEXT_BODY_COL)))
+        if slot.kind == "single":
+            if slot.section == "preamble":
+                text.preamble = paragraphs
+            else:
+                text.closing = paragraphs
+        elif slot.kind == "intro":
+            sections[slot.section].intro = paragraphs
+        elif slot.kind == "fee_note":
+            text.fee_note = Item(heading or spec.FEE_NOTE_HEADING, paragraphs)
+        elif paragraphs:
+            sections[slot.section].items.append(Item(heading, paragraphs))
+    text.overview, text.problems, text.other = sections["overview"], sections["problems"], sections["other"]
+    return text
+
+
+def _refuse_old_format(path: Path, wb) -> None:
+    """A 2019-trial-format workbook is told apart by labels only it has."""
+    for name in wb.sheet_names[:20]:
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS)
+        except Exception:
+            continue
+        for r in rows:
+            for v in r[:READ_COLS]:
+                if isinstance(v, str) and v:
+                    n = norm_label(v)
+                    for mark in OLD_FORMAT_MARKS:
+                        if norm_label(mark) in n:
+                            raise InputError(
+                                f"{path}：这是2019年试行格式（国办公开办函〔2019〕60号）的年度报告表格（工作表“{name}”中有“{mark}”），"
+                                f"xlreport 只支持{spec.FORMAT_NAME}规定的2021年版格式",
+                                "请用 xlreport new 生成新模板，按新格式重新填写",
+                            )

@@ -1,0 +1,72 @@
+"""Problems as a readable Chinese table for a terminal (CJK-aware widths, wrapped cells)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from .problems import Problem
+from .spec import SEVERITY_NAMES
+
+HEADERS = ("级别", "位置", "项目", "问题", "应为", "实际")
+MAX_WIDTHS = (4, 22, 30, 56, 14, 14)
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap(text: str, limit: int) -> list[str]:
+    lines, line, w = [], "", 0
+    for ch in text:
+        cw = width(ch)
+        if ch == "\n" or (w + cw > limit and line):
+            lines.append(line)
+            line, w = "", 0
+            if ch == "\n":
+                continue
+        line += ch
+        w += cw
+    lines.append(line)
+    return lines
+
+
+def pad(text: str, size: int) -> str:
+    return text + " " * max(0, size - width(text))
+
+
+def table(rows: list[tuple[str, ...]], headers=HEADERS, max_widths=MAX_WIDTHS) -> str:
+    widths = [min(m, max([width(h)] + [width(r[i]) for r in rows])) for i, (h, m) in enumerate(zip(headers, max_widths))]
+    out = []
+    sep = "  "
+    out.append(sep.join(pad(h, w) for h, w in zip(headers, widths)).rstrip())
+    out.append(sep.join("-" * w for w in widths))
+    for row in rows:
+        cells = [wrap(text, w) for text, w in zip(row, widths)]
+        for i in range(max(len(c) for c in cells)):
+            out.append(sep.join(pad(c[i] if i < len(c) else "", w) for c, w in zip(cells, widths)).rstrip())
+    return "\n".join(out)
+
+
+def problem_rows(problems: list[Problem]) -> list[tuple[str, ...]]:
+    return [(SEVERITY_NAMES[p.severity], p.place or "—", p.item or "—", p.message, p.expected, p.actual) for p in problems]
+
+
+def render_problems(problems: list[Problem]) -> str:
+    """Grouped by sheet in the order given (already sorted: sheet, errors first, cell)."""
+    blocks: list[str] = []
+    groups: dict[str, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault(p.sheet or "整个文件", []).append(p)
+    for sheet, items in groups.items():
+        blocks.append(f"【{sheet}】")
+        blocks.append(table(problem_rows(items)))
+        blocks.append("")
+    return "\n".join(blocks)
+
+
+def summary_line(errors: int, warnings: int) -> str:
+    if errors:
+        return f"发现 {errors} 个错误、{warnings} 个提醒。请按“应为”一栏修改后重新检查。"
+    if warnings:
+        return f"检查通过：没有错误，有 {warnings} 个提醒。"
+    return "检查通过：没有发现问题。"
