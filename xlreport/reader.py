@@ -206,8 +206,8 @@ def _find_sheet(wb, path: Path, name: str, problems: list[Problem], taken: set[s
     return None
 
 
-def _row_shifts(sheet: _Sheet, spec_sheet: str, problems: list[Problem]) -> dict[int, int]:
-    """spec row -> actual row, found by the labels; label mismatches become problems."""
+def _row_shifts(sheet: _Sheet, spec_sheet: str) -> tuple[dict[int, int], set[int]]:
+    """spec row -> actual row, found by the labels; and the spec rows that were deleted."""
     labels = [l for l in _LABELS[spec_sheet] if l.kind != "title"]
     by_row: dict[int, list[spec.Label]] = {}
     for label in labels:
@@ -232,21 +232,36 @@ def _row_shifts(sheet: _Sheet, spec_sheet: str, problems: list[Problem]) -> dict
         if found is not None:
             mapping[row] = found
             last = found
-    # rows whose labels were not found keep the shift of the row above (a pasted-over label)
+    # rows whose labels were not found keep the shift of the row above (a pasted-over label),
+    # unless that lands on a row another label claims: then the row was deleted
+    found_at = {actual: row for row, actual in mapping.items()}
+    missing: set[int] = set()
     shift = 0
     for row in range(max(by_row) + 2):
         if row in mapping:
             shift = mapping[row] - row
         else:
             mapping[row] = row + shift
-    return mapping
+            if row in by_row and found_at.get(row + shift, row) != row:
+                missing.add(row)
+    return mapping, missing
 
 
-def _check_labels(sheet: _Sheet, spec_sheet: str, mapping: dict[int, int], problems: list[Problem], shown_sheet: str) -> int:
+def _check_labels(sheet: _Sheet, spec_sheet: str, mapping: dict[int, int], missing: set[int], problems: list[Problem], shown_sheet: str) -> int:
     bad = 0
+    for row in sorted(missing):
+        label = max((l for l in _LABELS[spec_sheet] if l.row == row), key=lambda l: l.col)
+        bad += 1
+        cell = spec.a1(mapping[row], label.col)
+        problems.append(make(
+            "structure-moved", f"找不到“{label.text}”这一行（可能被删除了），这一行的数字无法读取；请用 xlreport new 生成新模板或恢复这一行",
+            severity=spec.Severity.ERROR, sheet=shown_sheet, cell=cell, expected=label.text, actual="（缺少这一行）",
+        ))
     for label in _LABELS[spec_sheet]:
         if label.kind == "title" and label.row == 0:
             continue  # the sheet title is ours, not the format's
+        if label.row in missing:
+            continue
         r = mapping.get(label.row, label.row)
         found = sheet.text(r, label.col)
         if norm_label(found) != norm_label(label.text):
@@ -376,6 +391,7 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
 
     sheets: dict[str, _Sheet] = {}
     mappings: dict[str, dict[int, int]] = {}
+    deleted_rows: dict[str, set[int]] = {}
     missing = []
     taken: set[str] = set()
     for name in spec.DATA_SHEETS:
@@ -385,9 +401,9 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
             continue
         taken.add(actual)
         sheet = _grid(path, wb, actual, cells)
-        mapping = _row_shifts(sheet, name, problems)
+        mapping, missing_rows = _row_shifts(sheet, name)
         moved = sorted({m - r for r, m in mapping.items() if m != r})
-        bad = _check_labels(sheet, name, mapping, problems, actual)
+        bad = _check_labels(sheet, name, mapping, missing_rows, problems, actual)
         labels = [l for l in _LABELS[name] if not (l.kind == "title" and l.row == 0)]
         if bad > max(3, len(labels) // 2):
             raise StructureError(
@@ -397,15 +413,16 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
             )
         if moved:
             first = next(r for r in sorted(mapping) if mapping[r] != r)
-            label = next((l for l in _LABELS[name] if l.row == first), None)
+            label = max((l for l in _LABELS[name] if l.row == first), key=lambda l: l.col, default=None)
             what = f"“{label.text}”" if label else f"第{first + 1}行"
             problems.append(make(
                 "structure-moved",
-                f"{actual}：{what}应在第{first + 1}行，实际在第{mapping[first] + 1}行（插入或删除了行）；已按标签读取，建议改回模板原样",
-                sheet=actual, cell=spec.a1(mapping[first], 0), expected=f"第{first + 1}行", actual=f"第{mapping[first] + 1}行",
+                f"{what}应在第{first + 1}行，实际在第{mapping[first] + 1}行（插入或删除了行）；已按标签读取，建议改回模板原样",
+                sheet=actual, cell=spec.a1(mapping[first], label.col if label else 0), expected=f"第{first + 1}行", actual=f"第{mapping[first] + 1}行",
             ))
         sheets[name] = sheet
         mappings[name] = mapping
+        deleted_rows[name] = missing_rows
     if missing:
         sheet_problems = [make("structure-sheet", f"缺少工作表“{n}”", sheet=n, expected=n) for n in missing]
         raise StructureError(
@@ -423,8 +440,8 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
         shown = sheet.name
         raw = sheet.get(row, f.col)
         info = sheet.cells.get(cell)
-        if not f.is_input:
-            continue  # totals are recomputed below, once every input is in
+        if not f.is_input or f.row in deleted_rows[f.sheet]:
+            continue  # totals are recomputed below; a deleted row's numbers are not there to read
         if info is not None and info.formula is not None:
             problems.append(rule_problem("value-formula", {"formula": info.formula}, expected=_expected(f.unit),
                                  sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key, actual="=" + info.formula))
