@@ -52,6 +52,8 @@ def cli():
     xlreport new     生成填报用的 Excel 工作簿
     xlreport check   检查填好的工作簿（或 JSON 报告）
     xlreport export  把工作簿导出为 JSON 报告
+    xlreport build   生成 Word 年度报告（可同时生成 PDF）
+    xlreport template 导出默认 Word 模板，供修改版式
     """
 
 
@@ -218,6 +220,73 @@ def export(file, output, strict, force):
         click.echo(f"已导出：{out}", err=True)
     if errors:
         sys.exit(EXIT_PROBLEMS)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="输出的 .docx；默认为输入文件旁的“机关名称+年度+年政府信息公开工作年度报告.docx”")
+@click.option("--template", "template", type=click.Path(path_type=Path), help="自定义 Word 模板（由 xlreport template 导出后修改）")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@click.option("--force", is_flag=True, help="有错误也生成；覆盖已存在的输出文件")
+def build(file, output, template, pdf, force):
+    """由工作簿或 JSON 报告生成 Word 年度报告。先检查，有错误时不生成（--force 除外）。"""
+    from .api import check_report, load
+    from .render import convert_to_pdf, missing_fonts, render_docx
+    from .terminal import render_problems, summary_line
+
+    try:
+        loaded = load(file)
+    except XlreportError as e:
+        raise fail_from(e)
+    problems = check_report(loaded.report, loaded.problems)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        click.echo(render_problems(problems), err=True)
+        click.echo(summary_line(len(errors), len(problems) - len(errors)), err=True)
+        if not force:
+            click.echo("存在错误，未生成报告。请修改后重试，或加 --force 强制生成。", err=True)
+            sys.exit(EXIT_PROBLEMS)
+    report = loaded.report
+    if output is None:
+        name = f"{safe_filename(report.agency)}{report.year or ''}年政府信息公开工作年度报告.docx"
+        output = Path(file).parent / name
+    if output.suffix.lower() != ".docx":
+        raise Fail(f"{output}：输出文件应以 .docx 结尾")
+    try:
+        render_docx(report, output, template=template, force=force)
+    except XlreportError as e:
+        raise fail_from(e)
+    if errors:
+        click.echo(f"提醒：报告中有 {len(errors)} 个错误，已按 --force 强制生成。", err=True)
+    click.echo(f"已生成：{output}")
+    if pdf:
+        target = output.with_suffix(".pdf")
+        try:
+            convert_to_pdf(output, target, force=force)
+        except XlreportError as e:
+            raise fail_from(e)
+        click.echo(f"已生成：{target}")
+        missing = missing_fonts()
+        if missing:
+            click.echo("提醒：本机没有公文字体" + "、".join(missing) + "，PDF 中已用其他字体代替；正式发布前请在装有这些字体的电脑上用 WPS/Word 打开 .docx 另存为 PDF。", err=True)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("年度报告模板.docx"), show_default=True, help="输出的模板文件")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def template(output, force):
+    """导出默认 Word 模板。可在 Word/WPS 中修改版式，保留 {{ }} 和 {% %} 占位符，再用 build --template 使用。"""
+    import shutil
+
+    from .output import atomic_target
+    from .resources import default_template
+
+    try:
+        with atomic_target(output, force) as tmp:
+            shutil.copyfile(default_template(), tmp)
+    except XlreportError as e:
+        raise fail_from(e)
+    click.echo(f"已导出模板：{output}")
 
 
 def main() -> None:

@@ -1,0 +1,235 @@
+"""The report as data → the Word report (docxtpl) [→ PDF with LibreOffice when present]."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from . import spec
+from .errors import InputError, OutputError, XlreportError
+from .model import Report
+from .output import atomic_target
+from .resources import default_template
+
+CN_NUMBERS = "一二三四五六七八九十"
+
+
+def fmt_number(v) -> str:
+    """As a person writes it: 3 not 3.0; an amount with exactly the digits it has."""
+    if v is None:
+        return "0"
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, float):
+        return format(Decimal(repr(v)).normalize(), "f")
+    return str(v)
+
+
+def sub_number(i: int) -> str:
+    if i < 10:
+        return f"（{CN_NUMBERS[i]}）"
+    tens, ones = divmod(i + 1, 10)
+    return "（" + ("" if tens == 1 else CN_NUMBERS[tens - 1]) + "十" + (CN_NUMBERS[ones - 1] if ones else "") + "）"
+
+
+def default_preamble(report: Report) -> str:
+    who = report.agency or "本机关"
+    year = report.year or ""
+    return (
+        "依据《中华人民共和国政府信息公开条例》（以下简称《政府信息公开条例》）和《关于印发中华人民共和国政府信息公开工作年度报告格式的通知》"
+        f"（{spec.FORMAT_NAME}）要求，编制{who}{year}年政府信息公开工作年度报告。"
+    )
+
+
+def fee_sentence(report: Report) -> str:
+    """The 信息处理费 paragraph written from the three fee figures."""
+    notices = report.value(("fees", "notices"))
+    amount = report.value(("fees", "notice_amount"))
+    collected = report.value(("fees", "collected"))
+    year = f"{report.year}年度，" if report.year else "本年度，"
+    if not notices and not amount and not collected:
+        return f"{year}本机关未发出信息处理费收费通知，未收取信息处理费。发出收费通知的件数和总金额，以及实际收取的总金额均为0。"
+    return (f"{year}本机关发出信息处理费收费通知{fmt_number(notices)}件，收费通知总金额{fmt_number(amount)}元，"
+            f"实际收取总金额{fmt_number(collected)}元。")
+
+
+def default_closing(report: Report) -> str:
+    m = report.meta
+    parts = []
+    if m.get("website"):
+        parts.append(f"本年度报告的电子版可以从{m['website']}下载。")
+    contact = [f"{label}：{m[key]}" for key, label in (("address", "地址"), ("postcode", "邮编"), ("phone", "联系电话"), ("email", "邮箱")) if m.get(key)]
+    who = (report.agency or "本机关") + (m.get("office") or "")
+    sentence = f"如对本报告有任何疑问，请与{who}联系"
+    parts.append(sentence + (f"（{'，'.join(contact)}）。" if contact else "。"))
+    return "".join(parts)
+
+
+def _items(items) -> list[dict]:
+    out = []
+    for item in items:
+        if not item.paragraphs:
+            continue
+        out.append({"number": sub_number(len(out)), "heading": item.heading, "paragraphs": list(item.paragraphs)})
+    return out
+
+
+def context(report: Report) -> dict:
+    """What the template sees: meta, every number formatted (n.<json path>), and the prose."""
+    numbers: dict = {}
+    for f in spec.FIELDS:
+        node = numbers
+        for key in f.path[:-1]:
+            node = node.setdefault(key, {})
+        node[f.path[-1]] = fmt_number(report.value(f.path))
+    t = report.text
+    fee = list(t.fee_note.paragraphs) or [fee_sentence(report)]
+    other_items = [type(t.fee_note)(t.fee_note.heading or spec.FEE_NOTE_HEADING, fee)] + list(t.other.items)
+    meta = {m.key: ("" if report.meta.get(m.key) is None else str(report.meta.get(m.key))) for m in spec.META_FIELDS}
+    return {
+        "meta": meta,
+        "title_year": f"{report.year}年政府信息公开工作年度报告" if report.year else "政府信息公开工作年度报告",
+        "n": numbers,
+        "text": {
+            "preamble": list(t.preamble) or [default_preamble(report)],
+            "overview": {"intro": list(t.overview.intro), "subsections": _items(t.overview.items)},
+            "problems": {"intro": list(t.problems.intro), "subsections": _items(t.problems.items)},
+            "other": {"intro": list(t.other.intro), "subsections": _items(other_items)},
+            "closing": list(t.closing) or [default_closing(report)],
+        },
+    }
+
+
+# --- templates -------------------------------------------------------------------------------
+
+_TAG = re.compile(r"{%-?\s*(?:p|tr|tc|r)?\s*(.*?)\s*-?%}|{{-?\s*(?:r\s+)?(.*?)\s*-?}}", re.S)
+_FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+([\w.]+)")
+_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+def template_text(path: Path) -> str:
+    """All the text of the template's body, headers and footers, XML tags removed."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if re.match(r"word/(document|header\d*|footer\d*)\.xml$", n)]
+            if "word/document.xml" not in names:
+                raise InputError(f"{path}：不是 Word 文档（.docx）模板")
+            xml = "".join(z.read(n).decode("utf-8", "replace") for n in names)
+    except zipfile.BadZipFile:
+        raise InputError(f"{path}：不是 Word 文档（.docx）模板，或文件已损坏") from None
+    except OSError as e:
+        raise InputError(f"{path}：无法读取模板（{e.strerror}）") from None
+    # runs split a tag across <w:t> elements: join the text of each paragraph
+    return "".join(re.sub(r"<[^>]+>", "", p) + "\n" for p in re.split(r"</w:p>", xml))
+
+
+def check_template(path: Path, ctx: dict) -> None:
+    """Every placeholder must name something the report provides: say which one does not."""
+    text = template_text(path)
+    bound: set[str] = set()
+    for m in _TAG.finditer(text):
+        stmt, expr = m.group(1), m.group(2)
+        names = []
+        if stmt is not None:
+            fm = _FOR.match(stmt)
+            if fm:
+                bound.update(x for x in fm.group(1, 2) if x)
+                names.append(fm.group(3))
+            elif stmt.startswith(("if ", "elif ")):
+                names += re.findall(r"[A-Za-z_][\w.]*", stmt.split(" ", 1)[1])
+        elif expr is not None:
+            head = re.split(r"[|\s(\[]", expr.strip(), 1)[0]
+            if _NAME.match(head):
+                names.append(head)
+        for name in names:
+            if name in ("and", "or", "not", "in", "is", "none", "None", "true", "false", "loop"):
+                continue
+            parts = name.split(".")
+            if parts[0] in bound:
+                continue
+            node = ctx
+            for i, part in enumerate(parts):
+                if isinstance(node, dict) and part in node:
+                    node = node[part]
+                else:
+                    raise InputError(
+                        f"{path}：模板中的占位符“{{{{ {name} }}}}”在报告数据中不存在（“{'.'.join(parts[: i + 1])}”无此项）",
+                        "可用的占位符见 xlreport template 生成的默认模板",
+                    )
+
+
+def render_docx(report: Report, out, template=None, force: bool = False) -> Path:
+    """Fill the template with the report and write the .docx atomically."""
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
+
+    template = Path(template) if template else default_template()
+    ctx = context(report)
+    if not template.exists():
+        raise InputError(f"{template}：模板文件不存在")
+    check_template(template, ctx)
+    try:
+        tpl = DocxTemplate(str(template))
+        env = Environment(undefined=StrictUndefined, autoescape=True)
+        tpl.render(ctx, env, autoescape=True)
+    except UndefinedError as e:
+        raise InputError(f"{template}：模板引用了报告中没有的数据（{e.message}）") from None
+    except TemplateError as e:
+        raise InputError(f"{template}：模板语法错误（{e}）") from None
+    except (KeyError, ValueError, zipfile.BadZipFile) as e:
+        raise InputError(f"{template}：不是有效的 Word 模板（{type(e).__name__}）") from None
+    with atomic_target(Path(out), force) as tmp:
+        tpl.save(str(tmp))
+    return Path(out)
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+
+def find_soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def missing_fonts() -> list[str]:
+    """The 公文 fonts LibreOffice will substitute on this machine."""
+    fc = shutil.which("fc-list")
+    if not fc:
+        return []
+    try:
+        out = subprocess.run([fc, ":", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    from .docx_template import FONTS
+
+    return [f for f in FONTS if f not in out]
+
+
+def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 180) -> Path:
+    soffice = find_soffice()
+    if soffice is None:
+        raise OutputError("未找到 LibreOffice，无法生成 PDF", "安装 LibreOffice 后重试，或在 WPS/Word 中打开 .docx 另存为 PDF")
+    with tempfile.TemporaryDirectory(prefix="xlreport-lo-") as work:
+        work = Path(work)
+        profile = (work / "profile").as_uri()
+        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(work), str(docx)]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise OutputError(f"LibreOffice 转换 PDF 超时（{timeout} 秒）") from None
+        except OSError as e:
+            raise OutputError(f"无法运行 LibreOffice（{e.strerror}）") from None
+        produced = work / (docx.stem + ".pdf")
+        # LibreOffice's exit code says nothing: the file is the proof
+        if not produced.exists() or produced.stat().st_size == 0 or not produced.read_bytes()[:5] == b"%PDF-":
+            raise OutputError(f"LibreOffice 未能把 {docx.name} 转换为 PDF")
+        with atomic_target(pdf, force) as tmp:
+            shutil.copyfile(produced, tmp)
+    return pdf
+
+
+__all__ = ["context", "render_docx", "convert_to_pdf", "check_template", "fmt_number", "XlreportError"]
