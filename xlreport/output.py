@@ -24,6 +24,12 @@ def check_target(path: Path, force: bool) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_target(path: Path, force: bool = False):
     """Yields a temporary path beside ``path``; renamed over it only when the block succeeds."""
@@ -39,6 +45,7 @@ def atomic_target(path: Path, force: bool = False):
         yield tmp_path
         if path.exists() and not force:  # appeared while we were writing
             raise OutputError(f"{path}：文件已存在，未覆盖", "如需覆盖请加 --force")
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(tmp_path, path)
     except OSError as e:
         raise OutputError(f"{path}：无法写入（{e.strerror}）") from None
