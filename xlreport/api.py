@@ -54,11 +54,12 @@ def load(path, strict: bool = False) -> Loaded:
     return Loaded(path, result.report, result.problems, result.kind, len(result.blank_cells))
 
 
-def check_report(report: Report, already: list[Problem] = ()) -> list[Problem]:
-    problems = list(already) + rules.check(report, already)
+def check_report(report: Report, already: list[Problem] = (), typed: bool = False) -> list[Problem]:
+    problems = list(already) + rules.check(report, already, typed=typed)
     return sorted(problems, key=sort_key)
 
 
 def check_file(path, strict: bool = False) -> Checked:
     loaded = load(path, strict=strict)
-    return Checked(loaded.path, loaded.report, check_report(loaded.report, loaded.problems), loaded.kind)
+    typed = loaded.kind != "json"  # the workbook reader has checked every value's type
+    return Checked(loaded.path, loaded.report, check_report(loaded.report, loaded.problems, typed), loaded.kind)

@@ -70,11 +70,19 @@ class Report:
             return self.values.get(path) or 0
         return sum((self.computed(p) for p in f.total_of), 0)
 
+    def all_computed(self) -> dict[tuple, Number]:
+        """Every total recomputed from the inputs in one pass (blank inputs count as 0)."""
+        values = {f.path: (self.values.get(f.path) or 0) for f in spec.INPUT_FIELDS}
+        for f in spec.TOTAL_FIELDS:
+            values[f.path] = sum([values[p] for p in f.total_of], 0)
+        return values
+
     def with_totals(self) -> "Report":
         """A copy where every total is recomputed from the inputs (how a workbook is read)."""
         values = dict(self.values)
+        computed = self.all_computed()
         for f in spec.TOTAL_FIELDS:
-            values[f.path] = self.computed(f.path)
+            values[f.path] = computed[f.path]
         return Report(dict(self.meta), values, self.text)
 
     @property

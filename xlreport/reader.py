@@ -76,34 +76,40 @@ class _Sheet:
 
 # --- opening ------------------------------------------------------------------------------
 
-_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _ROW_RE = re.compile(rb'<row r="([0-9]+)"')
-_FORMULA_RE = re.compile(rb"<f[^>]*>(.*?)</f>|<f[^>]*/>", re.S)
+_LAST_ROW_RE = re.compile(rb'<row r="([0-9]+)"[^<]*$')
+_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[^>]*?(?:/>|>(.*?)</f>)', re.S)
+_ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?t="e"[^>]*>(?:\s*<f[^>]*?(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>', re.S)
+
+
+def _last_row(xml: bytes) -> int:
+    at = xml.rfind(b"<row ")
+    if at == -1:
+        return 0
+    m = _ROW_RE.match(xml, at)
+    return int(m.group(1)) if m else 0
 
 
 def _scan_xlsx_sheet(xml: bytes, limit_rows: int, want_cells: bool) -> tuple[bytes, dict[str, _Cell], bool]:
     """Formula and error cells of a sheet's XML; the XML cut after ``limit_rows`` when it goes on."""
     cut = False
-    for m in _ROW_RE.finditer(xml):
-        if int(m.group(1)) > limit_rows:
-            end = xml.find(b"</sheetData>", m.start())
-            if end != -1:
-                xml = xml[: m.start()] + xml[end:]
-                cut = True
-            break
+    if _last_row(xml) > limit_rows:
+        for m in _ROW_RE.finditer(xml):
+            if int(m.group(1)) > limit_rows:
+                end = xml.find(b"</sheetData>", m.start())
+                if end != -1:
+                    xml = xml[: m.start()] + xml[end:]
+                    cut = True
+                break
     cells: dict[str, _Cell] = {}
-    if want_cells and (b"<f" in xml or b't="e"' in xml):
-        for m in _CELL_RE.finditer(xml):
-            attrs, inner = m.group(2), m.group(3) or b""
-            fm = _FORMULA_RE.search(inner)
-            is_error = b't="e"' in attrs
-            if fm or is_error:
-                formula = html.unescape(fm.group(1).decode("utf-8", "replace")) if fm and fm.group(1) is not None else ("" if fm else None)
-                err = None
-                if is_error:
-                    v = re.search(rb"<v>(.*?)</v>", inner, re.S)
-                    err = v.group(1).decode("utf-8", "replace") if v else "#错误"
-                cells[m.group(1).decode()] = _Cell(formula, err)
+    if want_cells:
+        for m in _FORMULA_CELL_RE.finditer(xml):
+            formula = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) is not None else ""
+            cells[m.group(1).decode()] = _Cell(formula, None)
+        if b't="e"' in xml:
+            for m in _ERROR_CELL_RE.finditer(xml):
+                ref = m.group(1).decode()
+                cells[ref] = _Cell(cells[ref].formula if ref in cells else None, m.group(2).decode("utf-8", "replace"))
     return xml, cells, cut
 
 
@@ -116,7 +122,10 @@ def _load(opened: Opened):
     if opened.kind == "xlsx":
         paths = xlsx_sheet_paths(opened)
         patched: dict[str, bytes] = {}
+        ours = spec.SHEET_STAMP in paths
         for name, entry in paths.items():
+            if ours and name not in _WANTED_SHEETS and name != spec.SHEET_STAMP:
+                continue  # our own 校验/填表说明 sheets are never read
             try:
                 xml = read_entry(opened.path, opened.zip, entry)
             except InputError:
@@ -206,6 +215,18 @@ def _find_sheet(wb, path: Path, name: str, problems: list[Problem], taken: set[s
     return None
 
 
+_IDENTITY: dict[int, int] = {}
+_EXACT = {name: tuple((l.row, l.col, l.text) for l in labels if not (l.kind == "title" and l.row == 0)) for name, labels in _LABELS.items()}
+
+
+def _labels_in_place(sheet: _Sheet, spec_sheet: str) -> bool:
+    rows = sheet.rows
+    try:
+        return all(rows[r][c] == text for r, c, text in _EXACT[spec_sheet])
+    except IndexError:
+        return False
+
+
 def _row_shifts(sheet: _Sheet, spec_sheet: str) -> tuple[dict[int, int], set[int]]:
     """spec row -> actual row, found by the labels; and the spec rows that were deleted."""
     labels = [l for l in _LABELS[spec_sheet] if l.kind != "title"]
@@ -284,6 +305,8 @@ _EXCEL_ERRORS = {"#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NUL
 def _describe(raw) -> str:
     if isinstance(raw, bool):
         return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))  # calamine reads a typed 2019 or -3 as 2019.0 / -3.0
     if isinstance(raw, (datetime, date)):
         return raw.isoformat()
     if isinstance(raw, (time, timedelta)):
@@ -401,6 +424,9 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
             continue
         taken.add(actual)
         sheet = _grid(path, wb, actual, cells)
+        if _labels_in_place(sheet, name):
+            sheets[name], mappings[name], deleted_rows[name] = sheet, _IDENTITY, set()
+            continue
         mapping, missing_rows = _row_shifts(sheet, name)
         moved = sorted({m - r for r, m in mapping.items() if m != r})
         bad = _check_labels(sheet, name, mapping, missing_rows, problems, actual)
@@ -433,15 +459,23 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
 
     report = Report()
     blanks: list[spec.Field] = []
-    for f in spec.FIELDS:
+    values = report.values
+    for f in spec.INPUT_FIELDS:
         sheet = sheets[f.sheet]
-        row = mappings[f.sheet].get(f.row, f.row)
-        cell = spec.a1(row, f.col)
-        shown = sheet.name
+        mapping = mappings[f.sheet]
+        if mapping:
+            if f.row in deleted_rows[f.sheet]:
+                continue  # a deleted row's numbers are not there to read
+            row = mapping.get(f.row, f.row)
+            cell = spec.a1(row, f.col)
+        else:
+            row, cell = f.row, f.cell
         raw = sheet.get(row, f.col)
-        info = sheet.cells.get(cell)
-        if not f.is_input or f.row in deleted_rows[f.sheet]:
-            continue  # totals are recomputed below; a deleted row's numbers are not there to read
+        info = sheet.cells.get(cell) if sheet.cells else None
+        if info is None and type(raw) is float and raw >= 0 and f.unit is spec.Unit.COUNT and raw.is_integer():
+            values[f.path] = int(raw)  # the common case, kept fast for batches
+            continue
+        shown = sheet.name
         if info is not None and info.formula is not None:
             problems.append(rule_problem("value-formula", {"formula": info.formula}, expected=_expected(f.unit),
                                  sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key, actual="=" + info.formula))
@@ -465,14 +499,17 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
         report.values[f.path] = value
 
     # totals: recomputed; a cached value that disagrees hints at odd editing
+    all_computed = report.all_computed()
     for f in spec.TOTAL_FIELDS:
-        computed = report.computed(f.path)
-        report.values[f.path] = computed
+        computed = all_computed[f.path]
+        values[f.path] = computed
         sheet = sheets[f.sheet]
         row = mappings[f.sheet].get(f.row, f.row)
         raw = sheet.get(row, f.col)
+        if raw is None or raw == computed:
+            continue
         cached, _, err = parse_number(raw, f.unit)
-        if raw is not None and err is None and cached is not None and cached != computed:
+        if err is None and cached is not None and cached != computed:
             cell = spec.a1(row, f.col)
             problems.append(rule_problem("total-cached-mismatch", {"cached": cached, "computed": computed},
                                  sheet=sheet.name, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import Enum
 
 FORMAT_VERSION = "2021"
@@ -87,11 +88,11 @@ class Label:
     def merged(self) -> bool:
         return (self.r2, self.c2) != (self.row, self.col)
 
-    @property
+    @cached_property
     def cell(self) -> str:
         return a1(self.row, self.col)
 
-    @property
+    @cached_property
     def ref(self) -> str:
         return a1_range(self.row, self.col, self.r2, self.c2)
 
@@ -111,19 +112,19 @@ class Field:
     last_col: int | None = None  # values that span columns, like table A's 本年处理决定数量
     total_of: tuple[Path, ...] = ()
 
-    @property
+    @cached_property
     def is_input(self) -> bool:
         return not self.total_of
 
-    @property
+    @cached_property
     def cell(self) -> str:
         return a1(self.row, self.col)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return ".".join(self.path)
 
-    @property
+    @cached_property
     def where(self) -> str:
         """Row and column labels as a clerk reads them."""
         return f"{self.row_label} / {self.col_label}" if self.col_label else self.row_label
@@ -159,7 +160,7 @@ class MetaField:
     def path(self) -> Path:
         return ("meta", self.key)
 
-    @property
+    @cached_property
     def cell(self) -> str:
         return a1(self.row, self.col)
 
@@ -532,7 +533,23 @@ TEXT_MAX_CHARS = 32767  # an Excel cell holds no more
 FIELDS = tuple(f for t in TABLES for f in t.fields) + FEE_FIELDS
 FIELD_BY_PATH = {f.path: f for f in FIELDS}
 INPUT_FIELDS = tuple(f for f in FIELDS if f.is_input)
-TOTAL_FIELDS = tuple(f for f in FIELDS if not f.is_input)
+
+
+def _totals_in_order() -> tuple[Field, ...]:
+    """Totals ordered so that every total comes after the totals it adds up."""
+    done: set = set()
+    order: list[Field] = []
+    pending = [f for f in FIELDS if not f.is_input]
+    while pending:
+        for f in list(pending):
+            if all(p in done or FIELD_BY_PATH[p].is_input for p in f.total_of):
+                order.append(f)
+                done.add(f.path)
+                pending.remove(f)
+    return tuple(order)
+
+
+TOTAL_FIELDS = _totals_in_order()
 LABELS = META_LABELS + tuple(l for t in TABLES for l in t.labels) + TEXT_LABELS
 DATA_SHEETS = (SHEET_META, SHEET_ACTIVE, SHEET_REQUESTS, SHEET_APPEALS, SHEET_TEXT)
 
@@ -657,7 +674,7 @@ def _equations() -> tuple[Equation, ...]:
             (("requests", "closed_total", col_key), ("requests", "carried_forward", col_key)),
             ("requests", "closed_total", col_key),
         ))
-    for f in TOTAL_FIELDS:
+    for f in (f for f in FIELDS if not f.is_input):
         if f.table == "requests":
             rule = "requests-row-total" if f.path[2] == "total" else "requests-closed-total"
         else:
