@@ -44,4 +44,4 @@ def problems_sheet(problems: list[Problem]) -> list[list[str]]:
 
 
 def write_annotated(out, report: Report, problems: list[Problem], force: bool = False) -> Path:
-    return write_workbook(out, report, force=force, marks=marks_for(problems), problems_table=problems_sheet(problems))
+    return write_workbook(out, report, force=force, marks=marks_for(problems), extra_sheets=[(spec.SHEET_PROBLEMS, problems_sheet(problems))])

@@ -38,7 +38,7 @@ class Checked:
         return len(self.problems) - self.errors
 
 
-def load(path, strict: bool = False) -> Loaded:
+def load(path, strict: bool = False, with_text: bool = True) -> Loaded:
     """A workbook (.xlsx/.xlsm/.xls/.ods) or a JSON report, as a report plus reading problems."""
     path = Path(path)
     if path.suffix.lower() == ".json":
@@ -50,7 +50,7 @@ def load(path, strict: bool = False) -> Loaded:
             raise InputError(e.message, e.hint) from None
     from .reader import read_workbook
 
-    result = read_workbook(path, strict=strict)
+    result = read_workbook(path, strict=strict, with_text=with_text)
     return Loaded(path, result.report, result.problems, result.kind, len(result.blank_cells))
 
 
@@ -59,7 +59,7 @@ def check_report(report: Report, already: list[Problem] = (), typed: bool = Fals
     return sorted(problems, key=sort_key)
 
 
-def check_file(path, strict: bool = False) -> Checked:
-    loaded = load(path, strict=strict)
+def check_file(path, strict: bool = False, with_text: bool = True) -> Checked:
+    loaded = load(path, strict=strict, with_text=with_text)
     typed = loaded.kind != "json"  # the workbook reader has checked every value's type
     return Checked(loaded.path, loaded.report, check_report(loaded.report, loaded.problems, typed), loaded.kind)

@@ -54,6 +54,7 @@ def cli():
     xlreport export  把工作簿导出为 JSON 报告
     xlreport build   生成 Word 年度报告（可同时生成 PDF）
     xlreport template 导出默认 Word 模板，供修改版式
+    xlreport merge   把多个单位的工作簿汇总成一份
     """
 
 
@@ -102,84 +103,120 @@ def new(output, agency, year, data_file, force):
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 docs/check-json.md）")
 @click.option("--strict", is_flag=True, help="空白的数字单元格也算错误")
-@click.option("--annotate", "annotate_out", type=click.Path(path_type=Path), help="另存一份标注了问题的工作簿副本（.xlsx），原文件不变")
-@click.option("--force", is_flag=True, help="覆盖已存在的 --annotate 输出文件")
-def check(files, as_json, strict, annotate_out, force):
+@click.option("--annotate", "annotate_out", type=click.Path(path_type=Path), help="另存一份标注了问题的工作簿副本（.xlsx），原文件不变；只用于一个文件")
+@click.option("--summary-only", is_flag=True, help="多个文件时只列汇总表，不列每个文件的问题明细")
+@click.option("--report", "overview", type=click.Path(path_type=Path), help="另存一份检查结果总览工作簿（.xlsx）：每个文件一行，另附问题清单")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数；默认为 CPU 核数")
+@click.option("--force", is_flag=True, help="覆盖已存在的 --annotate / --report 输出文件")
+def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, force):
     """检查工作簿或 JSON 报告：数字格式、勾稽关系和全部规则。
 
-    退出码：0 没有错误（可以有提醒），1 发现错误，2 文件无法读取或用法错误。
-    """
-    from .api import check_file
-    from .reader import StructureError
+    可以给出多个文件或文件夹（文件夹中的 .xlsx/.xlsm/.xls/.ods 逐个检查，含子文件夹）。
 
-    if annotate_out is not None and len(files) != 1:
-        raise click.UsageError("--annotate 只能用于一个输入文件")
-    if annotate_out is not None and annotate_out.suffix.lower() != ".xlsx":
-        raise Fail(f"{annotate_out}：--annotate 的输出文件应以 .xlsx 结尾")
-    results = []
-    for path in files:
-        try:
-            results.append(("ok", path, check_file(path, strict=strict)))
-        except StructureError as e:
-            results.append(("unreadable", path, e))
-        except XlreportError as e:
-            results.append(("unreadable", path, e))
+    退出码：0 没有错误（可以有提醒），1 发现错误，2 有文件无法读取或用法错误。
+    """
+    from .batch import check_many, collect
+
+    paths = collect(inputs)
+    if not paths:
+        raise Fail("在" + "、".join(str(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
+    if annotate_out is not None:
+        if len(paths) != 1:
+            raise click.UsageError("--annotate 只能用于一个输入文件")
+        if annotate_out.suffix.lower() != ".xlsx":
+            raise Fail(f"{annotate_out}：--annotate 的输出文件应以 .xlsx 结尾")
+    if overview is not None and overview.suffix.lower() != ".xlsx":
+        raise Fail(f"{overview}：--report 的输出文件应以 .xlsx 结尾")
+    single = len(paths) == 1 and not any(Path(i).is_dir() for i in inputs)
+    keep = annotate_out is not None
+    show_bar = not as_json and not single and sys.stderr.isatty()
+    if show_bar:
+        with click.progressbar(length=len(paths), label="检查中", file=sys.stderr) as bar:
+            results = list(check_many(paths, strict, keep_report=keep, workers=jobs, progress=bar.update))
+    else:
+        results = list(check_many(paths, strict, keep_report=keep, workers=jobs))
     if as_json:
         click.echo(_check_json(results))
+    elif single:
+        _print_one(results[0])
     else:
-        _print_check(results)
-    if annotate_out is not None and results[0][0] == "ok":
-        from .annotate import write_annotated
+        _print_many(results, summary_only)
+    if overview is not None:
+        from .batch import write_overview
 
-        checked = results[0][2]
         try:
-            write_annotated(annotate_out, checked.report, checked.problems, force=force)
+            write_overview(overview, results, force=force)
+        except XlreportError as e:
+            raise fail_from(e)
+        click.echo(f"已生成检查结果总览：{overview}", err=as_json)
+    if annotate_out is not None and results[0].status != "unreadable":
+        from .annotate import write_annotated
+        from .api import load
+
+        try:
+            write_annotated(annotate_out, load(paths[0], strict=strict).report, results[0].problems, force=force)
         except XlreportError as e:
             raise fail_from(e)
         click.echo(f"已生成标注副本：{annotate_out}", err=as_json)
-    if any(kind == "unreadable" for kind, _, _ in results):
+    if any(r.status == "unreadable" for r in results):
         sys.exit(EXIT_UNUSABLE)
-    if any(r.errors for kind, _, r in results if kind == "ok"):
+    if any(r.errors for r in results):
         sys.exit(EXIT_PROBLEMS)
 
 
-def _print_check(results) -> None:
-    from .reader import StructureError
+def _print_one(r) -> None:
     from .terminal import render_problems, summary_line
 
-    for kind, path, r in results:
-        if kind == "unreadable":
-            click.echo(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
-            if isinstance(r, StructureError) and r.problems:
-                click.echo(render_problems(r.problems), err=True)
-            continue
-        who = " ".join(x for x in (r.report.agency, f"{r.report.year}年" if r.report.year else "") if x)
-        click.echo(f"文件：{path}" + (f"（{who}）" if who else ""))
+    if r.status == "unreadable":
+        click.echo(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
         if r.problems:
-            click.echo(render_problems(r.problems))
-        click.echo(summary_line(r.errors, r.warnings))
-        if len(results) > 1:
-            click.echo("")
+            click.echo(render_problems(r.problems), err=True)
+        return
+    who = " ".join(x for x in (r.agency, f"{r.year}年" if r.year else "") if x)
+    click.echo(f"文件：{r.path}" + (f"（{who}）" if who else ""))
+    if r.problems:
+        click.echo(render_problems(r.problems))
+    click.echo(summary_line(r.errors, r.warnings))
+
+
+def _print_many(results, summary_only: bool) -> None:
+    from .terminal import render_problems, table
+
+    rows = [(r.path, r.agency or "—", str(r.year or "—"), str(r.errors), str(r.warnings), r.status_name) for r in results]
+    click.echo(table(rows, ("文件", "机关名称", "年度", "错误", "提醒", "状态"), (48, 28, 6, 6, 6, 8)))
+    ok = sum(1 for r in results if r.status == "ok")
+    bad = sum(1 for r in results if r.status == "errors")
+    broken = sum(1 for r in results if r.status == "unreadable")
+    click.echo(f"共 {len(results)} 个文件：{ok} 个通过，{bad} 个有错误，{broken} 个无法读取。")
+    if summary_only:
+        return
+    for r in results:
+        if r.status == "ok" and not r.problems:
+            continue
+        click.echo("")
+        if r.status == "unreadable":
+            click.echo(f"== {r.path}：无法读取 ==")
+            click.echo(r.message + (f"（{r.hint}）" if r.hint else ""))
+            if r.problems:
+                click.echo(render_problems(r.problems))
+            continue
+        click.echo(f"== {r.path}（{r.agency or '机关名称未填'}）：{r.errors} 个错误、{r.warnings} 个提醒 ==")
+        click.echo(render_problems(r.problems))
 
 
 def _check_json(results) -> str:
     import json
 
-    from .reader import StructureError
-
     files = []
-    for kind, path, r in results:
-        if kind == "unreadable":
-            problems = [p.to_dict() for p in r.problems] if isinstance(r, StructureError) else []
-            files.append({"file": str(path), "status": "unreadable", "message": r.message, "hint": r.hint,
-                          "agency": None, "year": None, "errors": len(problems) or 1, "warnings": 0, "problems": problems})
-            continue
-        files.append({"file": str(path), "status": "errors" if r.errors else "ok", "message": "", "hint": "",
-                      "agency": r.report.agency or None, "year": r.report.year, "errors": r.errors, "warnings": r.warnings,
-                      "problems": [p.to_dict() for p in r.problems]})
+    for r in results:
+        files.append({
+            "file": r.path, "status": r.status, "message": r.message, "hint": r.hint,
+            "agency": r.agency, "year": r.year, "errors": r.errors, "warnings": r.warnings,
+            "problems": [p.to_dict() for p in r.problems],
+        })
     doc = {
         "files": files,
         "errors": sum(f["errors"] for f in files),
@@ -287,6 +324,50 @@ def template(output, force):
     except XlreportError as e:
         raise fail_from(e)
     click.echo(f"已导出模板：{output}")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="汇总结果工作簿（.xlsx）")
+@click.option("--agency", required=True, help="汇总后的机关名称，如“XX县人民政府”")
+@click.option("--year", help="报告年度；默认取输入文件的年度（必须一致）")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数；默认为 CPU 核数")
+@click.option("--force", is_flag=True, help="输入有错误也汇总；覆盖已存在的输出文件")
+def merge(inputs, output, agency, year, jobs, force):
+    """把多个单位的工作簿（文件或文件夹）的三张表和收费数字逐项相加，生成同一模板的汇总工作簿。"""
+    from .batch import check_many, collect
+    from .merge import SUMMARY_SHEET, MergeError
+    from .merge import merge as merge_results
+    from .model import clean_text
+    from .workbook import write_workbook
+
+    year = _year_option(year)
+    if output.suffix.lower() != ".xlsx":
+        raise Fail(f"{output}：输出文件应以 .xlsx 结尾")
+    paths = collect(inputs)
+    if not paths:
+        raise Fail("在" + "、".join(str(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
+    if output.exists() and not force:
+        raise Fail(f"{output}：文件已存在，未覆盖", "如需覆盖请加 --force")
+    out_key = output.resolve()
+    paths = [p for p in paths if p.resolve() != out_key]  # never add last run's result to itself
+    if sys.stderr.isatty():
+        with click.progressbar(length=len(paths), label="读取中", file=sys.stderr) as bar:
+            results = list(check_many(paths, keep_report=True, with_text=False, workers=jobs, progress=bar.update))
+    else:
+        results = list(check_many(paths, keep_report=True, with_text=False, workers=jobs))
+    try:
+        merged = merge_results(results, clean_text(agency), year, force=force)
+    except MergeError as e:
+        click.echo(f"错误：{e.message}" + (f"（{e.hint}）" if e.hint else ""), err=True)
+        sys.exit(EXIT_UNUSABLE if any(r.status == "unreadable" for r in e.files) else EXIT_PROBLEMS)
+    for w in merged.warnings:
+        click.echo(f"提醒：{w}", err=True)
+    try:
+        write_workbook(output, merged.report, force=force, extra_sheets=[(SUMMARY_SHEET, merged.summary)])
+    except XlreportError as e:
+        raise fail_from(e)
+    click.echo(f"已汇总 {len(results)} 个单位：{output}")
 
 
 def main() -> None:

@@ -388,8 +388,11 @@ def _prose(raw) -> str:
 # --- the read ------------------------------------------------------------------------------
 
 
-def read_workbook(path, strict: bool = False) -> ReadResult:
-    """Read a filled workbook into a report; problems found while reading come with it."""
+def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadResult:
+    """Read a filled workbook into a report; problems found while reading come with it.
+
+    ``with_text=False`` skips the prose (checking numbers in a batch does not need it).
+    """
     path = Path(path)
     opened = open_spreadsheet(path)
     wb, cells = _load(opened)
@@ -418,6 +421,8 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
     missing = []
     taken: set[str] = set()
     for name in spec.DATA_SHEETS:
+        if name == spec.SHEET_TEXT and not with_text:
+            continue
         actual = _find_sheet(wb, path, name, problems, taken)
         if actual is None:
             missing.append(name)
@@ -524,8 +529,8 @@ def read_workbook(path, strict: bool = False) -> ReadResult:
         else:
             report.meta[m.key] = _meta_text(raw)
 
-    text_sheet = sheets[spec.SHEET_TEXT]
-    report.text = _read_text(text_sheet, mappings[spec.SHEET_TEXT])
+    if with_text:
+        report.text = _read_text(sheets[spec.SHEET_TEXT], mappings[spec.SHEET_TEXT])
 
     if blanks:
         if strict:

@@ -70,10 +70,10 @@ def _runs(fields) -> list[tuple[str, int, int, int, list]]:
 
 
 class _Writer:
-    def __init__(self, path: Path, report: Report | None, marks: list[Mark] | None, problems_table: list[list[str]] | None):
+    def __init__(self, path: Path, report: Report | None, marks: list[Mark] | None, extra_sheets: list[tuple[str, list[list]]]):
         self.report = report
         self.marks = marks or []
-        self.problems_table = problems_table
+        self.extra_sheets = extra_sheets
         self.wb = xlsxwriter.Workbook(
             str(path),
             {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
@@ -120,8 +120,8 @@ class _Writer:
         for name in spec.DATA_SHEETS:
             self.sheets[name] = wb.add_worksheet(name)
         self.sheets[spec.SHEET_CHECKS] = wb.add_worksheet(spec.SHEET_CHECKS)
-        if self.problems_table is not None:
-            self.sheets[spec.SHEET_PROBLEMS] = wb.add_worksheet(spec.SHEET_PROBLEMS)
+        for name, _ in self.extra_sheets:
+            self.sheets[name] = wb.add_worksheet(name)
         self.sheets[spec.SHEET_GUIDE] = wb.add_worksheet(spec.SHEET_GUIDE)
         self.sheets[spec.SHEET_STAMP] = wb.add_worksheet(spec.SHEET_STAMP)
 
@@ -135,12 +135,12 @@ class _Writer:
         self.write_guide()
         self.write_stamp()
         self.write_marks()
-        if self.problems_table is not None:
-            self.write_problems()
+        for name, rows in self.extra_sheets:
+            self.write_extra(name, rows)
         for ws in self.sheets.values():
             ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True})
-        if self.problems_table is not None:
-            self.sheets[spec.SHEET_PROBLEMS].activate()
+        if self.extra_sheets:
+            self.sheets[self.extra_sheets[0][0]].activate()
         else:
             self.sheets[spec.SHEET_META].activate()
         wb.close()
@@ -368,18 +368,22 @@ class _Writer:
             fmt = severe if any(m.severity is spec.Severity.ERROR for m in marks) else mild
             ws.conditional_format(cell, {"type": "no_errors", "format": fmt})
 
-    def write_problems(self) -> None:
-        ws = self.sheets[spec.SHEET_PROBLEMS]
-        head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center")
+    def write_extra(self, name: str, rows: list[list]) -> None:
+        """A plain table sheet (问题清单 of an annotated copy, 汇总明细 of a merge): header row, filters."""
+        ws = self.sheets[name]
+        head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center", text_wrap=True)
         cell = self.fmt(border=1, text_wrap=True, valign="top")
-        rows = self.problems_table or []
+        num = self.fmt(border=1, valign="top", num_format="General")
         for c, h in enumerate(rows[0] if rows else ()):
-            ws.write_string(0, c, h, head)
+            ws.write_string(0, c, str(h), head)
+            width = max([len(str(r[c])) * CHAR_WIDTH for r in rows[:200] if c < len(r)] + [8])
+            ws.set_column(c, c, min(70, width + 2))
         for r, row in enumerate(rows[1:], start=1):
             for c, v in enumerate(row):
-                ws.write_string(r, c, v, cell)
-        for c, w in enumerate((8, 24, 40, 70, 16, 16)):
-            ws.set_column(c, c, w)
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    ws.write_number(r, c, v, num)
+                else:
+                    ws.write_string(r, c, "" if v is None else str(v), cell)
         ws.freeze_panes(1, 0)
         if rows:
             ws.autofilter(0, 0, max(len(rows) - 1, 1), len(rows[0]) - 1)
@@ -520,13 +524,13 @@ GUIDE = (
 
 
 def write_workbook(path, report: Report | None = None, force: bool = False, marks: list[Mark] | None = None,
-                   problems_table: list[list[str]] | None = None) -> Path:
+                   extra_sheets: list[tuple[str, list[list]]] = ()) -> Path:
     """Write the clerk's workbook to ``path`` (atomically); pre-filled from ``report`` if given."""
     path = Path(path)
     if report is not None:
         _check_fits(report)
     with atomic_target(path, force) as tmp:
-        _Writer(tmp, report, marks, problems_table).write()
+        _Writer(tmp, report, marks, list(extra_sheets)).write()
     return path
 
 

@@ -1,0 +1,162 @@
+"""Many workbooks at once: collect the files, check them (on every core), write an overview.
+
+Results always come back in the order of the inputs, whatever the scheduling.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .errors import InputError, XlreportError
+from .problems import Problem
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+PARALLEL_FROM = 16  # below this many files a worker pool costs more than it saves
+
+STATUS_NAMES = {"ok": "通过", "errors": "有错误", "unreadable": "无法读取"}
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # ok | errors | unreadable
+    agency: str | None = None
+    year: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    message: str = ""
+    hint: str = ""
+    report: object | None = None  # the Report, when asked for (merge)
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status]
+
+
+def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]:
+    """Files as given, and the spreadsheets inside folders (recursive, sorted, hidden and ~$ lock files skipped)."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            found = []
+            for root, dirs, files in os.walk(item):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    if name.startswith((".", "~$")) or not name.lower().endswith(suffixes):
+                        continue
+                    found.append(Path(root) / name)
+            candidates = sorted(found, key=lambda p: str(p))
+        else:
+            candidates = [item]
+        for p in candidates:
+            key = p.resolve() if p.exists() else p
+            if key not in seen:
+                seen.add(key)
+                out.append(p)
+    return out
+
+
+def check_one(path: Path, strict: bool = False, keep_report: bool = False, with_text: bool = True) -> FileResult:
+    from .api import check_file
+
+    try:
+        checked = check_file(path, strict=strict, with_text=with_text)
+    except XlreportError as e:
+        problems = list(getattr(e, "problems", []) or [])
+        return FileResult(str(path), "unreadable", message=e.message, hint=e.hint, problems=problems, errors=max(1, len(problems)))
+    report = checked.report
+    if keep_report:
+        report.text = None  # prose is not needed across processes
+    return FileResult(
+        str(path), "errors" if checked.errors else "ok", report.agency or None, report.year, checked.errors, checked.warnings,
+        checked.problems, report=report if keep_report else None,
+    )
+
+
+def _worker(args) -> FileResult:
+    path, strict, keep_report, with_text = args
+    try:
+        return check_one(path, strict, keep_report, with_text)
+    except Exception as e:  # a bug must not sink the whole batch: report it on that file's row
+        return FileResult(str(path), "unreadable", message=f"{path}：读取时出现内部错误（{type(e).__name__}: {e}）")
+
+
+def check_many(paths: list[Path], strict: bool = False, keep_report: bool = False, with_text: bool = True,
+               workers: int | None = None, progress: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+    """Check every file, in input order; ``workers`` 1 runs in this process."""
+    if workers is None:
+        workers = os.cpu_count() or 1
+    jobs = [(p, strict, keep_report, with_text) for p in paths]
+    if workers <= 1 or len(paths) < PARALLEL_FROM:
+        for job in jobs:
+            result = _worker(job)
+            if progress:
+                progress(1)
+            yield result
+        return
+    chunk = max(1, min(64, len(jobs) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(_worker, jobs, chunksize=chunk):
+            if progress:
+                progress(1)
+            yield result
+
+
+def overview_rows(results: list[FileResult]) -> tuple[list[list], list[list]]:
+    files = [["文件", "机关名称", "年度", "错误", "提醒", "状态", "说明"]]
+    for r in results:
+        files.append([r.path, r.agency or "", r.year or "", r.errors, r.warnings, r.status_name, r.message])
+    problems = [["文件", "机关名称", "级别", "工作表", "单元格", "项目", "问题", "应为", "实际", "规则"]]
+    from .spec import SEVERITY_NAMES
+
+    for r in results:
+        if r.status == "unreadable" and not r.problems:
+            problems.append([r.path, "", "错误", "", "", "", r.message, "", "", "unreadable"])
+        for p in r.problems:
+            problems.append([r.path, r.agency or "", SEVERITY_NAMES[p.severity], p.sheet, p.cell, p.item, p.message, p.expected, p.actual, p.code])
+    return files, problems
+
+
+def write_overview(path: Path, results: list[FileResult], force: bool = False) -> Path:
+    """The office's overview workbook: one row per file, and every problem, with filters and frozen headers."""
+    import xlsxwriter
+
+    from .output import atomic_target
+
+    files, problems = overview_rows(results)
+    with atomic_target(Path(path), force) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
+        body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
+        bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        for name, rows, widths in (
+            ("各单位检查结果", files, (50, 28, 8, 8, 8, 10, 60)),
+            ("问题清单", problems, (50, 28, 8, 16, 8, 36, 70, 14, 14, 26)),
+        ):
+            ws = wb.add_worksheet(name)
+            for c, w in enumerate(widths):
+                ws.set_column(c, c, w)
+            for r, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    if r == 0:
+                        ws.write_string(r, c, str(v), head)
+                    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                        ws.write_number(r, c, v, body)
+                    else:
+                        ws.write_string(r, c, "" if v is None else str(v), body)
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, max(len(rows) - 1, 1), len(rows[0]) - 1)
+            if name == "各单位检查结果" and len(rows) > 1:
+                ws.conditional_format(1, 5, len(rows) - 1, 5, {"type": "text", "criteria": "not containing", "value": "通过", "format": bad})
+        wb.close()
+    return Path(path)
+
+
+__all__ = ["FileResult", "collect", "check_many", "check_one", "write_overview", "overview_rows", "InputError"]
