@@ -351,13 +351,13 @@ def merge(inputs, output, agency, year, jobs, force):
         raise Fail(f"{output}：文件已存在，未覆盖", "如需覆盖请加 --force")
     out_key = output.resolve()
     paths = [p for p in paths if p.resolve() != out_key]  # never add last run's result to itself
-    if sys.stderr.isatty():
-        with click.progressbar(length=len(paths), label="读取中", file=sys.stderr) as bar:
-            results = list(check_many(paths, keep_report=True, with_text=False, workers=jobs, progress=bar.update))
-    else:
-        results = list(check_many(paths, keep_report=True, with_text=False, workers=jobs))
     try:
-        merged = merge_results(results, clean_text(agency), year, force=force)
+        if sys.stderr.isatty():
+            with click.progressbar(length=len(paths), label="读取中", file=sys.stderr) as bar:
+                merged = merge_results(check_many(paths, keep_report=True, with_text=False, workers=jobs, progress=bar.update),
+                                       clean_text(agency), year, force=force)
+        else:
+            merged = merge_results(check_many(paths, keep_report=True, with_text=False, workers=jobs), clean_text(agency), year, force=force)
     except MergeError as e:
         click.echo(f"错误：{e.message}" + (f"（{e.hint}）" if e.hint else ""), err=True)
         sys.exit(EXIT_UNUSABLE if any(r.status == "unreadable" for r in e.files) else EXIT_PROBLEMS)
@@ -367,7 +367,7 @@ def merge(inputs, output, agency, year, jobs, force):
         write_workbook(output, merged.report, force=force, extra_sheets=[(SUMMARY_SHEET, merged.summary)])
     except XlreportError as e:
         raise fail_from(e)
-    click.echo(f"已汇总 {len(results)} 个单位：{output}")
+    click.echo(f"已汇总 {merged.files} 个单位：{output}")
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ def _is_number_like(v) -> bool:
         return True
     if isinstance(v, str):
         t = norm_label(v)
+        if re.match(r"^[0-9]+\.[^0-9.,]", t):
+            return False  # an item label such as "1.属于国家秘密", not a number
         return bool(re.match(r"^[0-9][0-9.,]*", t)) or t in ("", "/", "-", "—", "无")
     return v is None
 
@@ -73,6 +75,9 @@ def locate(grids: list[tuple[str, list[list]]]) -> Found:
         for r, row in enumerate(rows):
             texts = _texts(row)
             if not texts:
+                # table C's data row has no row label: a row of numbers only
+                if header_c is not None and r > header_c[0] and _appeals_row(found, name, r, row, header_c[1]):
+                    header_c = None
                 continue
             for col, text in texts:
                 m = re.search(r"(.+?)(20[0-9]{2})年(?:度)?政府信息公开工作年度报告", norm_label(text))
@@ -95,16 +100,21 @@ def locate(grids: list[tuple[str, list[list]]]) -> Found:
             normed = [norm_label(t) for _, t in texts]
             if "行政复议" in normed and "行政诉讼" in normed:
                 header_c = (r, texts[normed.index("行政复议")][0])
-            elif header_c is not None and r > header_c[0]:
-                values = row[header_c[1] : header_c[1] + 15]
-                if sum(1 for v in values if isinstance(v, (int, float)) or (isinstance(v, str) and re.match(r"^\s*[0-9]", v))) >= 5:
-                    appeal = [f for f in spec.TABLE_BY_KEY["appeals"].fields]
-                    for i, (f, v) in enumerate(zip(appeal, values)):
-                        found.raw[f.path] = v
-                        found.where[f.path] = f"{name}!{spec.a1(r, header_c[1] + i)}"
-                    found.tables.add("appeals")
-                    header_c = None
+            elif header_c is not None and r > header_c[0] and _appeals_row(found, name, r, row, header_c[1]):
+                header_c = None
     return found
+
+
+def _appeals_row(found: Found, name: str, r: int, row: list, col: int) -> bool:
+    """Take table C's 15 numbers from ``row`` at ``col`` when the row looks like its data row."""
+    values = row[col : col + 15]
+    if sum(1 for v in values if isinstance(v, (int, float)) or (isinstance(v, str) and re.match(r"^\s*[0-9]", v))) < 5:
+        return False
+    for i, (f, v) in enumerate(zip(spec.TABLE_BY_KEY["appeals"].fields, values)):
+        found.raw[f.path] = v
+        found.where[f.path] = f"{name}!{spec.a1(r, col + i)}"
+    found.tables.add("appeals")
+    return True
 
 
 def read_foreign(path: Path, wb, kind: str):

@@ -45,63 +45,92 @@ class MergeError(XlreportError):
 @dataclass
 class Merged:
     report: Report
-    results: list[FileResult]
+    files: int
     warnings: list[str] = field(default_factory=list)
     summary: list[list] = field(default_factory=list)
 
 
+class Accumulator:
+    """Adds reports up as they arrive, keeping only the running sums and one summary row each,
+    so memory does not grow with the number of files."""
+
+    def __init__(self):
+        self.sums: dict[tuple, int | Decimal] = {
+            f.path: (Decimal(0) if f.unit is not spec.Unit.COUNT else 0) for f in spec.INPUT_FIELDS
+        }
+        self.rows: list[list] = []
+        self.unreadable: list[FileResult] = []
+        self.with_errors: list[FileResult] = []
+        self.years: Counter = Counter()
+        self.year_of: list[tuple[str, int | None]] = []
+        self.agencies: dict[str, list[str]] = {}
+        self.count = 0
+
+    def add(self, r: FileResult) -> None:
+        if r.status == "unreadable":
+            self.unreadable.append(FileResult(r.path, r.status, message=r.message, hint=r.hint))
+            return
+        if r.errors:
+            self.with_errors.append(FileResult(r.path, r.status, r.agency, r.year, r.errors, r.warnings))
+        self.count += 1
+        self.years[r.year] += 1
+        self.year_of.append((r.path, r.year))
+        if r.agency:
+            self.agencies.setdefault(r.agency, []).append(r.path)
+        values = r.report.values
+        for path in self.sums:
+            v = values.get(path)
+            if v:
+                self.sums[path] += v
+        self.rows.append([r.path, r.agency or ""] + [_cell(r.report.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
+
+    def report(self) -> Report:
+        total = Report()
+        total.values.update(self.sums)
+        return total.with_totals()
+
+
 def add_up(reports: list[Report]) -> Report:
     """The sum of every input number; totals recomputed; blanks count as 0."""
-    total = Report()
-    for f in spec.INPUT_FIELDS:
-        zero = Decimal(0) if f.unit is not spec.Unit.COUNT else 0
-        total.values[f.path] = sum((r.values.get(f.path) or zero for r in reports), zero)
-    return total.with_totals()
+    acc = Accumulator()
+    for r in reports:
+        acc.add(FileResult("", "ok", report=r))
+    return acc.report()
 
 
-def merge(results: list[FileResult], agency: str, year: int | None = None, force: bool = False) -> Merged:
-    unreadable = [r for r in results if r.status == "unreadable"]
-    if unreadable:
-        raise MergeError("有文件无法读取，未汇总：" + "；".join(r.message for r in unreadable), unreadable,
+def merge(results, agency: str, year: int | None = None, force: bool = False) -> Merged:
+    acc = Accumulator()
+    for r in results:
+        acc.add(r)
+    if acc.unreadable:
+        raise MergeError("有文件无法读取，未汇总：" + "；".join(r.message for r in acc.unreadable), acc.unreadable,
                          "请先修复或移除这些文件")
-    with_errors = [r for r in results if r.errors]
-    if with_errors and not force:
-        raise MergeError("以下文件有错误，未汇总：" + "、".join(f"{r.path}（{r.errors}个错误）" for r in with_errors), with_errors,
+    if acc.with_errors and not force:
+        raise MergeError("以下文件有错误，未汇总：" + "、".join(f"{r.path}（{r.errors}个错误）" for r in acc.with_errors), acc.with_errors,
                          "先用 xlreport check 查看并修改，或加 --force 强制汇总")
-    years = Counter(r.year for r in results)
     if year is None:
-        if len(years) > 1:
-            detail = "、".join(f"{y or '未填'}年{n}个" for y, n in sorted(years.items(), key=lambda x: (x[0] is None, x[0])))
-            raise MergeError(f"输入文件的报告年度不一致（{detail}），未汇总", [r for r in results],
-                             "每次只汇总同一年度的报告；可用 --year 指定年度")
-        year = next(iter(years))
+        if len(acc.years) > 1:
+            detail = "、".join(f"{y or '未填'}年{n}个" for y, n in sorted(acc.years.items(), key=lambda x: (x[0] is None, x[0] or 0)))
+            raise MergeError(f"输入文件的报告年度不一致（{detail}），未汇总", [], "每次只汇总同一年度的报告；可用 --year 指定年度")
+        year = next(iter(acc.years))
     else:
-        other = [r for r in results if r.year != year]
+        other = [(p, y) for p, y in acc.year_of if y != year]
         if other:
-            raise MergeError(f"以下文件的报告年度不是{year}年，未汇总：" + "、".join(f"{r.path}（{r.year or '未填'}）" for r in other), other,
+            raise MergeError(f"以下文件的报告年度不是{year}年，未汇总：" + "、".join(f"{p}（{y or '未填'}）" for p, y in other), [],
                              "每次只汇总同一年度的报告")
     warnings = []
-    names = Counter(r.agency for r in results if r.agency)
-    for name, n in names.items():
-        if n > 1:
-            files = "、".join(r.path for r in results if r.agency == name)
-            warnings.append(f"机关“{name}”出现了{n}次（{files}），是否重复汇总？")
-    if with_errors:
-        warnings.append(f"有 {len(with_errors)} 个文件存在错误，已按 --force 强制汇总")
-    report = add_up([r.report for r in results])
+    for name, files in acc.agencies.items():
+        if len(files) > 1:
+            warnings.append(f"机关“{name}”出现了{len(files)}次（{'、'.join(files)}），是否重复汇总？")
+    if acc.with_errors:
+        warnings.append(f"有 {len(acc.with_errors)} 个文件存在错误，已按 --force 强制汇总")
+    report = acc.report()
     report.meta["agency"] = agency
     report.meta["year"] = year
-    summary = summary_rows(results, report)
-    return Merged(report, results, warnings, summary)
+    summary = [[name for name, _ in SUMMARY_COLUMNS]] + acc.rows
+    summary.append(["合计", f"{acc.count}个单位"] + [_cell(report.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
+    return Merged(report, acc.count, warnings, summary)
 
 
 def _cell(v):
     return float(v) if isinstance(v, Decimal) else v
-
-
-def summary_rows(results: list[FileResult], total: Report) -> list[list]:
-    rows = [[name for name, _ in SUMMARY_COLUMNS]]
-    for r in results:
-        rows.append([r.path, r.agency or ""] + [_cell(r.report.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
-    rows.append(["合计", f"{len(results)}个单位"] + [_cell(total.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
-    return rows

@@ -177,6 +177,8 @@ class _Loader:
     def number(self, value: Any, unit: spec.Unit, where: str) -> Number | None:
         if value is None:
             return None
+        if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+            value = Decimal(repr(value))  # from a plain json.load: the shortest repr is what was written
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             raise self.fail(where, f"应为数字，实际是{_type_name(value)}（{value!r}）")
         if value < 0:

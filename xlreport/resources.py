@@ -11,10 +11,11 @@ def templates_dir() -> Path:
     try:
         from importlib.resources import files
 
-        d = Path(str(files("xlreport.templates")))
-        if (d / TEMPLATE_NAME).exists():
-            return d
-    except (ModuleNotFoundError, TypeError):
+        # templates/ has no __init__.py: files() may give a MultiplexedPath, whose str() is no path
+        candidate = files("xlreport.templates") / TEMPLATE_NAME
+        if candidate.is_file():
+            return Path(str(candidate)).parent
+    except (ModuleNotFoundError, TypeError, ValueError):
         pass
     # running from a source checkout: templates/ sits beside the package
     return Path(__file__).resolve().parent.parent / "templates"

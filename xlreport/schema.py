@@ -174,7 +174,7 @@ def build_schema() -> dict:
                 "type": "object",
                 "description": "一个小节：小标题和段落",
                 "properties": {
-                    "heading": {"type": "string", "description": "小标题"},
+                    "heading": {"type": "string", "description": "小标题，不写“（一）”等序号（生成报告时自动编号）"},
                     "paragraphs": {"$ref": "#/$defs/paragraphs"},
                 },
                 "additionalProperties": False,

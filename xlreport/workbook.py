@@ -208,7 +208,8 @@ class _Writer:
             ws.set_landscape()
         else:
             ws.set_portrait()
-        ws.fit_to_pages(1, 0)
+        # table 三 on one page: a page break inside 三、本年度办理结果 would leave its merged label behind
+        ws.fit_to_pages(1, 1 if table.key == "requests" else 0)
         ws.repeat_rows(0, table.header_rows - 1)
         ws.center_horizontally()
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
