@@ -40,7 +40,13 @@ def fail_from(e: XlreportError) -> Fail:
 
 
 def safe_filename(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip() or "报告"
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip()
+
+
+def report_name(report) -> str:
+    """<机关名称><年度>年政府信息公开工作年度报告, the name the published report carries."""
+    year = f"{report.year}年" if report.year else ""
+    return f"{safe_filename(report.agency or '')}{year}政府信息公开工作年度报告"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,7 +98,7 @@ def new(output, agency, year, data_file, force):
     if report.meta.get("year") is None:
         report.meta["year"] = _dt.date.today().year - 1
     if output is None:
-        output = Path(f"{safe_filename(report.meta.get('agency') or '')}{report.meta['year']}年政府信息公开工作年度报告.xlsx")
+        output = Path(f"{report_name(report)}.xlsx")
     if output.suffix.lower() != ".xlsx":
         raise Fail(f"{output}：输出文件应以 .xlsx 结尾")
     try:
@@ -285,8 +291,7 @@ def build(file, output, template, pdf, force):
             sys.exit(EXIT_PROBLEMS)
     report = loaded.report
     if output is None:
-        name = f"{safe_filename(report.agency)}{report.year or ''}年政府信息公开工作年度报告.docx"
-        output = Path(file).parent / name
+        output = Path(file).parent / f"{report_name(report)}.docx"
     if output.suffix.lower() != ".docx":
         raise Fail(f"{output}：输出文件应以 .docx 结尾")
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def read_entry(path: Path, zf: zipfile.ZipFile, name: str, limit: int = MAX_ENTR
             data = fh.read(limit + 1)
     except KeyError:
         raise InputError(f"{path}：文件已损坏（缺少 {name}）") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as e:
         raise InputError(f"{path}：文件已损坏，无法解压（{type(e).__name__}）") from None
     if len(data) > limit:
         raise InputError(f"{path}：文件疑似压缩炸弹（{name} 解压后过大），已拒绝读取")

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Union
 
 from . import spec
-from .errors import DataError
+from .errors import DataError, InputError
 
 Number = Union[int, Decimal]
 
@@ -340,15 +340,15 @@ def load_json_file(path) -> Report:
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise DataError(f"{p}：文件不存在") from None
+        raise InputError(f"{p}：文件不存在", "请检查文件名和路径") from None
     except IsADirectoryError:
-        raise DataError(f"{p}：这是一个文件夹，不是 JSON 文件") from None
+        raise InputError(f"{p}：这是一个文件夹，不是 JSON 文件") from None
     except OSError as e:
-        raise DataError(f"{p}：无法读取（{e.strerror}）") from None
+        raise InputError(f"{p}：无法读取（{e.strerror}）") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{p}：不是 UTF-8 编码的 JSON 文件") from None
+        raise InputError(f"{p}：不是 UTF-8 编码的 JSON 文件", "请用 UTF-8 编码另存") from None
     return from_json(text, str(p))
 
 

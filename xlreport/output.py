@@ -17,6 +17,8 @@ def check_target(path: Path, force: bool) -> Path:
     if path.exists() and not force:
         raise OutputError(f"{path}：文件已存在，未覆盖", "如需覆盖请加 --force")
     folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{path}：{folder} 是一个文件，不是文件夹")
     if not folder.is_dir():
         raise OutputError(f"{path}：所在文件夹 {folder} 不存在")
     if not os.access(folder, os.W_OK):

@@ -113,24 +113,28 @@ def _scan_xlsx_sheet(xml: bytes, limit_rows: int, want_cells: bool) -> tuple[byt
     return xml, cells, cut
 
 
-def _load(opened: Opened):
-    """Calamine workbook plus, for xlsx, the formula/error cells of every sheet."""
+def _load(opened: Opened, with_text: bool = True):
+    """Calamine workbook plus, for xlsx, the formula/error cells of the sheets we read, and the
+    identity stamp when the document properties carry it."""
     from python_calamine import CalamineWorkbook
 
     cells: dict[str, dict[str, _Cell]] = {}
     data = opened.data
+    stamp: dict[str, str] = {}
     if opened.kind == "xlsx":
         paths = xlsx_sheet_paths(opened)
         patched: dict[str, bytes] = {}
         ours = spec.SHEET_STAMP in paths
+        if ours:
+            stamp = _stamp_from_properties(opened)
         for name, entry in paths.items():
-            if ours and name not in _WANTED_SHEETS and name != spec.SHEET_STAMP:
-                continue  # our own 校验/填表说明 sheets are never read
+            if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
+                continue  # sheets that will not be read (校验, 填表说明, …) need no look
             try:
                 xml = read_entry(opened.path, opened.zip, entry)
             except InputError:
                 continue
-            new_xml, found, cut = _scan_xlsx_sheet(xml, READ_ROWS, name in _WANTED_SHEETS)
+            new_xml, found, cut = _scan_xlsx_sheet(xml, READ_ROWS, name in _INPUT_SHEETS)
             cells[name] = found
             if cut:
                 patched[entry] = new_xml
@@ -141,10 +145,25 @@ def _load(opened: Opened):
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as e:  # calamine raises its own error types and sometimes plain ones
         raise _calamine_error(opened.path, e) from None
-    return wb, cells
+    return wb, cells, stamp
+
+
+_PROPERTY_RE = re.compile(rb'<property [^>]*?name="(xlreport_[a-z]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', re.S)
+_PROPERTY_KEYS = {"xlreport_template": "template_id", "xlreport_format": "format_version", "xlreport_spec": "spec_hash"}
+
+
+def _stamp_from_properties(opened: Opened) -> dict[str, str]:
+    """The custom document properties repeat the stamp; reading them spares a sheet."""
+    try:
+        xml = read_entry(opened.path, opened.zip, "docProps/custom.xml", 64 * 1024)
+    except InputError:
+        return {}
+    found = {_PROPERTY_KEYS[k.decode()]: html.unescape(v.decode("utf-8", "replace")) for k, v in _PROPERTY_RE.findall(xml) if k.decode() in _PROPERTY_KEYS}
+    return found if len(found) == len(_PROPERTY_KEYS) else {}
 
 
 _WANTED_SHEETS = set(spec.DATA_SHEETS)
+_INPUT_SHEETS = {f.sheet for f in spec.INPUT_FIELDS} | {m.sheet for m in spec.META_FIELDS}
 
 
 def _rezip(opened: Opened, patched: dict[str, bytes]) -> bytes:
@@ -395,9 +414,9 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     """
     path = Path(path)
     opened = open_spreadsheet(path)
-    wb, cells = _load(opened)
+    wb, cells, stamp = _load(opened, with_text)
     problems: list[Problem] = []
-    stamp = _stamp(wb, cells)
+    stamp = stamp or _stamp(wb, cells)
     ours = stamp.get("template_id") == spec.TEMPLATE_ID
 
     if not ours:

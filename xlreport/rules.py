@@ -31,15 +31,13 @@ def _ref(path) -> str:
 
 def check_equations(report: Report) -> list[Problem]:
     problems = []
-    computed = report.all_computed()
-
-    def value(path):
-        v = report.values.get(path)
-        return computed[path] if v is None else v
-
+    values = report.values
+    if any(values.get(f.path) is None for f in spec.TOTAL_FIELDS):
+        computed = report.all_computed()
+        values = {path: computed[path] if v is None else v for path, v in values.items()}
     for eq in spec.EQUATIONS:
-        lhs = sum([value(p) for p in eq.lhs], 0)
-        rhs = sum([value(p) for p in eq.rhs], 0)
+        lhs = sum([values[p] or 0 for p in eq.lhs])
+        rhs = sum([values[p] or 0 for p in eq.rhs])
         if lhs == rhs:
             continue
         cells = tuple(_ref(p) for p in eq.lhs + eq.rhs)

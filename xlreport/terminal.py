@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from .problems import Problem
@@ -9,6 +10,8 @@ from .spec import SEVERITY_NAMES
 
 HEADERS = ("级别", "位置", "项目", "问题", "应为", "实际")
 MAX_WIDTHS = (4, 22, 30, 56, 14, 14)
+_WORD = re.compile(r"[0-9A-Za-z.!$:_-]")
+_WORD_END = re.compile(r"[0-9A-Za-z.!$:_-]+$")
 
 
 def width(text: str) -> int:
@@ -20,8 +23,14 @@ def wrap(text: str, limit: int) -> list[str]:
     for ch in text:
         cw = width(ch)
         if ch == "\n" or (w + cw > limit and line):
+            carry = ""
+            if ch != "\n" and _WORD.match(ch):
+                # never cut a number (or a cell address) in two: "= 1" / "42" reads as 1
+                m = _WORD_END.search(line)
+                if m and m.start() > 0:
+                    line, carry = line[: m.start()], m.group(0)
             lines.append(line)
-            line, w = "", 0
+            line, w = carry, width(carry)
             if ch == "\n":
                 continue
         line += ch
