@@ -41,7 +41,8 @@ class FileResult:
 def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]:
     """Files as given, and the spreadsheets inside folders (recursive, sorted, hidden and ~$ lock files skipped)."""
     out: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[tuple] = set()
+    folders: dict[Path, Path] = {}
     for item in inputs:
         item = Path(item)
         if item.is_dir():
@@ -56,7 +57,11 @@ def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]
         else:
             candidates = [item]
         for p in candidates:
-            key = p.resolve() if p.exists() else p
+            # a file named twice (or inside a folder also named) is checked once
+            parent = folders.get(p.parent)
+            if parent is None:
+                parent = folders[p.parent] = p.parent.resolve() if p.parent.exists() else p.parent
+            key = (parent, p.name)
             if key not in seen:
                 seen.add(key)
                 out.append(p)

@@ -170,7 +170,7 @@ def _rezip(opened: Opened, patched: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for info in opened.zip.infolist():
-            z.writestr(info, patched.get(info.filename) or read_entry(opened.path, opened.zip, info.filename))
+            z.writestr(info.filename, patched.get(info.filename) or read_entry(opened.path, opened.zip, info.filename))
     return out.getvalue()
 
 
