@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Render the pictures of the workbook for the README: docs/img/workbook-*.png.
+"""Render the pictures for the README: docs/img/workbook-*.png and docs/img/report-*.png.
+
+The report pictures are the first page and the table pages of the Word report that
+``xlreport build`` makes from the example workbook, printed to PDF by LibreOffice.
 
 Makes the workbook from the bundled example (``xlreport new --data examples/...json``) in a
 temporary folder, prints it to PDF with LibreOffice (headless, private profile), and turns
@@ -120,6 +123,46 @@ def to_png(pdf: Path, page: int, target: Path, folder: Path) -> None:
     shutil.move(str(png), target)
 
 
+def make_report(folder: Path) -> Path:
+    docx = folder / "示例报告.docx"
+    workbook = ROOT / "examples" / "shangyou-commerce-2024.xlsx"
+    run([sys.executable, "-m", "xlreport", "build", str(workbook), "-o", str(docx)], cwd=ROOT)
+    if not docx.is_file():
+        sys.exit(f"xlreport build did not write {docx}")
+    return docx
+
+
+def report_pages(pdf: Path) -> list[tuple[int, str]]:
+    """The first page, and each page where one of the tables begins."""
+    pages = [(1, "first")]
+    for page in range(2, page_count(pdf) + 1):
+        text = page_text(pdf, page)
+        for table in spec.TABLES:
+            heading = re.sub(r"\s+", "", spec.SECTION_TITLES[table.key])
+            if heading in re.sub(r"\s+", "", text) or (table.key == "requests" and "申请人情况" in text):
+                if not any(p == page for p, _ in pages):
+                    pages.append((page, f"tables-{len(pages)}"))
+    return pages
+
+
+def report_pictures(folder: Path, out: Path) -> list[Path]:
+    report_dir = folder / "report"
+    report_dir.mkdir()
+    pdf = to_pdf(make_report(report_dir), report_dir)
+    for old in out.glob("report-*.png"):
+        old.unlink()
+    written = []
+    for page, name in report_pages(pdf)[:MAX_PICTURES]:
+        target = out / f"report-{name}.png"
+        cmd = ["pdftoppm", "-r", str(RESOLUTION), "-png", "-f", str(page), "-l", str(page), "-singlefile"]
+        stem = report_dir / f"page-{page}"
+        run(cmd + [str(pdf), str(stem)])
+        shutil.move(str(stem.with_suffix(".png")), target)
+        written.append(target)
+        print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}  page {page}  {target.stat().st_size // 1024} KB")
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img", help="folder for the PNGs")
@@ -154,6 +197,7 @@ def main() -> int:
             print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}  page {page}  {size // 1024} KB")
             if size > MAX_BYTES:
                 too_big.append(target.name)
+        report_pictures(folder, args.out)
     if too_big:
         print(f"larger than {MAX_BYTES // 1000} KB: {', '.join(too_big)}", file=sys.stderr)
         return 1
