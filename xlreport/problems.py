@@ -20,6 +20,7 @@ class Problem:
     actual: str = ""
     cells: tuple[str, ...] = field(default_factory=tuple)  # every cell involved, "sheet!A1"
     key: str = ""  # the JSON path of the value concerned ("requests.new.total", "meta.year")
+    accepted: str = ""  # the reason, when a clerk or office accepted this warning (see accept.py)
 
     @property
     def is_error(self) -> bool:
@@ -61,8 +62,9 @@ def rule_problem(code: str, args: dict, severity: Severity | None = None, **wher
 
 
 def count(problems) -> tuple[int, int]:
+    """Errors and warnings that count: an accepted warning no longer does."""
     errors = sum(1 for p in problems if p.is_error)
-    return errors, len(problems) - errors
+    return errors, sum(1 for p in problems if not p.is_error and not p.accepted)
 
 
 def sort_key(p: Problem):

@@ -6,6 +6,7 @@ evaluates them. It works on any report, so totals given in a JSON report are che
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from . import spec
@@ -94,6 +95,24 @@ def check_meta(report: Report) -> list[Problem]:
     return problems
 
 
+# The 万元 amount above which a report of this level has most likely been typed in 元:
+# generous, so that a real city's 96171.6 万元 or a province's figures pass.
+LEVEL_LIMITS = (
+    (re.compile(r"^(北京|天津|上海|重庆)市人民政府$|(省|自治区)人民政府$"), "省级人民政府", 10_000_000),
+    (re.compile(r"(市|州|盟)人民政府$|行政公署$"), "市级人民政府", 2_000_000),
+    (re.compile(r"(区|县|旗)人民政府$"), "县级人民政府", 500_000),
+    (re.compile(r"(镇|乡|苏木)人民政府$|街道办事处$|街道$"), "乡镇、街道", 10_000),
+)
+DEPARTMENT = ("政府部门", 500_000)
+
+
+def agency_level(agency: str | None) -> tuple[str, int]:
+    for pattern, level, limit in LEVEL_LIMITS:
+        if agency and pattern.search(agency):
+            return level, limit
+    return DEPARTMENT
+
+
 def check_fees(report: Report) -> list[Problem]:
     problems = []
     unpaid_path = ("requests", "other_fee_unpaid", "total")
@@ -111,6 +130,15 @@ def check_fees(report: Report) -> list[Problem]:
         problems.append(make("fees-collected-exceeds-notices", rule.message.format(collected=_fmt(collected), notice_amount=_fmt(amount)),
                              expected=f"不大于{_fmt(amount)}", actual=_fmt(collected),
                              cells=(_ref(("fees", "collected")), _ref(("fees", "notice_amount"))), **_place(("fees", "collected"))))
+    wanyuan = report.value(("active", "fees"))
+    level, limit = agency_level(report.agency)
+    if wanyuan > limit:
+        yi = Decimal(wanyuan) / 10000
+        problems.append(rule_problem(
+            "fees-wanyuan-suspect",
+            {"amount": _fmt(wanyuan), "yi": _fmt(yi.quantize(Decimal("0.01"))), "level": level, "converted": _fmt(yi.normalize())},
+            expected=f"不超过{limit}万元", actual=_fmt(wanyuan), **_place(("active", "fees")),
+        ))
     if notices == 0 and amount > 0:
         rule = spec.RULE_BY_CODE["fees-amount-without-notice"]
         problems.append(make("fees-amount-without-notice", rule.message.format(notice_amount=_fmt(amount)),
