@@ -623,6 +623,58 @@ RULES = (
         "发出收费通知件数为0，但收费通知总金额为{notice_amount}元",
         "推断", "未发出收费通知时，收费通知总金额和实际收取总金额应为0",
     ),
+    Rule(
+        "fees-wanyuan-suspect", Severity.WARNING, "收费金额疑似按元填写",
+        "行政事业性收费{amount}万元（即{yi}亿元），对{level}而言明显偏大，可能误按“元”填写；若原数是元，应填{converted}万元",
+        "推断", "第二十条第（八）项的金额单位是万元；金额远超本级机关的合理范围时，多半是按元填写了",
+    ),
+    # the checks evaluators make (year over year, prose against tables, text hygiene)
+    Rule(
+        "previous-year", Severity.WARNING, "报告年度接续上年",
+        "报告年度为{year}年，上年报告为{last_year}年，应为{expected}年", "推断",
+        "与 --previous 给出的上年报告相比，报告年度应为上年加一",
+    ),
+    Rule(
+        "previous-carry-over", Severity.WARNING, "上年结转等于上年的结转下年度",
+        "{column}列：二、上年结转为{now}，{last_year}年报告的四、结转下年度继续办理为{before}", "推断",
+        "表三二、上年结转政府信息公开申请数量（7列）应等于上年报告的四、结转下年度继续办理",
+    ),
+    Rule(
+        "previous-in-force", Severity.WARNING, "现行有效件数接续上年",
+        "{item}现行有效件数为{in_force}，按上年{before} + 本年制发{issued} − 本年废止{repealed}应为{expected}（开展过清理的可确认此提醒）",
+        "推断", "现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数（规章、行政规范性文件）",
+    ),
+    Rule(
+        "prose-table-mismatch", Severity.WARNING, "正文数字与表格不符",
+        "正文“{sentence}”中{name}为{number}{unit}，表格（{where}）为{table}{unit}", "推断",
+        "正文中写明的申请、办结、结转、复议、诉讼、规范性文件、许可处罚强制件数和信息处理费应与表格一致"
+        "（备案数、“其中”部分数和下属单位的数字除外）",
+    ),
+    Rule(
+        "prose-arithmetic", Severity.WARNING, "正文中的计算",
+        "正文“{sentence}”：{detail}", "推断",
+        "正文中的分项之和不超过总数，占比和同比百分数与所写数字相符（同比需 --previous）",
+    ),
+    Rule(
+        "prose-year", Severity.WARNING, "正文中的年份",
+        "正文“{sentence}”提到{mentioned}年，本报告为{year}年度，是否沿用了往年的文字？", "推断",
+        "正文提到的年份应为本年度或上一年（五、改进情况中可写下一年的计划；《》〔〕中的年份和较早的历史年份不计）",
+    ),
+    Rule(
+        "text-placeholder", Severity.WARNING, "未替换的占位内容",
+        "正文中有未替换的占位内容“{found}”：{sentence}", "填报",
+        "正文不应留有 XX、××、待填写、（文字描述）等模板占位内容",
+    ),
+    Rule(
+        "text-empty-section", Severity.WARNING, "空的部分",
+        "{section}{detail}", "格式",
+        "一、总体情况和五、存在的主要问题及改进情况应有实际内容，不能空白或只写“无”；六只写“无”也提醒",
+    ),
+    Rule(
+        "text-copied", Severity.WARNING, "正文与上年雷同",
+        "{section}与{last_year}年报告的相同内容约占{share}（评估以50%为限）", "推断",
+        "与 --previous 给出的上年报告相比，每一部分相同的内容不应超过一半",
+    ),
     # what reading a workbook can find before any rule runs
     Rule(
         "value-normalised", Severity.WARNING, "已规范的数字",
@@ -661,6 +713,13 @@ RULES = (
         "structure-foreign", Severity.WARNING, "不是 xlreport 模板",
         "{message}", "填报", "不是 xlreport 生成的工作簿时按标签读取表格并提醒",
     ),
+    # what reading a published report (web page, Word, PDF, text) was unsure of
+    Rule(
+        "import-uncertain", Severity.WARNING, "读取已发布报告时不确定之处",
+        "{message}", "推断",
+        "从已发布的报告（网页、Word、PDF、文本）读取表格时，猜测的标签、未按0计的空白或“/”“—”“无”、"
+        "从带注释的单元格中读出的数字、按顺序对应的数字行等都列出来，并写明在原文中的位置，请对照原文核对",
+    ),
 )
 RULE_BY_CODE = {r.code: r for r in RULES}
 
@@ -685,3 +744,40 @@ def _equations() -> tuple[Equation, ...]:
 
 
 EQUATIONS = _equations()
+
+
+# --- published reports: other ways the same thing is printed -------------------------------
+# Used by locate.py and the importers (xlreport/importers/) to read a report as it was published.
+# Labels are compared after labels.norm_label (width, quotes, spaces, `1、` vs `1.`); these are
+# the variants that normalisation cannot make alike.
+
+PUBLISHED_FORMATS = {".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf", ".txt": "txt"}
+
+# row identity (table key, row key) -> labels published reports print instead of the official one
+LABEL_VARIANTS = {
+    ("active", "normative_documents"): ("规范性文件",),
+    ("requests", "partly_granted"): ("（二）部分公开",),
+    ("requests", "withheld_prohibited_by_law"): ("2.其他法律行政止公开", "2.其他法律、行政法规禁止公开"),
+    ("requests", "withheld_security_stability"): ("3.危及三安全一稳定",),
+    ("requests", "closed_total"): ("（七）总计",),
+}
+
+# section key -> headings published reports use instead of SECTION_TITLES (any is accepted)
+SECTION_TITLE_VARIANTS = {
+    "overview": ("一、总体情况概述",),
+    "active": ("二、主动公开政府信息情况",),
+    "requests": ("三、收到和处理政府信息公开申请情况",),
+    "appeals": ("四、政府信息公开行政复议、行政诉讼情况", "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况",
+                "四、政府信息公开行政复议和行政诉讼情况"),
+    "problems": ("五、存在问题及改进情况", "五、政府信息公开工作存在的主要问题及改进情况", "五、存在的主要问题和改进情况"),
+    "other": ("六、其他需要报告的事项",),
+}
+SECTION_ORDER = tuple(SECTION_TITLES)  # overview, active, requests, appeals, problems, other
+
+# the 2019 trial format (国办公开办函〔2019〕60号): labels only it has, to refuse it by name
+OLD_FORMAT_NAME = "国办公开办函〔2019〕60号"
+OLD_FORMAT_MARKS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增／减",
+                    "第二十条第（九）项", "政府集中采购", "其他对外管理服务事项")
+
+# the report's own title, and the closing paragraph with the contacts (meta)
+REPORT_TITLE_WORDS = "政府信息公开工作年度报告"
