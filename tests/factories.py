@@ -270,3 +270,39 @@ def foreign_workbook(path: Path, report: Report, row0: int = 5, col0: int = 2, s
         put(row, col0 + f.col, report.values[f.path])
     wb.save(path)
     return path
+
+
+def published_html(report: Report, relabel: dict[str, str] | None = None) -> str:
+    """The report's three tables as a plain web page, the way a government site publishes them.
+
+    ``relabel`` maps an official row label to the text printed instead (a publisher's variant).
+    """
+    import html
+
+    relabel = relabel or {}
+
+    def label(text: str) -> str:
+        return html.escape(relabel.get(text, text))
+
+    def number(value) -> str:
+        return "" if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
+
+    out = [f"<html><head><meta charset='utf-8'></head><body><h1>{html.escape(str(report.meta['agency']))}{report.meta['year']}年政府信息公开工作年度报告</h1>",
+           f"<p>{spec.SECTION_TITLES['overview']}</p><p>总体情况。</p>", f"<p>{spec.SECTION_TITLES['active']}</p><table>"]
+    by_row: dict[int, list] = {}
+    for f in spec.TABLE_BY_KEY["active"].fields:
+        by_row.setdefault(f.row, []).append(f)
+    for fields in by_row.values():
+        out.append(f"<tr><td>{label(fields[0].row_label)}</td>" + "".join(f"<td>{number(report.values[f.path])}</td>" for f in fields) + "</tr>")
+    out.append(f"</table><p>{spec.SECTION_TITLES['requests']}</p><table><tr><td></td><td></td><td></td>"
+               + "".join(f"<td>{text}</td>" for _, text in spec.REQUEST_COLUMNS) + "</tr>")
+    for key, group, text, _ in spec.REQUEST_ROWS:
+        out.append(f"<tr><td></td><td>{group or ''}</td><td>{label(text)}</td>"
+                   + "".join(f"<td>{number(report.values[('requests', key, c)])}</td>" for c, _ in spec.REQUEST_COLUMNS) + "</tr>")
+    out.append(f"</table><p>{spec.SECTION_TITLES['appeals']}</p><table><tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td></tr><tr>"
+               + "".join(f"<td rowspan=2>{text}</td>" for _, text in spec.APPEAL_COLUMNS)
+               + "<td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr><tr>"
+               + "".join(f"<td>{text}</td>" for _ in range(2) for _, text in spec.APPEAL_COLUMNS) + "</tr><tr>"
+               + "".join(f"<td>{number(report.values[f.path])}</td>" for f in spec.TABLE_BY_KEY["appeals"].fields) + "</tr></table>")
+    out.append(f"<p>{spec.SECTION_TITLES['problems']}</p><p>问题。</p><p>{spec.SECTION_TITLES['other']}</p><p>无。</p></body></html>")
+    return "".join(out)

@@ -108,10 +108,12 @@ def merge(results, agency: str, year: int | None = None, force: bool = False) ->
     if acc.with_errors and not force:
         raise MergeError("以下文件有错误，未汇总：" + "、".join(f"{r.path}（{r.errors}个错误）" for r in acc.with_errors), acc.with_errors,
                          "先用 xlreport check 查看并修改，或加 --force 强制汇总")
+    if not acc.count:
+        raise MergeError("没有可汇总的文件", [])
     if year is None:
         if len(acc.years) > 1:
             detail = "、".join(f"{y or '未填'}年{n}个" for y, n in sorted(acc.years.items(), key=lambda x: (x[0] is None, x[0] or 0)))
-            raise MergeError(f"输入文件的报告年度不一致（{detail}），未汇总", [], "每次只汇总同一年度的报告；可用 --year 指定年度")
+            raise MergeError(f"输入文件的报告年度不一致（{detail}），未汇总", [], "每次只汇总同一年度的报告，请移走其他年度的文件")
         year = next(iter(acc.years))
     else:
         other = [(p, y) for p, y in acc.year_of if y != year]
