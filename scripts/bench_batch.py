@@ -92,7 +92,8 @@ def timed_command(args: list[str]) -> tuple[float, float, int]:
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
         "print(wall, peak, p.returncode)\n"
     )
-    out = subprocess.run([sys.executable, "-c", runner, *args], capture_output=True, text=True, check=True).stdout.split()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed: from bytecode
+    out = subprocess.run([sys.executable, "-c", runner, *args], capture_output=True, text=True, check=True, env=env).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
 
 

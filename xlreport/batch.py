@@ -6,7 +6,6 @@ Results always come back in the order of the inputs, whatever the scheduling.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -106,12 +105,22 @@ def check_many(paths: list[Path], strict: bool = False, keep_report: bool = Fals
                 progress(1)
             yield result
         return
+    pool_class = globals().get("ProcessPoolExecutor") or __getattr__("ProcessPoolExecutor")
     chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with pool_class(max_workers=workers) as pool:
         for result in pool.map(_worker, jobs, chunksize=chunk):
             if progress:
                 progress(1)
             yield result
+
+
+def __getattr__(name: str):
+    # concurrent.futures costs 30 ms to import: only a batch that uses the pool pays for it
+    if name == "ProcessPoolExecutor":
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor
+    raise AttributeError(name)
 
 
 def overview_rows(results: list[FileResult]) -> tuple[list[list], list[list]]:
