@@ -8,9 +8,11 @@ from pathlib import Path
 from . import rules
 from .errors import InputError
 from .model import Report, load_json_file
-from .problems import Problem, sort_key
+from .problems import Problem, count, sort_key
+from .spec import PUBLISHED_FORMATS
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+PUBLISHED_SUFFIXES = tuple(PUBLISHED_FORMATS)  # published reports (.html/.htm/.docx/.pdf/.txt), read by xlreport.importers
 
 
 @dataclass
@@ -28,18 +30,21 @@ class Checked:
     report: Report
     problems: list[Problem]
     kind: str = "xlsx"
+    lapsed: list[dict] = field(default_factory=list)  # acceptances whose numbers changed
 
     @property
     def errors(self) -> int:
-        return sum(1 for p in self.problems if p.is_error)
+        return count(self.problems)[0]
 
     @property
     def warnings(self) -> int:
-        return len(self.problems) - self.errors
+        """Warnings that count: accepted ones do not."""
+        return count(self.problems)[1]
 
 
 def load(path, strict: bool = False, with_text: bool = True) -> Loaded:
-    """A workbook (.xlsx/.xlsm/.xls/.ods) or a JSON report, as a report plus reading problems."""
+    """A workbook (.xlsx/.xlsm/.xls/.ods), a JSON report or a published report (.html/.htm/.docx/.pdf/.txt),
+    as a report plus reading problems."""
     path = Path(path)
     if path.suffix.lower() == ".json":
         from .errors import DataError
@@ -48,18 +53,42 @@ def load(path, strict: bool = False, with_text: bool = True) -> Loaded:
             return Loaded(path, load_json_file(path), [], "json")
         except DataError as e:
             raise InputError(e.message, e.hint) from None
+    if path.suffix.lower() in PUBLISHED_SUFFIXES:
+        from .importers import import_report
+
+        imported = import_report(path, with_text=with_text)
+        return Loaded(path, imported.report, imported.problems, imported.kind)
     from .reader import read_workbook
 
     result = read_workbook(path, strict=strict, with_text=with_text)
     return Loaded(path, result.report, result.problems, result.kind, len(result.blank_cells))
 
 
-def check_report(report: Report, already: list[Problem] = (), typed: bool = False) -> list[Problem]:
+def check_report(report: Report, already: list[Problem] = (), typed: bool = False,
+                 previous: Report | None = None, prose: bool = True) -> list[Problem]:
+    """Every rule over a report: the format's, last year's (``previous``) and the prose checks."""
     problems = list(already) + rules.check(report, already, typed=typed)
+    if previous is not None:
+        from .previous import check_previous
+
+        problems += check_previous(report, previous)
+    if prose and report.text is not None:
+        from .prose import check_prose
+
+        problems += check_prose(report, previous)
     return sorted(problems, key=sort_key)
 
 
-def check_file(path, strict: bool = False, with_text: bool = True) -> Checked:
+def check_file(path, strict: bool = False, with_text: bool = True, previous: Report | None = None) -> Checked:
+    """Load and check one input; warnings accepted beside it (accept.py) are marked and stop counting."""
+    from . import accept
+
     loaded = load(path, strict=strict, with_text=with_text)
     typed = loaded.kind != "json"  # the workbook reader has checked every value's type
-    return Checked(loaded.path, loaded.report, check_report(loaded.report, loaded.problems, typed), loaded.kind)
+    problems = check_report(loaded.report, loaded.problems, typed, previous=previous, prose=with_text)
+    if loaded.path.suffix.lower() in PUBLISHED_SUFFIXES:
+        from .importers import as_published
+
+        problems = as_published(loaded.report, problems)  # no cells: the table's section title and labels
+    problems, lapsed = accept.apply(loaded.path, problems)
+    return Checked(loaded.path, loaded.report, problems, loaded.kind, lapsed)

@@ -31,6 +31,7 @@ class FileResult:
     message: str = ""
     hint: str = ""
     report: object | None = None  # the Report, when asked for (merge)
+    lapsed: list = field(default_factory=list)  # acceptances that no longer hold
 
     @property
     def status_name(self) -> str:
@@ -67,11 +68,12 @@ def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]
     return out
 
 
-def check_one(path: Path, strict: bool = False, keep_report: bool = False, with_text: bool = True) -> FileResult:
+def check_one(path: Path, strict: bool = False, keep_report: bool = False, with_text: bool = True,
+              previous=None) -> FileResult:
     from .api import check_file
 
     try:
-        checked = check_file(path, strict=strict, with_text=with_text)
+        checked = check_file(path, strict=strict, with_text=with_text, previous=previous)
     except XlreportError as e:
         problems = list(getattr(e, "problems", []) or [])
         return FileResult(str(path), "unreadable", message=e.message, hint=e.hint, problems=problems, errors=max(1, len(problems)))
@@ -80,24 +82,24 @@ def check_one(path: Path, strict: bool = False, keep_report: bool = False, with_
         report.text = None  # prose is not needed across processes
     return FileResult(
         str(path), "errors" if checked.errors else "ok", report.agency or None, report.year, checked.errors, checked.warnings,
-        checked.problems, report=report if keep_report else None,
+        checked.problems, report=report if keep_report else None, lapsed=checked.lapsed,
     )
 
 
 def _worker(args) -> FileResult:
-    path, strict, keep_report, with_text = args
+    path, strict, keep_report, with_text, previous = args
     try:
-        return check_one(path, strict, keep_report, with_text)
+        return check_one(path, strict, keep_report, with_text, previous)
     except Exception as e:  # a bug must not sink the whole batch: report it on that file's row
         return FileResult(str(path), "unreadable", message=f"{path}：读取时出现内部错误（{type(e).__name__}: {e}）")
 
 
 def check_many(paths: list[Path], strict: bool = False, keep_report: bool = False, with_text: bool = True,
-               workers: int | None = None, progress: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+               workers: int | None = None, progress: Callable[[int], None] | None = None, previous=None) -> Iterator[FileResult]:
     """Check every file, in input order; ``workers`` 1 runs in this process."""
     if workers is None:
         workers = os.cpu_count() or 1
-    jobs = [(p, strict, keep_report, with_text) for p in paths]
+    jobs = [(p, strict, keep_report, with_text, previous) for p in paths]
     if workers <= 1 or len(paths) < PARALLEL_FROM:
         for job in jobs:
             result = _worker(job)

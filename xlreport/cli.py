@@ -58,6 +58,7 @@ def cli():
     xlreport new     生成填报用的 Excel 工作簿
     xlreport check   检查填好的工作簿（或 JSON 报告）
     xlreport export  把工作簿导出为 JSON 报告
+    xlreport import  读取已发布的报告（网页、Word、PDF、文本），导出为 JSON 或工作簿
     xlreport build   生成 Word 年度报告（可同时生成 PDF）
     xlreport template 导出默认 Word 模板，供修改版式
     xlreport merge   把多个单位的工作簿汇总成一份
@@ -80,17 +81,29 @@ def _year_option(value):
 @click.option("--agency", help="机关名称，如“上犹县商务局”")
 @click.option("--year", help="报告年度（四位数）；默认为上一年")
 @click.option("--data", "data_file", type=click.Path(path_type=Path), help="用 JSON 报告（见 report.schema.json）预先填好全部数字和正文")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), help="用上一年度的报告（工作簿、JSON 或已发布的报告）预先填好基本信息、年度和上年结转")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
-def new(output, agency, year, data_file, force):
+def new(output, agency, year, data_file, previous_file, force):
     """生成填报用的 Excel 工作簿。"""
     from .model import Report, load_json_file, clean_text
     from .workbook import write_workbook
 
     year = _year_option(year)
+    if data_file and previous_file:
+        raise click.UsageError("--data 和 --previous 只能用其中一个")
     try:
         report = load_json_file(data_file) if data_file else Report()
     except XlreportError as e:
         raise fail_from(e)
+    if previous_file:
+        from .previous import next_year_report
+
+        last = _load_previous(previous_file)
+        from .spec import YEAR_MAX
+
+        if last.year is not None and last.year + 1 > YEAR_MAX:
+            raise Fail(f"--previous：上一年度报告的年度为{last.year}年，下一年超出范围")
+        report = next_year_report(last)
     if agency is not None:
         report.meta["agency"] = clean_text(agency) or None
     if year is not None:
@@ -116,8 +129,9 @@ def new(output, agency, year, data_file, force):
 @click.option("--summary-only", is_flag=True, help="多个文件时只列汇总表，不列每个文件的问题明细")
 @click.option("--report", "overview", type=click.Path(path_type=Path), help="另存一份检查结果总览工作簿（.xlsx）：每个文件一行，另附问题清单")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数；默认为 CPU 核数")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), help="上一年度的报告（工作簿、JSON 或已发布的报告），核对上年结转、现行有效件数、年度和雷同")
 @click.option("--force", is_flag=True, help="覆盖已存在的 --annotate / --report 输出文件")
-def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, force):
+def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, previous_file, force):
     """检查工作簿或 JSON 报告：数字格式、勾稽关系和全部规则。
 
     可以给出多个文件或文件夹（文件夹中的 .xlsx/.xlsm/.xls/.ods 逐个检查，含子文件夹）。
@@ -127,6 +141,9 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, f
     from .batch import check_many, collect
 
     paths = collect(inputs)
+    if overview is not None:  # a second run must not check last run's overview as an input
+        overview_key = overview.resolve()
+        paths = [p for p in paths if p.resolve() != overview_key]
     if not paths:
         raise Fail("在" + "、".join(str(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
     if annotate_out is not None:
@@ -134,16 +151,33 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, f
             raise click.UsageError("--annotate 只能用于一个输入文件")
         if annotate_out.suffix.lower() != ".xlsx":
             raise Fail(f"{annotate_out}：--annotate 的输出文件应以 .xlsx 结尾")
-    if overview is not None and overview.suffix.lower() != ".xlsx":
-        raise Fail(f"{overview}：--report 的输出文件应以 .xlsx 结尾")
+    if overview is not None:
+        if overview.suffix.lower() != ".xlsx":
+            raise Fail(f"{overview}：--report 的输出文件应以 .xlsx 结尾")
+        from .output import check_target
+
+        try:
+            check_target(overview, force)  # say so before checking ten thousand files, not after
+        except XlreportError as e:
+            raise fail_from(e)
+    if annotate_out is not None:
+        from .output import check_target
+
+        try:
+            check_target(annotate_out, force)
+        except XlreportError as e:
+            raise fail_from(e)
     single = len(paths) == 1 and not any(Path(i).is_dir() for i in inputs)
+    if previous_file is not None and not single:
+        raise click.UsageError("--previous 只能用于一个输入文件")
+    previous = _load_previous(previous_file)
     keep = annotate_out is not None
     show_bar = not as_json and not single and sys.stderr.isatty()
     if show_bar:
         with click.progressbar(length=len(paths), label="检查中", file=sys.stderr) as bar:
             results = list(check_many(paths, strict, keep_report=keep, workers=jobs, progress=bar.update))
     else:
-        results = list(check_many(paths, strict, keep_report=keep, workers=jobs))
+        results = list(check_many(paths, strict, keep_report=keep, workers=jobs, previous=previous))
     if as_json:
         click.echo(_check_json(results))
     elif single:
@@ -174,7 +208,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, f
 
 
 def _print_one(r) -> None:
-    from .terminal import render_problems, summary_line
+    from .terminal import lapsed_lines, render_problems, summary_line
 
     if r.status == "unreadable":
         click.echo(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
@@ -185,7 +219,9 @@ def _print_one(r) -> None:
     click.echo(f"文件：{r.path}" + (f"（{who}）" if who else ""))
     if r.problems:
         click.echo(render_problems(r.problems))
-    click.echo(summary_line(r.errors, r.warnings))
+    for line in lapsed_lines(r.lapsed):
+        click.echo(line)
+    click.echo(summary_line(r.errors, r.warnings, sum(1 for p in r.problems if p.accepted)))
 
 
 def _print_many(results, summary_only: bool) -> None:
@@ -265,13 +301,56 @@ def export(file, output, strict, force):
         sys.exit(EXIT_PROBLEMS)
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", default="-", help="输出文件：.json（JSON 报告）或 .xlsx（预先填好的工作簿）；“-”或不填则把 JSON 输出到屏幕")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def import_(file, output, force):
+    """读取已发布的年度报告（.html/.htm 网页、.docx、.pdf、.txt），导出为 JSON 报告或预先填好的工作簿。
+
+    读取时不确定之处（猜测的标签、“/”“—”“无”或空白、带注释的数字等）逐条列为提醒，并写明在原文中的位置。
+    2019年旧格式的报告、缺少表格的报告或不是年度报告的文件不导入（退出码 2）。
+    """
+    from .importers import import_report
+    from .model import to_json
+    from .output import atomic_target
+
+    out = None if output == "-" else Path(output)
+    if out is not None and out.suffix.lower() not in (".json", ".xlsx"):
+        raise Fail(f"{out}：输出文件应以 .json 或 .xlsx 结尾")
+    try:
+        imported = import_report(file)
+    except XlreportError as e:
+        raise fail_from(e)
+    for p in imported.problems:
+        click.echo(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
+    try:
+        if out is None:
+            click.echo(to_json(imported.report), nl=False)
+        elif out.suffix.lower() == ".xlsx":
+            from .workbook import write_workbook
+
+            write_workbook(out, imported.report, force=force)
+        else:
+            with atomic_target(out, force) as tmp:
+                tmp.write_text(to_json(imported.report), encoding="utf-8")
+    except XlreportError as e:
+        raise fail_from(e)
+    errors = sum(1 for p in imported.problems if p.is_error)
+    if out is not None:
+        click.echo(f"已导入：{out}（{len(imported.problems) - errors} 个提醒，{errors} 个错误）", err=True)
+    if errors:
+        sys.exit(EXIT_PROBLEMS)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="输出的 .docx；默认为输入文件旁的“机关名称+年度+年政府信息公开工作年度报告.docx”")
 @click.option("--template", "template", type=click.Path(path_type=Path), help="自定义 Word 模板（由 xlreport template 导出后修改）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), help="上一年度的报告，同时核对与上年有关的提醒")
 @click.option("--force", is_flag=True, help="有错误也生成；覆盖已存在的输出文件")
-def build(file, output, template, pdf, force):
+def build(file, output, template, pdf, previous_file, force):
     """由工作簿或 JSON 报告生成 Word 年度报告。先检查，有错误时不生成（--force 除外）。"""
     from .api import check_report, load
     from .render import convert_to_pdf, missing_fonts, render_docx
@@ -281,7 +360,8 @@ def build(file, output, template, pdf, force):
         loaded = load(file)
     except XlreportError as e:
         raise fail_from(e)
-    problems = check_report(loaded.report, loaded.problems)
+    previous = _load_previous(previous_file)
+    problems = check_report(loaded.report, loaded.problems, previous=previous)
     errors = [p for p in problems if p.is_error]
     if errors:
         click.echo(render_problems(problems), err=True)
@@ -356,6 +436,8 @@ def merge(inputs, output, agency, year, jobs, force):
         raise Fail(f"{output}：文件已存在，未覆盖", "如需覆盖请加 --force")
     out_key = output.resolve()
     paths = [p for p in paths if p.resolve() != out_key]  # never add last run's result to itself
+    if not paths:
+        raise Fail("在" + "、".join(str(p) for p in inputs) + f"中除输出文件 {output} 外没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=len(paths), label="读取中", file=sys.stderr) as bar:
@@ -373,6 +455,48 @@ def merge(inputs, output, agency, year, jobs, force):
     except XlreportError as e:
         raise fail_from(e)
     click.echo(f"已汇总 {merged.files} 个单位：{output}")
+
+
+def _load_previous(path: Path | None):
+    """Last year's report, from a workbook, a JSON report or a published report."""
+    if path is None:
+        return None
+    from .api import load
+
+    try:
+        return load(path).report
+    except XlreportError as e:
+        raise Fail(f"--previous：{e.message}", e.hint)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--rule", "code", required=True, help="要确认的提醒的规则编号（见 xlreport check 的 --json 输出或 docs/rules.md）")
+@click.option("--at", "place", help="提醒的位置：单元格（如 二、主动公开!D5）或 JSON 路径（如 active.rules.in_force）；不填则确认该规则的全部提醒")
+@click.option("--reason", required=True, help="确认的理由，例如“本年开展了规范性文件清理”")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), help="上一年度的报告（确认与上年有关的提醒时需要）")
+def accept(file, code, place, reason, previous_file):
+    """确认一条提醒（写明理由）。确认记录保存在输入文件旁的“文件名.accept.json”中，
+    再次检查时显示为“已确认”、不再计数；相关数字变化后确认自动失效。"""
+    from . import accept as acceptance
+    from .api import check_file
+
+    from .spec import RULE_BY_CODE
+
+    if code not in RULE_BY_CODE:
+        raise Fail(f"--rule：没有编号为“{code}”的规则", "规则编号见 docs/rules.md")
+    reason = reason.strip()
+    if not reason:
+        raise Fail("--reason：请写明确认的理由")
+    previous = _load_previous(previous_file)
+    try:
+        checked = check_file(file, previous=previous)
+        done = acceptance.record(Path(file), checked.problems, code, place, reason)
+    except XlreportError as e:
+        raise fail_from(e)
+    for p in done:
+        click.echo(f"已确认：{p.line()}（理由：{reason}）")
+    click.echo(f"确认记录：{acceptance.accept_file(Path(file))}")
 
 
 def main() -> None:

@@ -1,19 +1,37 @@
-"""Finding the official tables by their labels in any grid of cells.
+"""Finding the official tables by their labels in any grid of cells, or in lines of text.
 
-Used for workbooks that are not ours (the tables laid out somewhere, labels in the right
-order) and, later, for tables read from published reports. Everything it matches against
-comes from spec.py.
+Two readers use it: workbooks that are not ours (the tables laid out somewhere on a sheet)
+and published reports (xlreport/importers/: web pages, Word files, PDF and text). Grids are
+rows of cells with merged cells repeated (a web page's rowspan/colspan, Word's merges);
+lines are text where a table row's label and its numbers share a line or wrap around each
+other (PDF text). Everything matched against comes from spec.py: row labels and their
+published variants, group labels, section headings, the old format's tell-tales.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from . import spec
 from .labels import norm_label
 from .problems import Problem, make, rule_problem
+
+
+@dataclass
+class Note:
+    """Something the locator was unsure of; the importer turns it into an import-uncertain warning."""
+
+    table: str  # table key ("active" | "requests" | "appeals") or ""
+    message: str
+    where: str = ""
+    row_label: str = ""
+    col_label: str = ""
+    key: str = ""
+    actual: str = ""
 
 
 @dataclass
@@ -24,97 +42,520 @@ class Found:
     where: dict[tuple, str] = field(default_factory=dict)
     tables: set[str] = field(default_factory=set)
     meta: dict[str, object] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    # a group printed as one row without its items (（六）其他处理 in some reports): group label -> (values, where)
+    single_rows: dict[str, tuple[list, str]] = field(default_factory=dict)
+    old_format: tuple[str, str] | None = None  # (tell-tale label, where it was)
+
+
+# --- the catalogue of rows, from the spec ---------------------------------------------------------
+
+_NUMBERING = re.compile(r"[一二三四五六七八九十]、|\([一二三四五六七八九十]+\)|[0-9]+\.")
+_ANY_ITEM_NUMBER = re.compile(r"([0-9]+)[、.．,，]")
+
+
+@lru_cache(maxsize=16384)
+def norm_text(text: str) -> str:
+    """norm_label, and `1、` made `1.` wherever it stands (a wrapped label may have text before it)."""
+    return _ANY_ITEM_NUMBER.sub(r"\1.", norm_label(text))
+
+
+@dataclass(frozen=True)
+class Row:
+    table: str
+    key: str  # row key: "rules", "licensing", "new", ...; a group pseudo-row: "group:（六）其他处理"
+    label: str  # the official label as a clerk reads it (with its group)
+    names: tuple[str, ...]  # normalised labels that identify the row
+    fields: tuple[spec.Field, ...]
+    group: str | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.key.startswith("group:")
+
+
+def _catalogue() -> tuple[tuple[Row, ...], tuple[Row, ...], tuple[Row, ...]]:
+    active_rows: list[Row] = []
+    by_row: dict[int, list[spec.Field]] = {}
+    for f in spec.TABLE_BY_KEY["active"].fields:
+        by_row.setdefault(f.row, []).append(f)
+    for fields in by_row.values():
+        key = fields[0].path[1]
+        names = (fields[0].row_label,) + spec.LABEL_VARIANTS.get(("active", key), ())
+        active_rows.append(Row("active", key, fields[0].row_label, tuple(dict.fromkeys(norm_text(n) for n in names)), tuple(fields)))
+    request_rows: list[Row] = []
+    groups: dict[str, list[str]] = {}
+    for key, group, text, short in spec.REQUEST_ROWS:
+        fields = tuple(spec.FIELD_BY_PATH[("requests", key, c)] for c, _ in spec.REQUEST_COLUMNS)
+        names = [text] + list(spec.LABEL_VARIANTS.get(("requests", key), ()))
+        names += [short] + ([group + text] if group else [])
+        request_rows.append(Row("requests", key, fields[0].row_label, tuple(dict.fromkeys(norm_text(n) for n in names)), fields, group))
+        if group:
+            groups.setdefault(group, []).append(key)
+    group_rows = tuple(
+        Row("requests", f"group:{g}", g, (norm_text(g),), tuple(spec.FIELD_BY_PATH[("requests", keys[0], c)] for c, _ in spec.REQUEST_COLUMNS), g)
+        for g, keys in groups.items()
+    )
+    return tuple(active_rows), tuple(request_rows), group_rows
+
+
+ACTIVE_ROWS, REQUEST_ROWS, GROUP_ROWS = _catalogue()
+ROWS = ACTIVE_ROWS + REQUEST_ROWS
+GROUP_ITEMS = {g.group: tuple(r.key for r in REQUEST_ROWS if r.group == g.group) for g in GROUP_ROWS}
+APPEAL_FIELDS = spec.TABLE_BY_KEY["appeals"].fields
+_OLD_MARKS = tuple(dict.fromkeys(norm_text(m) for m in spec.OLD_FORMAT_MARKS))
+_APPEAL_HEADS = (norm_text(spec.APPEAL_GROUPS[0][1]), norm_text("行政诉讼"))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@lru_cache(maxsize=4096)
+def match_label(text: str, table: str, whole: bool = True) -> tuple[Row | None, bool]:
+    """The row whose label ``text`` (normalised) is: (row, exact). ``whole``: the text is the
+    complete label (a cell); otherwise it may be the first part of a wrapped label.
+
+    Exact: the label or a declared variant, or either followed by a remark in brackets.
+    Otherwise (a guess, reported as such) the row whose label shares its numbering and at least
+    four more characters with the text, when no other row fits as well.
+    """
+    if not text:
+        return None, False
+    rows = ACTIVE_ROWS if table == "active" else REQUEST_ROWS + GROUP_ROWS
+    for row in rows:
+        if text in row.names:
+            return row, True
+    for row in rows:
+        if any(text.startswith(n) and text[len(n)] == "(" for n in row.names if len(text) > len(n)):
+            return row, True
+    if table == "active":
+        for row in sorted(rows, key=lambda r: -max(len(n) for n in r.names)):
+            if any(text.endswith(n) for n in row.names):
+                return row, True  # "行政规范性文件" behind the text of a merged cell
+        if not whole and len(text) >= 4:
+            for row in rows:
+                if any(n.startswith(text) for n in row.names):
+                    return row, True  # the first line of a wrapped label
+        return None, False
+    m = _NUMBERING.match(text)
+    if not m:
+        return None, False
+    need = len(m.group(0)) + 4
+    best: list[tuple[int, Row]] = []
+    for row in rows:
+        fits = [n for n, name in ((_common_prefix(text, name), name) for name in row.names)
+                if n >= (len(name) if row.is_group else min(len(name), need))]
+        if fits:  # a group label counts only in full: "（三）不" is a fragment
+            best.append((max(fits), row))
+    if not best:
+        return None, False
+    best.sort(key=lambda x: -x[0])
+    n, row = best[0]
+    if len(best) > 1 and best[1][0] == n:
+        return None, False  # two rows fit equally: no guess
+    full = any(name == text or (not whole and name.startswith(text)) for name in row.names)
+    return row, full
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"^[/／\\\-－—–―一_＿×xX*＊无空]+$")
+
+
+def is_placeholder(text: str) -> bool:
+    """`/`, `—`, `-`, `无` and their kin: printed instead of a number, which is not 0."""
+    t = text.strip()
+    return bool(t) and len(t) <= 4 and bool(_PLACEHOLDER.match(t))
+
+
+_ITEM_LABEL = re.compile(r"^[0-9]+\.[^0-9.,]")
+_NUMBER_START = re.compile(r"^[-+]?[0-9]")
+
+
+@lru_cache(maxsize=16384)
+def _text_is_number_like(v: str) -> bool:
+    t = norm_label(v)
+    if _ITEM_LABEL.match(t):
+        return False  # an item label such as "1.属于国家秘密", not a number
+    return bool(_NUMBER_START.match(t)) or t == "" or is_placeholder(v)
 
 
 def _is_number_like(v) -> bool:
+    if isinstance(v, str):
+        return _text_is_number_like(v)
     if isinstance(v, bool):
         return False
-    if isinstance(v, (int, float)):
-        return True
-    if isinstance(v, str):
-        t = norm_label(v)
-        if re.match(r"^[0-9]+\.[^0-9.,]", t):
-            return False  # an item label such as "1.属于国家秘密", not a number
-        return bool(re.match(r"^[0-9][0-9.,]*", t)) or t in ("", "/", "-", "—", "无")
-    return v is None
+    return isinstance(v, (int, float)) or v is None
 
 
 def _texts(row) -> list[tuple[int, str]]:
     return [(i, v) for i, v in enumerate(row) if isinstance(v, str) and v.strip() and not _is_number_like(v)]
 
 
-def _row_keys():
-    """(table, normalised labels that identify the row, fields of the row in order)."""
-    out = []
-    active = spec.TABLE_BY_KEY["active"]
-    by_row: dict[int, list[spec.Field]] = {}
-    for f in active.fields:
-        by_row.setdefault(f.row, []).append(f)
-    for row, fields in by_row.items():
-        out.append(("active", (norm_label(fields[0].row_label),), tuple(fields)))
-    for key, group, text, short in spec.REQUEST_ROWS:
-        fields = tuple(spec.FIELD_BY_PATH[("requests", key, c)] for c, _ in spec.REQUEST_COLUMNS)
-        names = {norm_label(text), norm_label(short)}
-        if group:
-            names.add(norm_label(group + text))
-        if key == "partly_granted":
-            names.add(norm_label("（二）部分公开"))
-        out.append(("requests", tuple(names), fields))
-    return out
+def _filled(v) -> bool:
+    return v is not None and not (isinstance(v, str) and not v.strip())
 
 
-_ROWS = _row_keys()
+_TITLE = re.compile(r"(.*?)(20[0-9]{2})年(?:度)?(.*?)" + spec.REPORT_TITLE_WORDS)
 
 
-def locate(grids: list[tuple[str, list[list]]]) -> Found:
-    """Scan grids (name, rows of raw values) for the rows of tables A and B and the data row of C."""
+def title_meta(text: str) -> tuple[str, int] | None:
+    """(agency, year) from a title like `XX2024年政府信息公开工作年度报告` (or `2024年XX政府…`)."""
+    t = norm_label(text)
+    m = _TITLE.search(t)
+    if not m:
+        return None
+    agency = (m.group(1) or m.group(3)).strip("：:，,。")
+    return agency, int(m.group(2))
+
+
+def old_format_mark(text: str) -> str | None:
+    t = norm_text(text)
+    for mark, shown in zip(_OLD_MARKS, spec.OLD_FORMAT_MARKS):
+        if mark and mark in t:
+            return shown
+    return None
+
+
+# --- grids ------------------------------------------------------------------------------------
+
+
+def _a1_place(name: str, r: int, c: int) -> str:
+    return f"{name}!{spec.a1(r, c)}"
+
+
+def locate(grids: list[tuple[str, list[list]]], place: Callable[[str, int, int], str] = _a1_place, guess: bool = False) -> Found:
+    """Scan grids (name, rows of raw values) for the rows of tables A and B and the data row of C.
+
+    ``guess``: also take a label that is only close to the official one (published reports),
+    with a note; a workbook reader leaves it out.
+    """
     found = Found()
-    pending = list(_ROWS)
-    for name, rows in grids:
-        header_c = None
+    done: set[str] = set()
+    header_c = None  # (grid index, row, column) of table C's 行政复议/行政诉讼 header
+    for g, (name, rows) in enumerate(grids):
         for r, row in enumerate(rows):
             texts = _texts(row)
             if not texts:
                 # table C's data row has no row label: a row of numbers only
-                if header_c is not None and r > header_c[0] and _appeals_row(found, name, r, row, header_c[1]):
+                if header_c is not None and _appeals_row(found, name, g, r, row, header_c, place):
                     header_c = None
                 continue
             for col, text in texts:
-                m = re.search(r"(.+?)(20[0-9]{2})年(?:度)?政府信息公开工作年度报告", norm_label(text))
-                if m and "agency" not in found.meta:
-                    found.meta["agency"], found.meta["year"] = m.group(1), int(m.group(2))
+                if "agency" not in found.meta:
+                    tm = title_meta(text)
+                    if tm:
+                        found.meta["agency"], found.meta["year"] = tm
+                if found.old_format is None:
+                    mark = old_format_mark(text)
+                    if mark:
+                        found.old_format = (mark, place(name, r, col))
             last_col, last_text = texts[-1]
-            n = norm_label(last_text)
-            for entry in pending:
-                table, names, fields = entry
-                if n in names or (table == "requests" and any(n.startswith(x) for x in names if "部分公开" in x)):
-                    values = [v for v in row[last_col + 1 :]]
-                    if len(fields) == 1 or (fields[0].last_col is not None):
-                        values = [v for v in values if v not in (None, "")][:1]
-                    for f, v in zip(fields, values):
-                        found.raw[f.path] = v
-                        found.where[f.path] = f"{name}!{spec.a1(r, last_col + 1 + fields.index(f))}"
-                    found.tables.add(table)
-                    pending.remove(entry)
+            row_spec, exact = None, False
+            for table in ("active", "requests"):
+                starts = _starts(last_text, table, whole=True)
+                if starts:
+                    row_spec, exact = starts[-1]
                     break
-            normed = [norm_label(t) for _, t in texts]
-            if "行政复议" in normed and "行政诉讼" in normed:
-                header_c = (r, texts[normed.index("行政复议")][0])
-            elif header_c is not None and r > header_c[0] and _appeals_row(found, name, r, row, header_c[1]):
+            if row_spec is not None and (exact or guess) and row_spec.key not in done:
+                values = list(row[last_col + 1:])
+                if row_spec.is_group:
+                    filled = [v for v in values if _filled(v)]
+                    if len(filled) >= 2:
+                        found.single_rows[row_spec.group] = (values[: len(row_spec.fields)], place(name, r, last_col))
+                        done.add(row_spec.key)
+                else:
+                    fields = row_spec.fields
+                    if len(fields) == 1:
+                        idx = next((i for i, v in enumerate(values) if _filled(v)), 0)
+                        values = values[idx: idx + 1]
+                        cols = [last_col + 1 + idx]
+                    else:
+                        cols = [last_col + 1 + i for i in range(len(fields))]
+                    for f, v, c in zip(fields, values, cols):
+                        found.raw[f.path] = v
+                        found.where[f.path] = place(name, r, c)
+                    found.tables.add(row_spec.table)
+                    done.add(row_spec.key)
+                    if not exact:
+                        found.notes.append(Note(row_spec.table, f"行标签“{last_text.strip()}”与官方格式不完全一致，已按“{row_spec.label}”读取",
+                                                place(name, r, last_col), row_spec.label, key=fields[0].key, actual=last_text.strip()))
+            normed = [norm_text(t) for _, t in texts]
+            if _APPEAL_HEADS[0] in normed and _APPEAL_HEADS[1] in normed and "appeals" not in found.tables:
+                header_c = (g, r, texts[normed.index(_APPEAL_HEADS[0])][0])
+            elif header_c is not None and _appeals_row(found, name, g, r, row, header_c, place):
                 header_c = None
     return found
 
 
-def _appeals_row(found: Found, name: str, r: int, row: list, col: int) -> bool:
-    """Take table C's 15 numbers from ``row`` at ``col`` when the row looks like its data row."""
-    values = row[col : col + 15]
+def _appeals_row(found: Found, name: str, g: int, r: int, row: list, header, place) -> bool:
+    """Take table C's 15 numbers from ``row`` when the row looks like its data row."""
+    hg, hr, col = header
+    if g != hg:
+        col = next((i for i, v in enumerate(row) if _filled(v)), 0)  # the table went on over a page break
+    values = list(row[col: col + len(APPEAL_FIELDS)])
     if sum(1 for v in values if isinstance(v, (int, float)) or (isinstance(v, str) and re.match(r"^\s*[0-9]", v))) < 5:
         return False
-    for i, (f, v) in enumerate(zip(spec.TABLE_BY_KEY["appeals"].fields, values)):
+    for i, (f, v) in enumerate(zip(APPEAL_FIELDS, values)):
         found.raw[f.path] = v
-        found.where[f.path] = f"{name}!{spec.a1(r, col + i)}"
+        found.where[f.path] = place(name, r, col + i)
     found.tables.add("appeals")
     return True
+
+
+# --- lines of text (PDF text layer) ----------------------------------------------------------------
+
+_NUMBER_TOKEN = re.compile(r"^[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?(?:[（(][^）)]*[）)])?$")
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*[,，]?\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)$")
+
+
+def is_page_number(text: str) -> bool:
+    """`- 3 -`, `— 3 —`, `第3页`, `3/8`: a page number between the lines of a PDF's text."""
+    return bool(_PAGE_NUMBER.match(text.strip()))
+
+
+def split_values(text: str) -> tuple[str, list[str]]:
+    """A line as (label text, trailing value tokens): `规章 1 0 11` -> ("规章", ["1", "0", "11"])."""
+    tokens = text.split()
+    values: list[str] = []
+    while tokens and (_NUMBER_TOKEN.match(tokens[-1]) or is_placeholder(tokens[-1])):
+        values.insert(0, tokens.pop())
+    if len(values) == 1 and is_placeholder(values[0]):
+        tokens.append(values.pop())  # "无" alone ends a wrapped label more often than it is a cell
+    return " ".join(tokens), values
+
+
+def section_heading(text: str) -> str | None:
+    """The section key (spec.SECTION_ORDER) when ``text`` is one of the six section headings."""
+    t = norm_label(text).rstrip("。.:：")
+    if len(t) < 3 or t[1] not in "、.":
+        return None
+    idx = "一二三四五六".find(t[0])
+    if idx < 0:
+        return None
+    key = spec.SECTION_ORDER[idx]
+    content = t[2:]
+    best = 0.0
+    for title in (spec.SECTION_TITLES[key],) + spec.SECTION_TITLE_VARIANTS.get(key, ()):
+        want = norm_label(title)[2:]
+        if len(content) > len(want) + 12:
+            continue
+        best = max(best, _dice(content, want))
+    return key if best >= 0.6 else None
+
+
+def _dice(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    x = {a[i:i + 2] for i in range(len(a) - 1)}
+    y = {b[i:i + 2] for i in range(len(b) - 1)}
+    if not x or not y:
+        return 0.0
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+def _anchor(t: str) -> str | None:
+    """A table's first line where its section heading is missing (t normalised)."""
+    if t.startswith("第二十条") and len(t) <= 12:
+        return "active"
+    if (t.startswith("申请人情况") and len(t) <= 12) or t.startswith(_FIRST_REQUEST):
+        return "requests"
+    if _APPEAL_HEADS[0] in t and _APPEAL_HEADS[1] in t and len(t) <= 16:
+        return "appeals"
+    return None
+
+
+_FIRST_REQUEST = REQUEST_ROWS[0].names[0][:8]
+
+
+def table_regions(lines: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """The lines of each table: from its section heading to the next heading; an anchor line where a heading is missing."""
+    regions: dict[str, list[tuple[str, str]]] = {"active": [], "requests": [], "appeals": []}
+    order = spec.SECTION_ORDER.index
+    current = None
+    seen: set[str] = set()
+    for where, text in lines:
+        if not text.strip() or is_page_number(text):
+            continue
+        key = section_heading(text)
+        if key is not None and key not in seen and (current is None or order(key) > order(current)):
+            seen.add(key)
+            current = key
+            continue
+        anchor = _anchor(norm_text(text))
+        if anchor is not None and anchor not in seen and (current is None or order(anchor) > order(current)):
+            seen.add(anchor)
+            current = anchor
+        if current in regions:
+            regions[current].append((where, text))
+    return regions
+
+
+def locate_lines(lines: list[tuple[str, str]]) -> Found:
+    """Tables A, B and C from text lines: (where, text) in reading order."""
+    found = Found()
+    previous = ""
+    for where, text in lines[:40]:
+        tm = title_meta(text)
+        if tm:
+            agency, year = tm
+            if not agency and previous and len(previous) <= 40:
+                agency = previous  # the agency on the line above the title
+            found.meta["agency"], found.meta["year"] = agency, year
+            break
+        if text.strip():
+            previous = norm_label(text)
+    regions = table_regions(lines)
+    for key, region in regions.items():
+        for where, text in region:
+            mark = old_format_mark(text)
+            if mark and found.old_format is None:
+                found.old_format = (mark, where)
+    _rows_from_lines(found, "active", regions["active"])
+    _rows_from_lines(found, "requests", regions["requests"])
+    _appeals_from_lines(found, regions["appeals"])
+    return found
+
+
+def _starts(label_text: str, table: str, whole: bool = False) -> list[tuple[Row, bool]]:
+    """The row labels that begin in this piece of text, in order."""
+    t = norm_text(label_text)
+    if not t:
+        return []
+    if table == "active":
+        row, exact = match_label(t, "active", whole)
+        return [(row, exact)] if row is not None else []
+    out: list[tuple[Row, bool]] = []
+    for m in _NUMBERING.finditer(t):
+        row, exact = match_label(t[m.start():], "requests", whole)
+        if row is not None and not (out and out[-1][0] is row):
+            out.append((row, exact))
+    return out
+
+
+def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]]) -> None:
+    """Rows whose numbers share a line with the start of their label, then the rest paired in order.
+
+    In PDF text a row's numbers sit on the line of the label's first, middle or last part, or on a
+    line of their own before or after it; rows never change order, so between two rows that are
+    certain the remaining labels and number groups pair up one to one when their counts agree.
+    """
+    events: list[list] = []  # [kind, row|values, where, exact]; kind: label | nums | direct
+    for where, text in region:
+        label_text, values = split_values(text)
+        starts = _starts(label_text, table)
+        for row, exact in starts[:-1]:
+            events.append(["label", row, where, exact])
+        if values:
+            if starts:
+                row, exact = starts[-1]
+                events.append(["direct", (row, values), where, exact])
+            else:
+                events.append(["nums", values, where, True])
+        elif starts:
+            row, exact = starts[-1]
+            events.append(["label", row, where, exact])
+    # a group label counts as a row only where none of its items is printed
+    present = {ev[1].key if ev[0] == "label" else ev[1][0].key for ev in events if ev[0] in ("label", "direct")}
+    items_of = {g.key: set(GROUP_ITEMS[g.group]) for g in GROUP_ROWS}
+    kept = []
+    seen: set[str] = set()
+    for ev in events:
+        if ev[0] in ("label", "direct"):
+            row = ev[1] if ev[0] == "label" else ev[1][0]
+            if row.is_group and items_of[row.key] & present:
+                if ev[0] == "direct":
+                    kept.append(["nums", ev[1][1], ev[2], True])
+                continue
+            if row.key in seen:
+                continue  # a header repeated after a page break
+            seen.add(row.key)
+        kept.append(ev)
+    assigned: dict[str, tuple[list[str], str, bool, bool]] = {}  # key -> (values, where, exact, by_order)
+    segment: list[list] = []
+
+    def flush():
+        labels = [e for e in segment if e[0] == "label"]
+        nums = [e for e in segment if e[0] == "nums"]
+        if len(labels) == len(nums):
+            for lab, num in zip(labels, nums):
+                assigned[lab[1].key] = (num[1], num[2], lab[3], True)
+        else:
+            for lab in labels:
+                found.notes.append(Note(table, f"“{lab[1].label}”这一行的数字无法确定（附近有{len(labels)}行标签、{len(nums)}组数字，对不上），未读取",
+                                        lab[2], lab[1].label, key=lab[1].fields[0].key))
+            for num in nums:
+                found.notes.append(Note(table, f"一组数字（{' '.join(num[1])}）找不到对应的行标签，已跳过", num[2], actual=" ".join(num[1])))
+        segment.clear()
+
+    by_key = {r.key: r for r in ROWS + GROUP_ROWS}
+    for ev in kept:
+        if ev[0] == "direct":
+            flush()
+            row, values = ev[1]
+            assigned[row.key] = (values, ev[2], ev[3], False)
+        else:
+            segment.append(ev)
+    flush()
+    by_order = []
+    for key, (values, where, exact, ordered) in assigned.items():
+        row = by_key[key]
+        if ordered:
+            by_order.append(spec.REQUEST_SHORT.get(row.key, row.label))
+        if not exact:
+            found.notes.append(Note(table, f"行标签与官方格式不完全一致，已按“{row.label}”读取", where, row.label, key=row.fields[0].key))
+        if row.is_group:
+            found.single_rows[row.group] = (values, where)
+            continue
+        want = len(row.fields)
+        if len(values) != want:
+            found.notes.append(Note(table, f"这一行应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
+                                    where, row.label, key=row.fields[0].key, actual=" ".join(values)))
+            found.tables.add(table)
+            continue
+        for f, v in zip(row.fields, values):
+            found.raw[f.path] = v
+            found.where[f.path] = where
+        found.tables.add(table)
+    if by_order:
+        found.notes.append(Note(table, f"{len(by_order)}行的数字与行标签不在同一行（PDF文字中常见），已按先后顺序对应："
+                                + "、".join(by_order) + "；请对照原文核对", region[0][0] if region else "", ""))
+
+
+def _appeals_from_lines(found: Found, region: list[tuple[str, str]]) -> None:
+    """Table C's one data row: the first run of lines holding numbers only (it may wrap)."""
+    want = len(APPEAL_FIELDS)
+    values: list[str] = []
+    wheres: list[str] = []
+    for where, text in region:
+        label_text, vals = split_values(text)
+        if vals and not label_text:
+            values += vals
+            wheres.append(where)
+            if len(values) >= want:
+                break
+        elif values:
+            break
+    if not values:
+        return
+    found.tables.add("appeals")
+    where = wheres[0] if len(wheres) == 1 else f"{wheres[0]}—{wheres[-1]}"
+    if len(values) != want:
+        found.notes.append(Note("appeals", f"表中应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
+                                where, actual=" ".join(values)))
+        return
+    for f, v in zip(APPEAL_FIELDS, values):
+        found.raw[f.path] = v
+        found.where[f.path] = where
+
+
+# --- a workbook that is not ours ------------------------------------------------------------------
 
 
 def read_foreign(path: Path, wb, kind: str):

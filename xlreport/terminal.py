@@ -57,7 +57,11 @@ def table(rows: list[tuple[str, ...]], headers=HEADERS, max_widths=MAX_WIDTHS) -
 
 
 def problem_rows(problems: list[Problem]) -> list[tuple[str, ...]]:
-    return [(SEVERITY_NAMES[p.severity], p.place or "—", p.item or "—", p.message, p.expected, p.actual) for p in problems]
+    return [
+        ("已确认" if p.accepted else SEVERITY_NAMES[p.severity], p.place or "—", p.item or "—",
+         p.message + (f"（已确认：{p.accepted}）" if p.accepted else ""), p.expected, p.actual)
+        for p in problems
+    ]
 
 
 def render_problems(problems: list[Problem]) -> str:
@@ -73,9 +77,14 @@ def render_problems(problems: list[Problem]) -> str:
     return "\n".join(blocks)
 
 
-def summary_line(errors: int, warnings: int) -> str:
+def summary_line(errors: int, warnings: int, accepted: int = 0) -> str:
+    also = f"（另有 {accepted} 个提醒已确认）" if accepted else ""
     if errors:
-        return f"发现 {errors} 个错误、{warnings} 个提醒。请按“应为”一栏修改后重新检查。"
+        return f"发现 {errors} 个错误、{warnings} 个提醒{also}。请按“应为”一栏修改后重新检查。"
     if warnings:
-        return f"检查通过：没有错误，有 {warnings} 个提醒。"
-    return "检查通过：没有发现问题。"
+        return f"检查通过：没有错误，有 {warnings} 个提醒{also}。"
+    return f"检查通过：没有发现问题{also}。"
+
+
+def lapsed_lines(lapsed: list[dict]) -> list[str]:
+    return [f"提醒：对“{e.get('code')}”（{e.get('place')}）的确认已失效（相关数字已变化），请重新核对：{e.get('reason', '')}" for e in lapsed]

@@ -1,0 +1,285 @@
+"""Bad values typed or pasted into the input cells, as `xlreport check` reports them.
+
+Each value goes into a cell of table A (行政许可 / 本年处理决定数量), which no sum rule
+involves, so the value's own problem is the only one. A clerk's edit is played by openpyxl
+(which saves without cached formula values, like a real edit).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factories import edit, filled_report, patch_zip, set_cells, sheet_entries, write
+from xlreport import api, model, spec
+from xlreport.cli import cli
+
+R = filled_report()
+LICENSING = ("active", "licensing")
+F = spec.FIELD_BY_PATH[LICENSING]
+PLACE = f"{F.sheet}!{F.cell}"
+ITEM = f"{F.row_label} / {F.col_label}"
+HEAD = f"（{R.agency} {R.year}年）"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return write(tmp_path_factory.mktemp("values") / "base.xlsx", R)
+
+
+def run(*args: str):
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def typed(base: Path, tmp_path: Path, value, path=LICENSING) -> Path:
+    return set_cells(base, {path: value}, tmp_path / "填报.xlsx")
+
+
+def rows_of(stdout: str) -> list[list[str]]:
+    """The problem rows of a check table, cut at the column gaps (one line per problem here)."""
+    return [re.split(r" {2,}", line.rstrip()) for line in stdout.splitlines() if line.startswith(("错误  ", "提醒  "))]
+
+
+# --- exact output of the common cases ----------------------------------------------------------
+
+
+def test_text_with_unit_is_an_error(base, tmp_path):
+    book = typed(base, tmp_path, "12件")
+    result = run("check", str(book))
+    assert result.exit_code == 1
+    assert result.stderr == ""
+    assert result.stdout == (
+        f"文件：{book}{HEAD}\n"
+        "【二、主动公开】\n"
+        "级别  位置             项目                         问题                                  应为       实际\n"
+        "----  ---------------  ---------------------------  ------------------------------------  ---------  ----\n"
+        "错误  二、主动公开!B8  行政许可 / 本年处理决定数量  “12件”不是数字；只填数字，不要带单位  0或正整数  12件\n"
+        "\n"
+        "发现 1 个错误、0 个提醒。请按“应为”一栏修改后重新检查。\n"
+    )
+    assert PLACE == "二、主动公开!B8"
+
+
+def test_full_width_digits_are_normalised_with_a_warning(base, tmp_path):
+    book = typed(base, tmp_path, "１２")
+    result = run("check", str(book))
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"文件：{book}{HEAD}\n"
+        "【二、主动公开】\n"
+        "级别  位置             项目                         问题                                              应为  实际\n"
+        "----  ---------------  ---------------------------  ------------------------------------------------  ----  ----\n"
+        "提醒  二、主动公开!B8  行政许可 / 本年处理决定数量  “１２”是文字，已按数字12读取；请改为直接填写数字  12    １２\n"
+        "\n"
+        "检查通过：没有错误，有 1 个提醒。\n"
+    )
+    assert api.check_file(book).report.values[LICENSING] == 12
+
+
+def test_one_blank_cell_is_one_warning(base, tmp_path):
+    book = typed(base, tmp_path, None)
+    result = run("check", str(book))
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"文件：{book}{HEAD}\n"
+        "【整个文件】\n"
+        "级别  位置  项目  问题                                                应为  实际\n"
+        "----  ----  ----  --------------------------------------------------  ----  -------\n"
+        "提醒  —     —     1个数字单元格为空，已按0计算（如确实为0，建议填0）        1个空白\n"
+        "\n"
+        "检查通过：没有错误，有 1 个提醒。\n"
+    )
+
+
+# --- normalised: a warning naming the cell, exit 0 ----------------------------------------------
+
+
+@pytest.mark.parametrize("raw, value", [("１２", 12), (" 12 ", 12), ("12.0", 12), ("\u300012\u3000", 12), ("1,234", 1234)])
+def test_normalised_text_numbers(base, tmp_path, raw, value):
+    book = typed(base, tmp_path, raw)
+    result = run("check", str(book))
+    assert result.exit_code == 0, result.stdout
+    assert rows_of(result.stdout) == [["提醒", PLACE, ITEM, f"“{raw}”是文字，已按数字{value}读取；请改为直接填写数字", str(value), raw.rstrip().lstrip(" ")]]
+    assert result.stdout.endswith("检查通过：没有错误，有 1 个提醒。\n")
+    problem = json.loads(run("check", "--json", str(book)).stdout)["files"][0]["problems"][0]
+    assert (problem["code"], problem["severity"], problem["sheet"], problem["cell"], problem["actual"]) == (
+        "value-normalised", "warning", F.sheet, F.cell, raw)
+    assert api.check_file(book).report.values[LICENSING] == value
+
+
+# --- errors naming cell and label, exit 1 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, message, actual", [
+    ("12件", "“12件”不是数字；只填数字，不要带单位", "12件"),
+    ("十二", "“十二”不是数字", "十二"),
+    (2.5, "件数应为整数，实际为2.5", "2.5"),
+    ("2.5", "件数应为整数，实际为2.5", "2.5"),
+    (-3, "不能为负数（-3）", "-3"),
+    ("-3", "不能为负数（-3）", "-3"),
+    (True, "“TRUE”不是数字", "TRUE"),
+    ("#DIV/0!", "单元格显示错误值“#DIV/0!”", "#DIV/0!"),  # an error value pasted as a value (t="e")
+    ("=1+1", "填写单元格中是公式“=1+1”，应直接填写数字", "=1+1"),
+    ("=B7*2", "填写单元格中是公式“=B7*2”，应直接填写数字", "=B7*2"),
+])
+def test_bad_values_are_errors(base, tmp_path, raw, message, actual):
+    book = typed(base, tmp_path, raw)
+    result = run("check", str(book))
+    assert result.exit_code == 1
+    assert result.stderr == ""
+    assert rows_of(result.stdout) == [["错误", PLACE, ITEM, message, "0或正整数", actual]]
+    assert result.stdout.endswith("发现 1 个错误、0 个提醒。请按“应为”一栏修改后重新检查。\n")
+    doc = json.loads(run("check", "--json", str(book)).stdout)
+    (problem,) = doc["files"][0]["problems"]
+    assert problem["code"] == ("value-formula" if str(raw).startswith("=") else "value-type")
+    assert (problem["sheet"], problem["cell"], problem["row_label"], problem["col_label"], problem["message"]) == (
+        F.sheet, F.cell, F.row_label, F.col_label, message)
+    assert api.check_file(book).report.values[LICENSING] is None  # never silently taken
+
+
+def test_error_value_in_the_sheet_xml(base, tmp_path):
+    """An error cell as Excel writes one (t="e" with its cached text), written into the XML by hand."""
+    entry = sheet_entries(base)[F.sheet]
+
+    def patch(xml: bytes) -> bytes:
+        new, n = re.subn(rb'<c r="' + F.cell.encode() + rb'"( s="[0-9]+")?( t="n")?><v>[^<]*</v></c>',
+                         rb'<c r="' + F.cell.encode() + rb'"\1 t="e"><v>#N/A</v></c>', xml)
+        assert n == 1
+        return new
+
+    book = patch_zip(base, {entry: patch}, tmp_path / "e.xlsx")
+    result = run("check", str(book))
+    assert result.exit_code == 1
+    assert rows_of(result.stdout) == [["错误", PLACE, ITEM, "单元格显示错误值“#N/A”", "0或正整数", "#N/A"]]
+
+
+@pytest.mark.libreoffice
+def test_formula_error_computed_by_libreoffice(base, tmp_path, soffice):
+    """=1/0 typed into an input cell and saved by LibreOffice (cached #DIV/0!): a formula error at that cell."""
+    from conftest import run_soffice_convert
+
+    typed_book = typed(base, tmp_path, "=1/0")
+    converted = run_soffice_convert(typed_book, tmp_path / "lo", "xlsx", soffice=soffice)
+    result = run("check", str(converted))
+    assert result.exit_code == 1
+    assert rows_of(result.stdout) == [["错误", PLACE, ITEM, "填写单元格中是公式“=1/0”，应直接填写数字", "0或正整数", "=1/0"]]
+
+
+def test_negative_amount_and_text_amount(base, tmp_path):
+    fees = spec.FIELD_BY_PATH[("active", "fees")]
+    book = set_cells(base, {("active", "fees"): -0.5, ("fees", "notice_amount"): "三百元"}, tmp_path / "e.xlsx")
+    doc = json.loads(run("check", "--json", str(book)).stdout)
+    got = {(p["sheet"], p["cell"], p["message"], p["expected"]) for p in doc["files"][0]["problems"] if p["code"] == "value-type"}
+    assert got == {
+        (fees.sheet, fees.cell, "不能为负数（-0.5）", "0或正数（万元）"),
+        (spec.SHEET_META, spec.FIELD_BY_PATH[("fees", "notice_amount")].cell, "“三百元”不是数字", "0或正数（元）"),
+    }
+
+
+# --- blanks -----------------------------------------------------------------------------------
+
+
+BLANKED = (LICENSING, ("active", "coercion"), ("appeals", "review", "upheld"), ("appeals", "review", "pending"))
+
+
+def test_blank_cells_are_one_warning_with_the_count(base, tmp_path):
+    book = set_cells(base, {p: None for p in BLANKED}, tmp_path / "e.xlsx")
+    result = run("check", str(book))
+    assert result.exit_code == 0
+    assert rows_of(result.stdout) == [["提醒", "—", "—", "4个数字单元格为空，已按0计算（如确实为0，建议填0）", "4个空白"]]
+    assert result.stdout.endswith("检查通过：没有错误，有 1 个提醒。\n")
+
+
+def test_strict_makes_each_blank_cell_an_error(base, tmp_path):
+    book = set_cells(base, {p: None for p in BLANKED}, tmp_path / "e.xlsx")
+    result = run("check", "--strict", str(book))
+    assert result.exit_code == 1
+    message = "未填写（--strict 要求每个数字单元格都填写，没有就填0）"
+    expected = []
+    for path in BLANKED:
+        f = spec.FIELD_BY_PATH[path]
+        expected.append(["错误", f"{f.sheet}!{f.cell}", f.where, message, "0或正数", "空白"])
+    assert sorted(rows_of(result.stdout)) == sorted(expected)
+    assert result.stdout.endswith("发现 4 个错误、0 个提醒。请按“应为”一栏修改后重新检查。\n")
+    assert "【二、主动公开】" in result.stdout and "【四、复议诉讼】" in result.stdout
+
+
+def test_blank_template_counts_every_input_cell(tmp_path):
+    from xlreport.workbook import write_workbook
+
+    book = write_workbook(tmp_path / "空白.xlsx")
+    checked = api.check_file(book)
+    blank = [p for p in checked.problems if p.code == "value-blank"]
+    assert [p.message for p in blank] == [f"{len(spec.INPUT_FIELDS)}个数字单元格为空，已按0计算（如确实为0，建议填0）"]
+    assert len([p for p in api.check_file(book, strict=True).problems if p.code == "value-blank"]) == len(spec.INPUT_FIELDS)
+
+
+# --- amounts kept exactly ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["190.457379", "96171.6", "0.1", "7730.28", "0"])
+def test_wanyuan_amount_reads_back_exactly(base, tmp_path, amount):
+    # typed as a number by a clerk (a binary float in the file) and written by xlreport from a Decimal
+    typed_book = set_cells(base, {("active", "fees"): float(amount), ("fees", "collected"): float(amount) / 1000}, tmp_path / "typed.xlsx")
+    checked = api.check_file(typed_book)
+    assert checked.report.values[("active", "fees")] == Decimal(amount)
+    assert str(checked.report.values[("active", "fees")]) == amount
+    from xlreport.workbook import write_workbook
+
+    report = filled_report()
+    report.values[("active", "fees")] = Decimal(amount)
+    written = write_workbook(tmp_path / "written.xlsx", report)
+    loaded = api.check_file(written)
+    assert loaded.report.values[("active", "fees")] == Decimal(amount)
+    assert loaded.problems == []
+    exported = run("export", str(written))
+    assert json.loads(exported.stdout, parse_float=Decimal)["active"]["fees"] == Decimal(amount)
+    assert f'"fees": {amount}' in exported.stdout
+
+
+def test_amounts_as_text_are_normalised_exactly(base, tmp_path):
+    book = set_cells(base, {("active", "fees"): "190.457379 ", ("fees", "notice_amount"): "９６１７１.６", ("fees", "collected"): "96171.60"}, tmp_path / "e.xlsx")
+    checked = api.check_file(book)
+    assert checked.report.values[("active", "fees")] == Decimal("190.457379")
+    assert str(checked.report.values[("fees", "notice_amount")]) == "96171.6"
+    assert str(checked.report.values[("fees", "collected")]) == "96171.6"
+    assert {p.code for p in checked.problems} == {"value-normalised"}
+
+
+# --- far-away cells --------------------------------------------------------------------------
+
+
+def test_stray_value_far_below_the_table(base, tmp_path):
+    def change(wb):
+        for name in (spec.SHEET_REQUESTS, spec.SHEET_ACTIVE, spec.SHEET_TEXT):
+            wb[name]["Z200000"] = "草稿"
+        wb[spec.SHEET_APPEALS]["Z200000"] = 12345
+
+    book = edit(base, change, tmp_path / "远处.xlsx")
+    checked = api.check_file(book)
+    assert checked.problems == []
+    assert model.equal(checked.report, R)
+    result = run("check", str(book))
+    assert result.exit_code == 0
+    assert result.stdout.endswith("检查通过：没有发现问题。\n")
+
+
+def test_row_two_million_in_our_workbook(base, tmp_path):
+    """A sheet whose XML goes on to row 2,000,000 (more than Excel allows) is read by its known range."""
+    entry = sheet_entries(base)[spec.SHEET_REQUESTS]
+
+    def patch(xml: bytes) -> bytes:
+        xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:Z2000000"/>', xml)
+        return xml.replace(b"</sheetData>", b'<row r="2000000"><c r="Z2000000"><v>1</v></c></row></sheetData>')
+
+    book = patch_zip(base, {entry: patch}, tmp_path / "e.xlsx")
+    checked = api.check_file(book)
+    assert checked.problems == []
+    assert model.equal(checked.report, R)

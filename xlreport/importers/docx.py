@@ -1,0 +1,153 @@
+"""A Word file (.docx) → blocks: paragraphs, and tables as grids with merged cells expanded.
+
+The document XML is read directly (ElementTree): paragraphs and tables in body order, content
+controls opened, deleted text (tracked changes) left out, gridSpan and vMerge expanded.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+try:  # lxml comes with python-docx (a dependency of docxtpl) and parses a report three times faster
+    from lxml import etree as _fast
+except ImportError:  # pragma: no cover
+    _fast = None
+
+from ..container import ZipReader, guard_zip, read_entry
+from ..errors import InputError
+from .document import Block, Document, clean_prose
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_P, _TBL, _TR, _TC, _T, _SDT, _SDT_CONTENT = (W + x for x in ("p", "tbl", "tr", "tc", "t", "sdt", "sdtContent"))
+_TAB, _BR, _CR, _TCPR, _GRIDSPAN, _VMERGE, _VAL = (W + x for x in ("tab", "br", "cr", "tcPr", "gridSpan", "vMerge", "val"))
+_TRPR, _GRIDBEFORE, _INS, _HYPERLINK, _R, _SMARTTAG, _FLDSIMPLE = (W + x for x in ("trPr", "gridBefore", "ins", "hyperlink", "r", "smartTag", "fldSimple"))
+_MAX_SPAN = 64
+
+
+def _open(path: Path, data: bytes):
+    try:
+        try:
+            zf = ZipReader(data)
+        except (zipfile.BadZipFile, struct.error, UnicodeDecodeError):
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InputError(f"{path}：文件已损坏（不是完整的 .docx 文件，可能没有下载或复制完整）") from None
+    guard_zip(path, zf)
+    if "word/document.xml" not in names:
+        if "xl/workbook.xml" in names:
+            raise InputError(f"{path}：这是 Excel 工作簿，不是 Word 文档", "工作簿请用 xlreport check 检查")
+        raise InputError(f"{path}：不是 Word 文档（.docx），无法读取")
+    return zf
+
+
+def _paragraph_text(p) -> str:
+    parts: list[str] = []
+    for el in (p.iter(_T, _TAB, _BR, _CR) if _fast is not None else p.iter()):
+        tag = el.tag
+        if tag == _T:
+            parts.append(el.text or "")
+        elif tag == _TAB:
+            parts.append(" ")
+        elif tag in (_BR, _CR):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _children(el):
+    """Body-level children with content controls opened."""
+    for child in el:
+        if child.tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None:
+                yield from _children(content)
+        else:
+            yield child
+
+
+def _kids(el, tag):
+    """Children with ``tag``; content controls (w:sdt) opened where there are any."""
+    if el.find(_SDT) is None:
+        return el.findall(tag)
+    return [c for c in _children(el) if c.tag == tag]
+
+
+def _cell_text(tc) -> str:
+    lines: list[str] = []
+    for child in (tc.findall(_P) if tc.find(_TBL) is None and tc.find(_SDT) is None else _children(tc)):
+        if child.tag == _P:
+            lines.append(_paragraph_text(child))
+        elif child.tag == _TBL:
+            for row in _grid(child):
+                lines.append(" ".join(x for x in row if x))
+    return "\n".join(line for line in lines if line.strip())
+
+
+def _int(value, default=1) -> int:
+    try:
+        return min(max(int(value), 1), _MAX_SPAN)
+    except (TypeError, ValueError):
+        return default
+
+
+def _grid(tbl) -> list[list[str]]:
+    grid: list[list[str]] = []
+    for tr in _kids(tbl, _TR):
+        row: list[str] = []
+        trpr = tr.find(_TRPR)
+        if trpr is not None:
+            before = trpr.find(_GRIDBEFORE)
+            if before is not None:
+                row.extend([""] * _int(before.get(_VAL), 0))
+        for tc in _kids(tr, _TC):
+            span, merge = 1, None
+            pr = tc[0] if len(tc) and tc[0].tag == _TCPR else None
+            if pr is not None:
+                gs = pr.find(_GRIDSPAN)
+                if gs is not None:
+                    span = _int(gs.get(_VAL))
+                vm = pr.find(_VMERGE)
+                if vm is not None:
+                    merge = vm.get(_VAL) or "continue"
+            col = len(row)
+            if merge == "continue" and grid:
+                above = grid[-1]
+                text = above[col] if col < len(above) else ""
+            else:
+                text = _cell_text(tc)
+            row.extend([text] * span)
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    return [r + [""] * (width - len(r)) for r in grid]
+
+
+def extract(path: Path, data: bytes) -> Document:
+    zf = _open(path, data)
+    xml = read_entry(path, zf, "word/document.xml")
+    try:
+        if _fast is not None:
+            root = _fast.fromstring(xml, _fast.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        else:
+            root = ET.fromstring(xml)
+    except (ET.ParseError, ValueError, SyntaxError):  # lxml's XMLSyntaxError is a SyntaxError
+        raise InputError(f"{path}：文件已损坏（Word 文档内容无法解析）") from None
+    body = root.find(W + "body")
+    blocks: list[Block] = []
+    if body is None:
+        return Document(path, "docx", blocks)
+    paras = grids = 0
+    for child in _children(body):
+        if child.tag == _P:
+            for line in _paragraph_text(child).split("\n"):
+                text = clean_prose(line)
+                if text:
+                    paras += 1
+                    blocks.append(Block("para", f"第{paras}段", text=text))
+        elif child.tag == _TBL:
+            grids += 1
+            blocks.append(Block("grid", f"第{grids}个表格", rows=_grid(child)))
+    return Document(path, "docx", blocks)
