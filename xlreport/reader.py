@@ -27,7 +27,6 @@ SHIFT_TOLERANCE = 40  # rows a label may have moved (inserted/deleted rows) and 
 READ_ROWS = max(t.height for t in spec.TABLES) + len(spec.TEXT_SLOTS) + SHIFT_TOLERANCE + 10
 READ_COLS = max(t.width for t in spec.TABLES) + 4
 
-OLD_FORMAT_MARKS = ("本年新制作数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增／减", "第二十条第（九）项", "政府集中采购")
 
 
 class StructureError(InputError):
@@ -607,6 +606,8 @@ def _read_text(sheet: _Sheet, mapping) -> "Text":
 
 def _refuse_old_format(path: Path, wb) -> None:
     """A 2019-trial-format workbook is told apart by labels only it has."""
+    from .locate import old_format_mark
+
     for name in wb.sheet_names[:20]:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS)
@@ -614,12 +615,10 @@ def _refuse_old_format(path: Path, wb) -> None:
             continue
         for r in rows:
             for v in r[:READ_COLS]:
-                if isinstance(v, str) and v:
-                    n = norm_label(v)
-                    for mark in OLD_FORMAT_MARKS:
-                        if norm_label(mark) in n:
-                            raise InputError(
-                                f"{path}：这是2019年试行格式（国办公开办函〔2019〕60号）的年度报告表格（工作表“{name}”中有“{mark}”），"
-                                f"xlreport 只支持{spec.FORMAT_NAME}规定的2021年版格式",
-                                "请用 xlreport new 生成新模板，按新格式重新填写",
-                            )
+                mark = old_format_mark(v) if isinstance(v, str) and v else None
+                if mark:
+                    raise InputError(
+                        f"{path}：这是2019年试行格式（{spec.OLD_FORMAT_NAME}）的年度报告表格（工作表“{name}”中有“{mark}”），"
+                        f"xlreport 只支持{spec.FORMAT_NAME}规定的2021年版格式",
+                        "请用 xlreport new 生成新模板，按新格式重新填写",
+                    )
