@@ -38,6 +38,7 @@ QUANTITIES = (
 )
 _QUANTITY_RES = tuple((q[0], re.compile(q[1]), q[2], q[3]) for q in QUANTITIES)
 _ALSO = {q[0]: q[4] for q in QUANTITIES if len(q) > 4}  # another sum the same words may mean
+_ANY_QUANTITY = re.compile("|".join(f"(?:{q[1]})" for q in QUANTITIES))
 
 _NUMBER = r"(\d[\d,，]*(?:\.\d+)?)\s*"
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:]")
@@ -124,6 +125,8 @@ def _clauses(sentence: str):
 
 
 def _match_quantity(clause: str):
+    if not _ANY_QUANTITY.search(clause):
+        return None
     for name, pattern, paths, unit in _QUANTITY_RES:
         m = pattern.search(clause)
         if not m:
@@ -138,10 +141,10 @@ def _match_quantity(clause: str):
     return None
 
 
-def check_numbers(report: Report) -> list[Problem]:
+def check_numbers(report: Report, found: list[Passage] | None = None) -> list[Problem]:
     problems = []
     agency = report.agency
-    for p in passages(report):
+    for p in found if found is not None else passages(report):
         for sentence in _SENTENCE_SPLIT.split(p.text):
             if not sentence.strip() or _SKIP_SENTENCE.search(sentence):
                 continue
@@ -182,11 +185,11 @@ def _percent_ok(printed: Decimal, value: Decimal) -> bool:
     return value.quantize(q) == printed or (value // q) * q == printed or abs(value - printed) < q / 2
 
 
-def check_arithmetic(report: Report, last: Report | None = None) -> list[Problem]:
+def check_arithmetic(report: Report, last: Report | None = None, found: list[Passage] | None = None) -> list[Problem]:
     problems = []
     totals = [report.value(("requests", "new", "total")), report.value(("requests", "closed_total", "total")),
               report.value(("requests", "new", "total")) + report.value(("requests", "carried_over", "total"))]
-    for p in passages(report):
+    for p in found if found is not None else passages(report):
         for sentence in _SENTENCE_SPLIT.split(p.text):
             if not sentence.strip():
                 continue
@@ -235,12 +238,12 @@ def check_arithmetic(report: Report, last: Report | None = None) -> list[Problem
     return problems
 
 
-def check_years(report: Report) -> list[Problem]:
+def check_years(report: Report, found: list[Passage] | None = None) -> list[Problem]:
     year = report.year
     if not year:
         return []
     problems = []
-    for p in passages(report):
+    for p in found if found is not None else passages(report):
         text = _TITLED.sub("", p.text)
         for m in _YEAR.finditer(text):
             y = int(m.group(1))
@@ -254,10 +257,10 @@ def check_years(report: Report) -> list[Problem]:
     return problems
 
 
-def check_hygiene(report: Report) -> list[Problem]:
+def check_hygiene(report: Report, found: list[Passage] | None = None) -> list[Problem]:
     problems = []
     t = report.text
-    for p in passages(report):
+    for p in found if found is not None else passages(report):
         m = PLACEHOLDERS.search(p.text)
         if m:
             problems.append(rule_problem("text-placeholder", {"found": m.group(1), "sentence": _quote(p.text)},
@@ -321,7 +324,9 @@ def check_copied(report: Report, last: Report) -> list[Problem]:
 def check_prose(report: Report, last: Report | None = None) -> list[Problem]:
     if report.text is None:
         return []
-    problems = check_numbers(report) + check_arithmetic(report, last) + check_years(report) + check_hygiene(report)
+    found = passages(report)
+    problems = (check_numbers(report, found) + check_arithmetic(report, last, found) + check_years(report, found)
+                + check_hygiene(report, found))
     if last is not None:
         problems += check_copied(report, last)
     return problems
