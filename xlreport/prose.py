@@ -19,7 +19,7 @@ from .problems import Problem, rule_problem
 # (name, pattern naming the quantity, the fields whose sum it is, unit[, another sum it may mean])
 QUANTITIES = (
     ("上年结转申请", r"(上一?年度?|去年)结转", (("requests", "carried_over", "total"),), "件"),
-    ("结转下年度申请", r"(结转|顺延)(至|到)?下一?年度?", (("requests", "carried_forward", "total"),), "件"),
+    ("结转下年度申请", r"(结转|顺延|转)(至|到|入)?下一?年度?", (("requests", "carried_forward", "total"),), "件"),
     # 收到/受理 often counts last year's carried-over requests too (宿迁 2024: 3646 = 3525 + 121)
     ("本年新收申请", r"(新收|收到|受理|接收|共收)[^，。；]*?申请", (("requests", "new", "total"),), "件",
      (("requests", "new", "total"), ("requests", "carried_over", "total"))),
@@ -39,6 +39,8 @@ QUANTITIES = (
 _QUANTITY_RES = tuple((q[0], re.compile(q[1]), q[2], q[3]) for q in QUANTITIES)
 _ALSO = {q[0]: q[4] for q in QUANTITIES if len(q) > 4}  # another sum the same words may mean
 _ANY_QUANTITY = re.compile("|".join(f"(?:{q[1]})" for q in QUANTITIES))
+# a clause that names a result (予以公开…答复9件) is a part of 办结, not its total (上海市科委 2024)
+_NOT_TOTAL = {"办结申请": re.compile(r"予以|同意|部分|不予|无法|其他处理|撤回|撤销|逾期|按时|法定期限")}
 
 _NUMBER = r"(\d[\d,，]*(?:\.\d+)?)\s*"
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:]")
@@ -131,6 +133,8 @@ def _match_quantity(clause: str):
         m = pattern.search(clause)
         if not m:
             continue
+        if name in _NOT_TOTAL and _NOT_TOTAL[name].search(clause):
+            return None
         after = re.search(_NUMBER + unit, clause[m.end():])
         if after:
             return name, paths, unit, _num(after.group(1)), clause[: m.start()]
