@@ -19,6 +19,8 @@ def width(text: str) -> int:
 
 
 def wrap(text: str, limit: int) -> list[str]:
+    if len(text) * 2 <= limit and "\n" not in text:
+        return [text]  # fits whatever its characters are
     lines, line, w = [], "", 0
     for ch in text:
         cw = width(ch)
