@@ -111,6 +111,28 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     return "\n".join(paragraphs)
 
 
+def text_slots(report: Report | None):
+    """(slot, heading, paragraphs) for every row of the 正文 sheet."""
+    t = report.text if report else None
+    sections = {}
+    if t is not None:
+        sections = {"overview": t.overview, "problems": t.problems, "other": t.other}
+    for slot in spec.TEXT_SLOTS:
+        heading, paragraphs = slot.default_heading, []
+        if t is not None:
+            if slot.kind == "single":
+                paragraphs = t.preamble if slot.section == "preamble" else t.closing
+            elif slot.kind == "intro":
+                paragraphs = sections[slot.section].intro
+            elif slot.kind == "fee_note":
+                heading, paragraphs = t.fee_note.heading or slot.default_heading, t.fee_note.paragraphs
+            else:
+                items = sections[slot.section].items
+                if slot.index < len(items):
+                    heading, paragraphs = items[slot.index].heading, items[slot.index].paragraphs
+        yield slot, heading, paragraphs
+
+
 # --- JSON out ---------------------------------------------------------------------------------
 
 _NUMBER_MARK = "\x00"  # json escapes it, and user text never carries it (see _CONTROL)

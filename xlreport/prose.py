@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import spec
-from .model import Report
+from .model import Report, text_slots
 from .problems import Problem, rule_problem
 
 # (name, pattern naming the quantity, the fields whose sum it is, unit[, another sum it may mean])
@@ -76,8 +76,6 @@ class Passage:
 
 
 def passages(report: Report) -> list[Passage]:
-    from .workbook import text_slots
-
     out = []
     for slot, heading, paragraphs in text_slots(report):
         if slot.section not in ("overview", "problems", "other"):

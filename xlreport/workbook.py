@@ -13,7 +13,7 @@ from pathlib import Path
 import xlsxwriter
 
 from . import __version__, spec
-from .model import Report, join_paragraphs
+from .model import Report, join_paragraphs, text_slots
 from .output import atomic_target
 
 FONT = "宋体"
@@ -408,28 +408,6 @@ def _as_number(value):
     if isinstance(value, Decimal):
         return float(value)
     return value
-
-
-def text_slots(report: Report | None):
-    """(slot, heading, paragraphs) for every row of the 正文 sheet."""
-    t = report.text if report else None
-    sections = {}
-    if t is not None:
-        sections = {"overview": t.overview, "problems": t.problems, "other": t.other}
-    for slot in spec.TEXT_SLOTS:
-        heading, paragraphs = slot.default_heading, []
-        if t is not None:
-            if slot.kind == "single":
-                paragraphs = t.preamble if slot.section == "preamble" else t.closing
-            elif slot.kind == "intro":
-                paragraphs = sections[slot.section].intro
-            elif slot.kind == "fee_note":
-                heading, paragraphs = t.fee_note.heading or slot.default_heading, t.fee_note.paragraphs
-            else:
-                items = sections[slot.section].items
-                if slot.index < len(items):
-                    heading, paragraphs = items[slot.index].heading, items[slot.index].paragraphs
-        yield slot, heading, paragraphs
 
 
 @dataclass(frozen=True)
