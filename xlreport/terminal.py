@@ -9,7 +9,7 @@ from .problems import Problem
 from .spec import SEVERITY_NAMES
 
 HEADERS = ("级别", "位置", "项目", "问题", "应为", "实际")
-MAX_WIDTHS = (4, 22, 30, 56, 14, 14)
+MAX_WIDTHS = (6, 22, 30, 56, 14, 14)
 _WORD = re.compile(r"[0-9A-Za-z.!$:_-]")
 _WORD_END = re.compile(r"[0-9A-Za-z.!$:_-]+$")
 
