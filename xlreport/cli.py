@@ -56,12 +56,13 @@ def cli():
 
     \b
     xlreport new     生成填报用的 Excel 工作簿
-    xlreport check   检查填好的工作簿（或 JSON 报告）
+    xlreport check   检查填好的工作簿、JSON 报告或已发布的报告
     xlreport export  把工作簿导出为 JSON 报告
     xlreport import  读取已发布的报告（网页、Word、PDF、文本），导出为 JSON 或工作簿
     xlreport build   生成 Word 年度报告（可同时生成 PDF）
     xlreport template 导出默认 Word 模板，供修改版式
     xlreport merge   把多个单位的工作簿汇总成一份
+    xlreport accept  写明理由，确认一条提醒
     """
 
 
@@ -135,6 +136,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     """检查工作簿或 JSON 报告：数字格式、勾稽关系和全部规则。
 
     可以给出多个文件或文件夹（文件夹中的 .xlsx/.xlsm/.xls/.ods 逐个检查，含子文件夹）。
+    已发布的报告（.html/.htm、.docx、.pdf、.txt）直接给出文件名即可检查。
 
     退出码：0 没有错误（可以有提醒），1 发现错误，2 有文件无法读取或用法错误。
     """
