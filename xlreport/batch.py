@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import InputError, XlreportError
+from .api import SPREADSHEET_SUFFIXES
 from .problems import Problem
+from .spec import SHEET_OVERVIEW, SHEET_PROBLEMS
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 PARALLEL_FROM = 16  # below this many files a worker pool costs more than it saves
 
 STATUS_NAMES = {"ok": "通过", "errors": "有错误", "unreadable": "无法读取"}
@@ -78,8 +79,8 @@ def check_one(path: Path, strict: bool = False, keep_report: bool = False, with_
         problems = list(getattr(e, "problems", []) or [])
         return FileResult(str(path), "unreadable", message=e.message, hint=e.hint, problems=problems, errors=max(1, len(problems)))
     report = checked.report
-    if keep_report:
-        report.text = None  # prose is not needed across processes
+    if keep_report and not with_text:
+        report.text = None  # nothing was read: no need to carry an empty text across processes
     return FileResult(
         str(path), "errors" if checked.errors else "ok", report.agency or None, report.year, checked.errors, checked.warnings,
         checked.problems, report=report if keep_report else None, lapsed=checked.lapsed,
@@ -155,8 +156,8 @@ def write_overview(path: Path, results: list[FileResult], force: bool = False) -
         body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
         bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         for name, rows, widths in (
-            ("各单位检查结果", files, (50, 28, 8, 8, 8, 10, 60)),
-            ("问题清单", problems, (50, 28, 8, 16, 8, 36, 70, 14, 14, 26)),
+            (SHEET_OVERVIEW, files, (50, 28, 8, 8, 8, 10, 60)),
+            (SHEET_PROBLEMS, problems, (50, 28, 8, 16, 8, 36, 70, 14, 14, 26)),
         ):
             ws = wb.add_worksheet(name)
             for c, w in enumerate(widths):
@@ -171,7 +172,7 @@ def write_overview(path: Path, results: list[FileResult], force: bool = False) -
                         ws.write_string(r, c, "" if v is None else str(v), body)
             ws.freeze_panes(1, 0)
             ws.autofilter(0, 0, max(len(rows) - 1, 1), len(rows[0]) - 1)
-            if name == "各单位检查结果" and len(rows) > 1:
+            if name == SHEET_OVERVIEW and len(rows) > 1:
                 ws.conditional_format(1, 5, len(rows) - 1, 5, {"type": "text", "criteria": "not containing", "value": "通过", "format": bad})
         wb.close()
     return Path(path)

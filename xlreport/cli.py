@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -69,12 +70,25 @@ def cli():
 def _year_option(value):
     from .model import parse_year
 
-    if value is None:
-        return None
-    try:
-        return parse_year(value, lambda msg: Fail(f"--year：{msg}"))
-    except Fail:
-        raise
+    return None if value is None else parse_year(value, lambda msg: Fail(f"--year：{msg}"))
+
+
+def _without(paths: list[Path], target: Path | None) -> list[Path]:
+    """The inputs less the command's own output (only a file of that name is resolved)."""
+    if target is None:
+        return paths
+    key = target.resolve()
+    return [p for p in paths if p.name != target.name or p.resolve() != key]
+
+
+@contextmanager
+def _progress(show: bool, length: int, label: str):
+    """A progress bar on a terminal, nothing when piped: yields the step callback (or None)."""
+    if not show:
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 @cli.command()
@@ -142,10 +156,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     """
     from .batch import check_many, collect
 
-    paths = collect(inputs)
-    if overview is not None:  # a second run must not check last run's overview as an input
-        overview_key = overview.resolve()
-        paths = [p for p in paths if p.resolve() != overview_key]
+    paths = _without(collect(inputs), overview)  # a second run must not check last run's overview
     if not paths:
         raise Fail("在" + "、".join(str(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
     if annotate_out is not None:
@@ -153,33 +164,24 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
             raise click.UsageError("--annotate 只能用于一个输入文件")
         if annotate_out.suffix.lower() != ".xlsx":
             raise Fail(f"{annotate_out}：--annotate 的输出文件应以 .xlsx 结尾")
-    if overview is not None:
-        if overview.suffix.lower() != ".xlsx":
-            raise Fail(f"{overview}：--report 的输出文件应以 .xlsx 结尾")
-        from .output import check_target
+    if overview is not None and overview.suffix.lower() != ".xlsx":
+        raise Fail(f"{overview}：--report 的输出文件应以 .xlsx 结尾")
+    from .output import check_target
 
+    for target in (overview, annotate_out):
         try:
-            check_target(overview, force)  # say so before checking ten thousand files, not after
-        except XlreportError as e:
-            raise fail_from(e)
-    if annotate_out is not None:
-        from .output import check_target
-
-        try:
-            check_target(annotate_out, force)
+            if target is not None:
+                check_target(target, force)  # say so before checking ten thousand files, not after
         except XlreportError as e:
             raise fail_from(e)
     single = len(paths) == 1 and not any(Path(i).is_dir() for i in inputs)
     if previous_file is not None and not single:
         raise click.UsageError("--previous 只能用于一个输入文件")
     previous = _load_previous(previous_file)
-    keep = annotate_out is not None
+    keep = annotate_out is not None  # the annotated copy is regenerated from the report read
     show_bar = not as_json and not single and sys.stderr.isatty()
-    if show_bar:
-        with click.progressbar(length=len(paths), label="检查中", file=sys.stderr) as bar:
-            results = list(check_many(paths, strict, keep_report=keep, workers=jobs, progress=bar.update))
-    else:
-        results = list(check_many(paths, strict, keep_report=keep, workers=jobs, previous=previous))
+    with _progress(show_bar, len(paths), "检查中") as step:
+        results = list(check_many(paths, strict, keep_report=keep, workers=jobs, progress=step, previous=previous))
     if as_json:
         click.echo(_check_json(results))
     elif single:
@@ -196,10 +198,9 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
         click.echo(f"已生成检查结果总览：{overview}", err=as_json)
     if annotate_out is not None and results[0].status != "unreadable":
         from .annotate import write_annotated
-        from .api import load
 
         try:
-            write_annotated(annotate_out, load(paths[0], strict=strict).report, results[0].problems, force=force)
+            write_annotated(annotate_out, results[0].report, results[0].problems, force=force)
         except XlreportError as e:
             raise fail_from(e)
         click.echo(f"已生成标注副本：{annotate_out}", err=as_json)
@@ -434,19 +435,19 @@ def merge(inputs, output, agency, year, jobs, force):
     paths = collect(inputs)
     if not paths:
         raise Fail("在" + "、".join(str(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
-    if output.exists() and not force:
-        raise Fail(f"{output}：文件已存在，未覆盖", "如需覆盖请加 --force")
-    out_key = output.resolve()
-    paths = [p for p in paths if p.resolve() != out_key]  # never add last run's result to itself
+    from .output import check_target
+
+    try:
+        check_target(output, force)
+    except XlreportError as e:
+        raise fail_from(e)
+    paths = _without(paths, output)  # never add last run's result to itself
     if not paths:
         raise Fail("在" + "、".join(str(p) for p in inputs) + f"中除输出文件 {output} 外没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
     try:
-        if sys.stderr.isatty():
-            with click.progressbar(length=len(paths), label="读取中", file=sys.stderr) as bar:
-                merged = merge_results(check_many(paths, keep_report=True, with_text=False, workers=jobs, progress=bar.update),
-                                       clean_text(agency), year, force=force)
-        else:
-            merged = merge_results(check_many(paths, keep_report=True, with_text=False, workers=jobs), clean_text(agency), year, force=force)
+        with _progress(sys.stderr.isatty(), len(paths), "读取中") as step:
+            results = check_many(paths, keep_report=True, with_text=False, workers=jobs, progress=step)
+            merged = merge_results(results, clean_text(agency), year, force=force)
     except MergeError as e:
         click.echo(f"错误：{e.message}" + (f"（{e.hint}）" if e.hint else ""), err=True)
         sys.exit(EXIT_UNUSABLE if any(r.status == "unreadable" for r in e.files) else EXIT_PROBLEMS)

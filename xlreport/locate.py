@@ -104,7 +104,7 @@ ROWS = ACTIVE_ROWS + REQUEST_ROWS
 GROUP_ITEMS = {g.group: tuple(r.key for r in REQUEST_ROWS if r.group == g.group) for g in GROUP_ROWS}
 APPEAL_FIELDS = spec.TABLE_BY_KEY["appeals"].fields
 _OLD_MARKS = tuple(dict.fromkeys(norm_text(m) for m in spec.OLD_FORMAT_MARKS))
-_APPEAL_HEADS = (norm_text(spec.APPEAL_GROUPS[0][1]), norm_text("行政诉讼"))
+_APPEAL_HEADS = (norm_text(spec.APPEAL_GROUPS[0][1]), norm_text(spec.LITIGATION_LABEL))
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -296,7 +296,7 @@ def locate(grids: list[tuple[str, list[list]]], place: Callable[[str, int, int],
 
 def _appeals_row(found: Found, name: str, g: int, r: int, row: list, header, place) -> bool:
     """Take table C's 15 numbers from ``row`` when the row looks like its data row."""
-    hg, hr, col = header
+    hg, _, col = header
     if g != hg:
         col = next((i for i, v in enumerate(row) if _filled(v)), 0)  # the table went on over a page break
     values = list(row[col: col + len(APPEAL_FIELDS)])
@@ -362,9 +362,9 @@ def _dice(a: str, b: str) -> float:
 
 def _anchor(t: str) -> str | None:
     """A table's first line where its section heading is missing (t normalised)."""
-    if t.startswith("第二十条") and len(t) <= 12:
+    if t.startswith(spec.ARTICLE_20) and len(t) <= 12:
         return "active"
-    if (t.startswith("申请人情况") and len(t) <= 12) or t.startswith(_FIRST_REQUEST):
+    if (t.startswith(spec.APPLICANTS_LABEL) and len(t) <= 12) or t.startswith(_FIRST_REQUEST):
         return "requests"
     if _APPEAL_HEADS[0] in t and _APPEAL_HEADS[1] in t and len(t) <= 16:
         return "appeals"

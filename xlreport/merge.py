@@ -15,23 +15,8 @@ from .batch import FileResult
 from .errors import XlreportError
 from .model import Report
 
-SUMMARY_SHEET = "汇总明细"
-SUMMARY_COLUMNS = (
-    ("文件", None),
-    ("机关名称", None),
-    ("一、本年新收", ("requests", "new", "total")),
-    ("二、上年结转", ("requests", "carried_over", "total")),
-    ("（七）总计", ("requests", "closed_total", "total")),
-    ("四、结转下年度", ("requests", "carried_forward", "total")),
-    ("行政复议总计", ("appeals", "review", "total")),
-    ("行政诉讼总计（未经复议）", ("appeals", "litigation_direct", "total")),
-    ("行政诉讼总计（复议后）", ("appeals", "litigation_after_review", "total")),
-    ("行政许可", ("active", "licensing")),
-    ("行政处罚", ("active", "punishment")),
-    ("行政强制", ("active", "coercion")),
-    ("行政事业性收费（万元）", ("active", "fees")),
-    ("发出收费通知件数", ("fees", "notices")),
-)
+SUMMARY_SHEET = spec.SHEET_MERGED
+SUMMARY_COLUMNS = (("文件", None), ("机关名称", None), *spec.MERGE_SUMMARY_COLUMNS)
 
 
 class MergeError(XlreportError):
@@ -88,14 +73,6 @@ class Accumulator:
         total = Report()
         total.values.update(self.sums)
         return total.with_totals()
-
-
-def add_up(reports: list[Report]) -> Report:
-    """The sum of every input number; totals recomputed; blanks count as 0."""
-    acc = Accumulator()
-    for r in reports:
-        acc.add(FileResult("", "ok", report=r))
-    return acc.report()
 
 
 def merge(results, agency: str, year: int | None = None, force: bool = False) -> Merged:

@@ -12,7 +12,7 @@ from .model import Report
 from .problems import Problem, rule_problem
 
 
-def _place(path, prefix: str = "") -> dict:
+def _place(path) -> dict:
     f = spec.FIELD_BY_PATH[path]
     return {"sheet": f.sheet, "cell": f.cell, "row_label": f.row_label, "col_label": f.col_label, "key": f.key}
 
@@ -35,7 +35,8 @@ def check_previous(report: Report, last: Report) -> list[Problem]:
                 "previous-carry-over", {"column": col_label, "now": now, "before": before, "last_year": last_year or "上一"},
                 expected=str(before), actual=str(now), **_place(this_path),
             ))
-    for key, label in (("rules", "规章"), ("normative_documents", "行政规范性文件")):
+    for key in ("rules", "normative_documents"):
+        label = spec.FIELD_BY_PATH[("active", key, "in_force")].row_label
         in_force = report.value(("active", key, "in_force"))
         issued = report.value(("active", key, "issued"))
         repealed = report.value(("active", key, "repealed"))

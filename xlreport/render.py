@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import spec
-from .errors import InputError, OutputError, XlreportError
+from .errors import InputError, OutputError
 from .model import Report
 from .output import atomic_target
 from .resources import default_template
@@ -232,4 +232,4 @@ def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 18
     return pdf
 
 
-__all__ = ["context", "render_docx", "convert_to_pdf", "check_template", "fmt_number", "XlreportError"]
+__all__ = ["context", "render_docx", "convert_to_pdf", "check_template", "fmt_number"]

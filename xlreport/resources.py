@@ -24,6 +24,3 @@ def templates_dir() -> Path:
 def default_template() -> Path:
     return templates_dir() / TEMPLATE_NAME
 
-
-def schema_path() -> Path:
-    return Path(__file__).resolve().parent / "report.schema.json"

@@ -49,7 +49,7 @@ def check_equations(report: Report) -> list[Problem]:
             msg = rule.message.format(column=eq.column_label, lhs=_fmt(lhs), rhs=_fmt(rhs), **{k: _fmt(v) for k, v in parts.items()})
             should = lhs - parts["closed_total"]
             if should >= 0:
-                msg += f"；若前三项无误，四、结转下年度继续办理应为{_fmt(should)}"
+                msg += f"；若前三项无误，{spec.REQUEST_SHORT['carried_forward']}应为{_fmt(should)}"
             problems.append(make(eq.rule, msg, expected=f"一+二={_fmt(lhs)}", actual=f"（七）+四={_fmt(rhs)}", cells=cells, **_place(eq.anchor)))
         else:
             total = eq.lhs[0]

@@ -219,7 +219,9 @@ SHEET_TEXT = "正文"
 SHEET_CHECKS = "校验"
 SHEET_GUIDE = "填表说明"
 SHEET_STAMP = "_xlreport"  # hidden identity sheet
-SHEET_PROBLEMS = "问题清单"  # only in annotated copies
+SHEET_PROBLEMS = "问题清单"  # in annotated copies, and in the overview workbook of a batch check
+SHEET_OVERVIEW = "各单位检查结果"  # the overview workbook of a batch check: one row per file
+SHEET_MERGED = "汇总明细"  # only in merged workbooks: each agency's main figures and a 合计 row
 
 SECTION_TITLES = {
     "overview": "一、总体情况",
@@ -231,6 +233,11 @@ SECTION_TITLES = {
 }
 
 # --- table A: 二、主动公开政府信息情况 ----------------------------------------------------
+
+
+ARTICLE_20 = "第二十条"  # opens every block title of table A
+APPLICANTS_LABEL = "申请人情况"
+LITIGATION_LABEL = "行政诉讼"
 
 
 def _table_active() -> Table:
@@ -262,7 +269,7 @@ def _table_active() -> Table:
     doc_cols = ("本年制发件数", "本年废止件数", "现行有效件数")
     doc_keys = ("issued", "repealed", "in_force")
     block(
-        "第二十条第（一）项",
+        f"{ARTICLE_20}第（一）项",
         doc_cols,
         (
             ("规章", tuple(("rules", k) for k in doc_keys)),
@@ -270,14 +277,14 @@ def _table_active() -> Table:
         ),
         Unit.COUNT,
     )
-    block("第二十条第（五）项", ("本年处理决定数量",), (("行政许可", ("licensing",)),), Unit.COUNT)
+    block(f"{ARTICLE_20}第（五）项", ("本年处理决定数量",), (("行政许可", ("licensing",)),), Unit.COUNT)
     block(
-        "第二十条第（六）项",
+        f"{ARTICLE_20}第（六）项",
         ("本年处理决定数量",),
         (("行政处罚", ("punishment",)), ("行政强制", ("coercion",))),
         Unit.COUNT,
     )
-    block("第二十条第（八）项", ("本年收费金额（单位：万元）",), (("行政事业性收费", ("fees",)),), Unit.WANYUAN)
+    block(f"{ARTICLE_20}第（八）项", ("本年收费金额（单位：万元）",), (("行政事业性收费", ("fees",)),), Unit.WANYUAN)
     return Table(
         "active", s, SECTION_TITLES["active"], 4, row, 3, 1, tuple(labels), tuple(fields),
         landscape=False, col_widths=(22, 18, 18, 18),
@@ -347,7 +354,7 @@ def _table_requests() -> Table:
     labels = [
         Label(s, 0, 0, SECTION_TITLES["requests"], last_col=width - 1, kind="title"),
         Label(s, 1, 0, REQUESTS_BALANCE_NOTE, last_row=3, last_col=2, kind="header"),
-        Label(s, 1, 3, "申请人情况", last_col=width - 1, kind="header"),
+        Label(s, 1, 3, APPLICANTS_LABEL, last_col=width - 1, kind="header"),
         Label(s, 2, 3, "自然人", last_row=3, kind="header"),
         Label(s, 2, 4, "法人或其他组织", last_col=8, kind="header"),
         Label(s, 2, 9, "总计", last_row=3, kind="header"),
@@ -414,7 +421,7 @@ def _table_appeals() -> Table:
     labels = [
         Label(s, 0, 0, SECTION_TITLES["appeals"], last_col=14, kind="title"),
         Label(s, 1, 0, "行政复议", last_col=4, kind="header"),
-        Label(s, 1, 5, "行政诉讼", last_col=14, kind="header"),
+        Label(s, 1, 5, LITIGATION_LABEL, last_col=14, kind="header"),
     ]
     for i, (_, text) in enumerate(APPEAL_COLUMNS):
         labels.append(Label(s, 2, i, text, last_row=3, kind="header"))
@@ -527,6 +534,22 @@ TEXT_LABELS = (
     *(Label(SHEET_TEXT, t.row, 0, t.part_label) for t in TEXT_SLOTS),
 )
 TEXT_MAX_CHARS = 32767  # an Excel cell holds no more
+
+# the 汇总明细 sheet of a merged workbook: each agency's main figures
+MERGE_SUMMARY_COLUMNS = (
+    ("一、本年新收", ("requests", "new", "total")),
+    ("二、上年结转", ("requests", "carried_over", "total")),
+    ("（七）总计", ("requests", "closed_total", "total")),
+    ("四、结转下年度", ("requests", "carried_forward", "total")),
+    ("行政复议总计", ("appeals", "review", "total")),
+    ("行政诉讼总计（未经复议）", ("appeals", "litigation_direct", "total")),
+    ("行政诉讼总计（复议后）", ("appeals", "litigation_after_review", "total")),
+    ("行政许可", ("active", "licensing")),
+    ("行政处罚", ("active", "punishment")),
+    ("行政强制", ("active", "coercion")),
+    ("行政事业性收费（万元）", ("active", "fees")),
+    ("发出收费通知件数", ("fees", "notices")),
+)
 
 # --- every field, and the identity stamp -----------------------------------------------------
 

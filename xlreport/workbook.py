@@ -316,7 +316,8 @@ class _Writer:
             ws.set_column(c, c, w)
         cell = self.fmt(border=1, text_wrap=True)
         num = self.fmt(border=1, num_format="General", align="right")
-        for i, row in enumerate(check_rows(self.report), start=1):
+        rows = check_rows(self.report)
+        for i, row in enumerate(rows, start=1):
             ws.write_string(i, 0, row.code, cell)
             ws.write_string(i, 1, spec.RULE_BY_CODE[row.code].title, cell)
             ws.write_string(i, 2, row.place, cell)
@@ -325,7 +326,7 @@ class _Writer:
             d, e = spec.a1(i, 3), spec.a1(i, 4)
             ws.write_formula(i, 5, f'=IF({row.test.format(left=d, right=e)},"通过","不通过")', self.fmt(border=1, align="center", bold=True), "通过" if row.passed else "不通过")
             ws.write_string(i, 6, row.note, cell)
-        last = len(check_rows(self.report))
+        last = len(rows)
         ws.conditional_format(1, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"不通过"', "format": self.bad_format()})
         ws.conditional_format(1, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"通过"', "format": self.wb.add_format({"bg_color": OK_FILL})})
         ws.freeze_panes(1, 0)
@@ -439,7 +440,7 @@ def check_rows(report: Report | None) -> list[CheckRow]:
         note = "左边：" + " + ".join(_short(p) for p in eq.lhs) + "；右边：" + " + ".join(_short(p) for p in eq.rhs)
         rows.append(CheckRow(eq.rule, f"{eq.sheet}!{anchor.cell}（{eq.column_label}）", lhs, rhs, "{left}={right}", note, lv, rv, lv == rv))
     for table in spec.TABLES:
-        runs = [f"{quote_sheet(s)}!{spec.a1_range(row, c1, row, c2)}" for s, row, c1, c2, fs in _runs(f for f in table.fields if f.is_input)]
+        runs = [f"{quote_sheet(s)}!{spec.a1_range(row, c1, row, c2)}" for s, row, c1, c2, _ in _runs(f for f in table.fields if f.is_input)]
         text_count = "+".join(f"SUMPRODUCT(--ISTEXT({x}))" for x in runs)
         negative = "+".join(f'COUNTIF({x},"<0")' for x in runs)
         rows.append(CheckRow("value-type", f"{table.sheet}（全部填写单元格）", f"={text_count}+{negative}", "=0", "{left}={right}",
@@ -481,18 +482,18 @@ def _short(path) -> str:
 
 GUIDE = (
     "一、这是什么：本工作簿按《中华人民共和国政府信息公开工作年度报告格式》（" + spec.FORMAT_NAME + "）制作，"
-    "“二、主动公开”“三、依申请公开”“四、复议诉讼”三张表与正式报告中的表格完全一致（标签、合并单元格、行列顺序）。",
+    + "".join(f"“{t.sheet}”" for t in spec.TABLES) + "三张表与正式报告中的表格完全一致（标签、合并单元格、行列顺序）。",
     "二、在哪里填：只在浅黄色单元格中填写。灰色的“总计”单元格由公式自动计算，标签和公式均已保护，无需也不能修改。"
     "工作表保护没有密码，但请不要撤销保护、插入或删除行列、改动标签，否则 xlreport 无法准确读取。",
-    "三、“基本信息”表：填写机关名称、报告年度、联系部门、地址、邮编、电话、电子邮箱和网站；下方填写信息处理费的三个数字"
+    f"三、“{spec.SHEET_META}”表：填写机关名称、报告年度、联系部门、地址、邮编、电话、电子邮箱和网站；下方填写信息处理费的三个数字"
     "（发出收费通知件数、收费通知总金额、实际收取总金额，金额单位为元）。",
     "四、件数：只填0或正整数，不要填“件”等文字，不要填小数或负数。没有发生的填0；留空的单元格按0计算，但请尽量填0以示确认。"
     "“行政事业性收费”的金额单位为万元，可以有小数，请按万元填写（不要填成元）。",
     "五、区分处理：表三中“（二）部分公开（区分处理的，只计这一情形，不计其他情形）”——一件申请既有公开又有不公开内容的，"
     "只计入“部分公开”，不要同时计入其他办理结果。",
     "六、勾稽关系：表三每一列都要满足“第一项加第二项之和，等于第三项加第四项之和”，即 一、本年新收 + 二、上年结转 = "
-    "三、（七）总计 + 四、结转下年度继续办理。不满足时相关单元格会变红，“校验”表中对应行显示“不通过”。",
-    "七、“正文”表：每一行是报告中的一个部分或小节。小标题可以修改，不需要写“（一）”等序号，生成报告时自动编号；"
+    f"三、（七）总计 + 四、结转下年度继续办理。不满足时相关单元格会变红，“{spec.SHEET_CHECKS}”表中对应行显示“不通过”。",
+    f"七、“{spec.SHEET_TEXT}”表：每一行是报告中的一个部分或小节。小标题可以修改，不需要写“（一）”等序号，生成报告时自动编号；"
     "内容中的段落用换行分隔（在单元格内按 Alt+Enter，WPS 与 Excel 相同）。没有内容的小节不会出现在报告中。"
     "“报告开头”“信息处理费收取情况”和“报告结尾”留空时，会根据基本信息和收费数字自动生成。",
     "八、检查与生成：填好后运行 xlreport check 文件名 检查所有数字和勾稽关系；确认无误后运行 xlreport build 文件名 生成 Word 年度报告。",
