@@ -29,6 +29,40 @@ _RECALC_ALWAYS_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+@pytest.fixture(autouse=True)
+def scanner_agrees_with_calamine(monkeypatch):
+    """Every sheet the C scanner reads anywhere in the suite is read by calamine as well, and
+    the two must agree cell for cell (values, types, and the formula cells)."""
+    from xlreport import reader
+
+    if not reader.xlsx_cells.AVAILABLE:
+        return
+    grid = reader._Book.grid
+
+    def compared(book, name):
+        sheet = grid(book, name)
+        if name in book._scanned:
+            rows = book.wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=reader.READ_ROWS)
+            expected = _trimmed([r[: reader.READ_COLS] for r in rows])
+            assert _trimmed(sheet.rows) == expected, f"scanner and calamine disagree on sheet {name}"
+            assert [(type(v), v) for r in _trimmed(sheet.rows) for v in r] == [(type(v), v) for r in expected for v in r]
+            xml = reader.read_entry(book._opened.path, book._opened.zip, reader.xlsx_sheet_paths(book._opened)[name])
+            assert sheet.cells == reader._formula_cells(reader._cut_rows(xml, reader.READ_ROWS)[0])
+        return sheet
+
+    monkeypatch.setattr(reader._Book, "grid", compared)
+
+
+def _trimmed(rows: list[list]) -> list[list]:
+    width = max((len(r) for r in rows), default=0)
+    out = [list(r) + [""] * (width - len(r)) for r in rows]
+    while out and all(v == "" for v in out[-1]):
+        out.pop()
+    while out and all(r and r[-1] == "" for r in out):
+        out = [r[:-1] for r in out]
+    return out
+
+
 @pytest.fixture(scope="session")
 def example_json() -> Path:
     path = REPO / "examples" / "shangyou-commerce-2024.json"

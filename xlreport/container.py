@@ -70,6 +70,15 @@ class ZipReader:
     def infolist(self) -> list[ZipEntry]:
         return list(self.entries.values())
 
+    def raw(self, name: str) -> bytes | None:
+        """The entry's bytes as stored (compressed): a cheap key for what was read from it."""
+        e = self.entries.get(name)
+        if e is None or self.data[e.offset:e.offset + 4] != b"PK\x03\x04":
+            return None
+        nlen, xlen = struct.unpack_from("<HH", self.data, e.offset + 26)
+        begin = e.offset + 30 + nlen + xlen
+        return bytes([e.method]) + self.data[begin:begin + e.compress_size]
+
     def read(self, name: str, limit: int) -> bytes:
         e = self.entries[name]
         data = self.data
@@ -108,7 +117,10 @@ def read_bytes(path: Path) -> bytes:
         if size > MAX_FILE_BYTES:
             raise InputError(f"{path}：文件过大（{size // (1024 * 1024)} MB），年度报告工作簿不应超过 {MAX_FILE_BYTES // (1024 * 1024)} MB")
         with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            # read(n) allocates n bytes first: ask for the size the file has, not the limit
+            data = fh.read(size + 1)
+            if len(data) > size:  # it grew while we looked
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except PermissionError:
         raise InputError(f"{path}：没有读取权限") from None
     except OSError as e:
@@ -216,8 +228,34 @@ _REL_RE = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"'
 _REL_RE2 = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"', re.S)
 
 
+def cached(opened: Opened, entries: tuple[str, ...], cache: dict, compute):
+    """``compute()`` for these zip entries, remembered by their stored bytes: in a batch, every
+    workbook made from one template has the same workbook.xml, styles and properties."""
+    if not isinstance(opened.zip, ZipReader):
+        return compute()
+    key = tuple(opened.zip.raw(e) for e in entries)
+    if None in key:
+        return compute()
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    value = compute()
+    if len(cache) >= 16:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+_SHEET_PATHS: dict = {}
+
+
 def xlsx_sheet_paths(opened: Opened) -> dict[str, str]:
     """Sheet name -> zip entry of its XML, read from workbook.xml and its relationships."""
+    return dict(cached(opened, ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"), _SHEET_PATHS, lambda: _sheet_paths(opened)))
+
+
+def _sheet_paths(opened: Opened) -> dict[str, str]:
     import html
 
     zf = opened.zip

@@ -17,11 +17,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import spec
-from .container import Opened, guard_zip, open_spreadsheet, read_entry, xlsx_sheet_paths
+from .container import Opened, cached, guard_zip, open_spreadsheet, read_entry, xlsx_sheet_paths
 from .errors import InputError
 from .labels import norm_label
 from .model import Report, clean_text, split_paragraphs
+from . import xlsx_cells
 from .problems import Problem, make, rule_problem
+from .xlsx_cells import Cell, SheetCells
 
 SHIFT_TOLERANCE = 40  # rows a label may have moved (inserted/deleted rows) and still be found
 READ_ROWS = max(t.height for t in spec.TABLES) + len(spec.TEXT_SLOTS) + SHIFT_TOLERANCE + 10
@@ -46,16 +48,10 @@ class ReadResult:
     ours: bool = True
 
 
-@dataclass
-class _Cell:
-    formula: str | None = None
-    error: str | None = None
-
-
 class _Sheet:
     """The known range of one sheet as a grid of raw values."""
 
-    def __init__(self, name: str, rows: list[list], cells: dict[str, _Cell] | None):
+    def __init__(self, name: str, rows: list[list], cells: dict[str, Cell] | None):
         self.name = name
         self.rows = rows
         self.cells = cells or {}
@@ -89,62 +85,114 @@ def _last_row(xml: bytes) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _scan_xlsx_sheet(xml: bytes, limit_rows: int, want_cells: bool) -> tuple[bytes, dict[str, _Cell], bool]:
-    """Formula and error cells of a sheet's XML; the XML cut after ``limit_rows`` when it goes on."""
-    cut = False
+def _cut_rows(xml: bytes, limit_rows: int) -> tuple[bytes, bool]:
+    """The sheet XML without the rows after ``limit_rows``: a stray value far below the tables
+    would make calamine build a huge dense grid."""
     if _last_row(xml) > limit_rows:
         for m in _ROW_RE.finditer(xml):
             if int(m.group(1)) > limit_rows:
                 end = xml.find(b"</sheetData>", m.start())
                 if end != -1:
-                    xml = xml[: m.start()] + xml[end:]
-                    cut = True
+                    return xml[: m.start()] + xml[end:], True
                 break
-    cells: dict[str, _Cell] = {}
-    if want_cells:
-        for m in _FORMULA_CELL_RE.finditer(xml):
-            formula = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) is not None else ""
-            cells[m.group(1).decode()] = _Cell(formula, None)
-        if b't="e"' in xml:
-            for m in _ERROR_CELL_RE.finditer(xml):
-                ref = m.group(1).decode()
-                cells[ref] = _Cell(cells[ref].formula if ref in cells else None, m.group(2).decode("utf-8", "replace"))
-    return xml, cells, cut
+    return xml, False
 
 
-def _load(opened: Opened, with_text: bool = True):
-    """Calamine workbook plus, for xlsx, the formula/error cells of the sheets we read, and the
-    identity stamp when the document properties carry it."""
-    from python_calamine import CalamineWorkbook
+def _formula_cells(xml: bytes) -> dict[str, Cell]:
+    """Formula and error cells, which calamine's values do not show."""
+    cells: dict[str, Cell] = {}
+    for m in _FORMULA_CELL_RE.finditer(xml):
+        formula = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) is not None else ""
+        cells[m.group(1).decode()] = Cell(formula, None)
+    if b't="e"' in xml:
+        for m in _ERROR_CELL_RE.finditer(xml):
+            ref = m.group(1).decode()
+            cells[ref] = Cell(cells[ref].formula if ref in cells else None, m.group(2).decode("utf-8", "replace"))
+    return cells
 
-    cells: dict[str, dict[str, _Cell]] = {}
-    data = opened.data
-    stamp: dict[str, str] = {}
-    if opened.kind == "xlsx":
-        paths = xlsx_sheet_paths(opened)
-        patched: dict[str, bytes] = {}
-        ours = spec.SHEET_STAMP in paths
-        if ours:
-            stamp = _stamp_from_properties(opened)
-        for name, entry in paths.items():
-            if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
-                continue  # sheets that will not be read (校验, 填表说明, …) need no look
+
+class _Book:
+    """A workbook's sheets as grids: scanned from the XML when xlsx_cells could read every sheet
+    wanted, otherwise by calamine (``wb``, which also serves the searches by content)."""
+
+    def __init__(self, opened: Opened, patched: dict[str, bytes], formulas: dict[str, dict[str, Cell]],
+                 scanned: dict[str, SheetCells] | None = None, names: list[str] | None = None):
+        self._opened = opened
+        self._patched = patched
+        self._formulas = formulas
+        self._scanned = scanned or {}
+        self._wb = None
+        self.sheet_names = names if scanned else self.wb.sheet_names
+
+    @property
+    def wb(self):
+        if self._wb is None:
+            from python_calamine import CalamineWorkbook
+
+            data = _rezip(self._opened, self._patched) if self._patched else self._opened.data
             try:
-                xml = read_entry(opened.path, opened.zip, entry)
-            except InputError:
-                continue
-            new_xml, found, cut = _scan_xlsx_sheet(xml, READ_ROWS, name in _INPUT_SHEETS)
-            cells[name] = found
-            if cut:
-                patched[entry] = new_xml
-        # a stray value far below the tables would make calamine build a huge dense grid
-        if patched:
-            data = _rezip(opened, patched)
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as e:  # calamine raises its own error types and sometimes plain ones
-        raise _calamine_error(opened.path, e) from None
-    return wb, cells, stamp
+                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            except Exception as e:  # calamine raises its own error types and sometimes plain ones
+                raise _calamine_error(self._opened.path, e) from None
+        return self._wb
+
+    def grid(self, name: str) -> _Sheet:
+        scanned = self._scanned.get(name)
+        if scanned is not None:
+            return _Sheet(name, scanned.rows, scanned.cells)
+        try:
+            rows = self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS)
+        except Exception as e:
+            raise _calamine_error(self._opened.path, e) from None
+        return _Sheet(name, [r[:READ_COLS] for r in rows], self._formulas.get(name))
+
+
+def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]]:
+    """The workbook's sheets, and the identity stamp when the document properties carry it."""
+    stamp: dict[str, str] = {}
+    if opened.kind != "xlsx":
+        return _Book(opened, {}, {}), stamp
+    paths = xlsx_sheet_paths(opened)
+    ours = spec.SHEET_STAMP in paths
+    if ours:
+        stamp = _stamp_from_properties(opened)
+    patched: dict[str, bytes] = {}
+    xmls: dict[str, bytes] = {}
+    for name, entry in paths.items():
+        if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
+            continue  # sheets that will not be read (校验, 填表说明, …) need no look
+        try:
+            xml = read_entry(opened.path, opened.zip, entry)
+        except InputError:
+            continue
+        xml, cut = _cut_rows(xml, READ_ROWS)
+        if cut:
+            patched[entry] = xml
+        xmls[name] = xml
+    wanted = [n for n in spec.DATA_SHEETS if with_text or n != spec.SHEET_TEXT]
+    if stamp and xlsx_cells.AVAILABLE and all(n in xmls for n in wanted):
+        try:
+            scanned = xlsx_cells.read_sheets(
+                {n: xmls[n] for n in wanted},
+                lambda: _optional_entry(opened, _SHARED_STRINGS),
+                lambda: cached(opened, (_STYLES,), _DATE_STYLES, lambda: xlsx_cells.date_styles(_optional_entry(opened, _STYLES))),
+                READ_ROWS, READ_COLS,
+            )
+            return _Book(opened, patched, {}, scanned, list(paths)), stamp
+        except xlsx_cells.Decline:
+            pass
+    formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS}
+    return _Book(opened, patched, formulas), stamp
+
+
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_STYLES = "xl/styles.xml"
+
+
+def _optional_entry(opened: Opened, name: str) -> bytes | None:
+    if name not in opened.zip.namelist():
+        return None
+    return read_entry(opened.path, opened.zip, name)
 
 
 _PROPERTY_RE = re.compile(rb'<property [^>]*?name="(xlreport_[a-z]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', re.S)
@@ -153,6 +201,14 @@ _PROPERTY_KEYS = {"xlreport_template": "template_id", "xlreport_format": "format
 
 def _stamp_from_properties(opened: Opened) -> dict[str, str]:
     """The custom document properties repeat the stamp; reading them spares a sheet."""
+    return dict(cached(opened, ("docProps/custom.xml",), _STAMPS, lambda: _read_properties(opened)))
+
+
+_STAMPS: dict = {}
+_DATE_STYLES: dict = {}
+
+
+def _read_properties(opened: Opened) -> dict[str, str]:
     try:
         xml = read_entry(opened.path, opened.zip, "docProps/custom.xml", 64 * 1024)
     except InputError:
@@ -180,19 +236,10 @@ def _calamine_error(path: Path, e: Exception) -> InputError:
     return InputError(f"{path}：文件已损坏或不是有效的工作簿，无法读取（{name}）", "请用 WPS/Excel 打开后另存为 .xlsx 再试")
 
 
-def _grid(path: Path, wb, name: str, cells) -> _Sheet:
-    try:
-        sheet = wb.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False, nrows=READ_ROWS)
-    except Exception as e:
-        raise _calamine_error(path, e) from None
-    return _Sheet(name, [r[:READ_COLS] for r in rows], cells.get(name))
-
-
 # --- structure ------------------------------------------------------------------------------
 
 
-def _stamp(wb, cells) -> dict[str, str]:
+def _stamp(wb) -> dict[str, str]:
     if spec.SHEET_STAMP not in wb.sheet_names:
         return {}
     try:
@@ -212,17 +259,17 @@ def _labels_by_sheet() -> dict[str, list[spec.Label]]:
 _LABELS = _labels_by_sheet()
 
 
-def _find_sheet(wb, path: Path, name: str, problems: list[Problem], taken: set[str]) -> str | None:
+def _find_sheet(book: _Book, name: str, problems: list[Problem], taken: set[str]) -> str | None:
     """The sheet holding ``name``'s labels: itself, or a renamed copy (told as a warning)."""
-    if name in wb.sheet_names:
+    if name in book.sheet_names:
         return name
     title = next(l for l in _LABELS[name] if l.kind == "title").text
     others = [l for l in _LABELS[name] if l.kind != "title"][:6]
-    for candidate in wb.sheet_names:
+    for candidate in book.sheet_names:
         if candidate in _WANTED_SHEETS or candidate in taken:
             continue
         try:
-            rows = wb.get_sheet_by_name(candidate).to_python(skip_empty_area=False, nrows=READ_ROWS)
+            rows = book.wb.get_sheet_by_name(candidate).to_python(skip_empty_area=False, nrows=READ_ROWS)
         except Exception:
             continue
         texts = {norm_label(str(v)) for r in rows for v in r[:READ_COLS] if isinstance(v, str) and v}
@@ -413,18 +460,18 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     """
     path = Path(path)
     opened = open_spreadsheet(path)
-    wb, cells, stamp = _load(opened, with_text)
+    book, stamp = _load(opened, with_text)
     problems: list[Problem] = []
-    stamp = stamp or _stamp(wb, cells)
+    stamp = stamp or _stamp(book.wb)
     ours = stamp.get("template_id") == spec.TEMPLATE_ID
 
     if not ours:
-        _refuse_old_format(path, wb)
+        _refuse_old_format(path, book.wb)
     if not ours or stamp.get("spec_hash") != spec.SPEC_HASH:
-        if not ours and not any(s in wb.sheet_names for s in spec.DATA_SHEETS):
+        if not ours and not any(s in book.sheet_names for s in spec.DATA_SHEETS):
             from .locate import read_foreign
 
-            return read_foreign(path, wb, opened.kind)
+            return read_foreign(path, book.wb, opened.kind)
         if not ours:
             problems.append(make("structure-foreign", "不是 xlreport 生成的工作簿（缺少模板标识），已按表格标签读取；建议用 xlreport new 生成的模板填写",
                                  actual="缺少模板标识"))
@@ -441,12 +488,12 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     for name in spec.DATA_SHEETS:
         if name == spec.SHEET_TEXT and not with_text:
             continue
-        actual = _find_sheet(wb, path, name, problems, taken)
+        actual = _find_sheet(book, name, problems, taken)
         if actual is None:
             missing.append(name)
             continue
         taken.add(actual)
-        sheet = _grid(path, wb, actual, cells)
+        sheet = book.grid(actual)
         if _labels_in_place(sheet, name):
             sheets[name], mappings[name], deleted_rows[name] = sheet, _IDENTITY, set()
             continue
@@ -483,7 +530,10 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     report = Report()
     blanks: list[spec.Field] = []
     values = report.values
+    done = _plain_counts(sheets, mappings, values)
     for f in spec.INPUT_FIELDS:
+        if f.sheet in done and f.unit is spec.Unit.COUNT:
+            continue
         sheet = sheets[f.sheet]
         mapping = mappings[f.sheet]
         if mapping:
@@ -523,20 +573,9 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
 
     # totals: recomputed; a cached value that disagrees hints at odd editing
     all_computed = report.all_computed()
-    for f in spec.TOTAL_FIELDS:
-        computed = all_computed[f.path]
-        values[f.path] = computed
-        sheet = sheets[f.sheet]
-        row = mappings[f.sheet].get(f.row, f.row)
-        raw = sheet.get(row, f.col)
-        if raw is None or raw == computed:
-            continue
-        cached, _, err = parse_number(raw, f.unit)
-        if err is None and cached is not None and cached != computed:
-            cell = spec.a1(row, f.col)
-            problems.append(rule_problem("total-cached-mismatch", {"cached": cached, "computed": computed},
-                                 sheet=sheet.name, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,
-                                 expected=str(computed), actual=str(cached)))
+    values.update((f.path, all_computed[f.path]) for f in spec.TOTAL_FIELDS)
+    if not _cached_totals_agree(sheets, mappings, all_computed):
+        _compare_cached_totals(sheets, mappings, all_computed, problems)
 
     meta_sheet = sheets[spec.SHEET_META]
     mm = mappings[spec.SHEET_META]
@@ -562,6 +601,72 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
             problems.append(rule_problem("value-blank", {"count": len(blanks)},
                                  actual=f"{len(blanks)}个空白"))
     return ReadResult(report, problems, blanks, opened.kind, ours)
+
+
+def _by_sheet(fields) -> dict[str, tuple[tuple, tuple, frozenset]]:
+    out: dict[str, list[spec.Field]] = {}
+    for f in fields:
+        out.setdefault(f.sheet, []).append(f)
+    return {sheet: (tuple(f.path for f in fs), tuple((f.row, f.col) for f in fs), frozenset(f.cell for f in fs)) for sheet, fs in out.items()}
+
+
+_COUNT_INPUTS = _by_sheet(f for f in spec.INPUT_FIELDS if f.unit is spec.Unit.COUNT)
+_TOTALS = _by_sheet(spec.TOTAL_FIELDS)
+
+
+def _grid_values(sheet: _Sheet, coords) -> list | None:
+    rows = sheet.rows
+    try:
+        return [rows[r][c] for r, c in coords]
+    except IndexError:
+        return None
+
+
+def _plain_counts(sheets: dict[str, _Sheet], mappings, values: dict) -> set[str]:
+    """The sheets whose count cells all hold plain whole numbers, read in one go: the common
+    case, and the one a batch of ten thousand workbooks must not spend its time on."""
+    done = set()
+    for name, (paths, coords, refs) in _COUNT_INPUTS.items():
+        sheet = sheets[name]
+        if mappings[name] or not refs.isdisjoint(sheet.cells):
+            continue  # moved rows, or a formula in an input cell: the careful loop
+        raws = _grid_values(sheet, coords)
+        if raws is None or set(map(type, raws)) != {float}:
+            continue
+        try:
+            ints = list(map(int, raws))
+        except (ValueError, OverflowError):  # nan, inf
+            continue
+        if ints != raws or min(ints) < 0:
+            continue
+        values.update(zip(paths, ints))
+        done.add(name)
+    return done
+
+
+def _cached_totals_agree(sheets: dict[str, _Sheet], mappings, computed: dict) -> bool:
+    for name, (paths, coords, _) in _TOTALS.items():
+        if mappings[name]:
+            return False
+        raws = _grid_values(sheets[name], coords)
+        if raws is None or raws != [computed[p] for p in paths]:
+            return False
+    return True
+
+
+def _compare_cached_totals(sheets: dict[str, _Sheet], mappings, computed: dict, problems: list[Problem]) -> None:
+    for f in spec.TOTAL_FIELDS:
+        total = computed[f.path]
+        sheet = sheets[f.sheet]
+        row = mappings[f.sheet].get(f.row, f.row)
+        raw = sheet.get(row, f.col)
+        if raw is None or raw == total:
+            continue
+        cached, _, err = parse_number(raw, f.unit)
+        if err is None and cached is not None and cached != total:
+            problems.append(rule_problem("total-cached-mismatch", {"cached": cached, "computed": total},
+                                 sheet=sheet.name, cell=spec.a1(row, f.col), row_label=f.row_label, col_label=f.col_label, key=f.key,
+                                 expected=str(total), actual=str(cached)))
 
 
 def _expected(unit: spec.Unit) -> str:
