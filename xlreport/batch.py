@@ -128,54 +128,84 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def overview_rows(results: list[FileResult]) -> tuple[list[list], list[list]]:
-    files = [["文件", "机关名称", "年度", "错误", "提醒", "状态", "说明"]]
-    for r in results:
-        files.append([r.path, r.agency or "", r.year or "", r.errors, r.warnings, r.status_name, r.message])
-    problems = [["文件", "机关名称", "级别", "工作表", "单元格", "项目", "问题", "应为", "实际", "规则"]]
+OVERVIEW_FILE_HEADERS = ("文件", "机关名称", "年度", "错误", "提醒", "状态", "说明")
+OVERVIEW_PROBLEM_HEADERS = ("文件", "机关名称", "级别", "工作表", "单元格", "项目", "问题", "应为", "实际", "规则")
+
+
+def file_row(r: FileResult) -> list:
+    return [r.path, r.agency or "", r.year or "", r.errors, r.warnings, r.status_name, r.message]
+
+
+def problem_rows(r: FileResult) -> list[list]:
     from .spec import SEVERITY_NAMES
 
-    for r in results:
-        if r.status == "unreadable" and not r.problems:
-            problems.append([r.path, "", "错误", "", "", "", r.message, "", "", "unreadable"])
-        for p in r.problems:
-            problems.append([r.path, r.agency or "", SEVERITY_NAMES[p.severity], p.sheet, p.cell, p.item, p.message, p.expected, p.actual, p.code])
-    return files, problems
+    rows = []
+    if r.status == "unreadable" and not r.problems:
+        rows.append([r.path, "", "错误", "", "", "", r.message, "", "", "unreadable"])
+    for p in r.problems:
+        rows.append([r.path, r.agency or "", SEVERITY_NAMES[p.severity], p.sheet, p.cell, p.item, p.message, p.expected, p.actual, p.code])
+    return rows
 
 
-def write_overview(path: Path, results: list[FileResult], force: bool = False) -> Path:
-    """The office's overview workbook: one row per file, and every problem, with filters and frozen headers."""
-    import xlsxwriter
+class OverviewWriter:
+    """The office's overview workbook: one row per file, and every problem, with filters and
+    frozen headers. Rows go to disk as they come (xlsxwriter's constant_memory mode), so the
+    overview of ten thousand files takes no more memory than that of ten."""
 
-    from .output import atomic_target
+    def __init__(self, path: Path):
+        import xlsxwriter
 
-    files, problems = overview_rows(results)
-    with atomic_target(Path(path), force) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        self._wb = wb = xlsxwriter.Workbook(str(path), {
+            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+        })
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
-        body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
-        bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        for name, rows, widths in (
-            (SHEET_OVERVIEW, files, (50, 28, 8, 8, 8, 10, 60)),
-            (SHEET_PROBLEMS, problems, (50, 28, 8, 16, 8, 36, 70, 14, 14, 26)),
+        self._body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
+        self._bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self._sheets = []
+        for name, headers, widths in (
+            (SHEET_OVERVIEW, OVERVIEW_FILE_HEADERS, (50, 28, 8, 8, 8, 10, 60)),
+            (SHEET_PROBLEMS, OVERVIEW_PROBLEM_HEADERS, (50, 28, 8, 16, 8, 36, 70, 14, 14, 26)),
         ):
             ws = wb.add_worksheet(name)
             for c, w in enumerate(widths):
                 ws.set_column(c, c, w)
-            for r, row in enumerate(rows):
-                for c, v in enumerate(row):
-                    if r == 0:
-                        ws.write_string(r, c, str(v), head)
-                    elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                        ws.write_number(r, c, v, body)
-                    else:
-                        ws.write_string(r, c, "" if v is None else str(v), body)
+            for c, text in enumerate(headers):
+                ws.write_string(0, c, text, head)
             ws.freeze_panes(1, 0)
-            ws.autofilter(0, 0, max(len(rows) - 1, 1), len(rows[0]) - 1)
-            if name == SHEET_OVERVIEW and len(rows) > 1:
-                ws.conditional_format(1, 5, len(rows) - 1, 5, {"type": "text", "criteria": "not containing", "value": "通过", "format": bad})
-        wb.close()
+            self._sheets.append([ws, 1, len(headers)])
+
+    def _write(self, which: int, row: list) -> None:
+        ws, r, _ = sheet = self._sheets[which]
+        for c, v in enumerate(row):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(r, c, v, self._body)
+            else:
+                ws.write_string(r, c, "" if v is None else str(v), self._body)
+        sheet[1] = r + 1
+
+    def add(self, r: FileResult) -> None:
+        self._write(0, file_row(r))
+        for row in problem_rows(r):
+            self._write(1, row)
+
+    def close(self) -> None:
+        for i, (ws, rows, cols) in enumerate(self._sheets):
+            ws.autofilter(0, 0, max(rows - 1, 1), cols - 1)
+            if i == 0 and rows > 1:
+                ws.conditional_format(1, 5, rows - 1, 5, {"type": "text", "criteria": "not containing", "value": "通过", "format": self._bad})
+        self._wb.close()
+
+
+def write_overview(path: Path, results: Iterable[FileResult], force: bool = False) -> Path:
+    """The overview workbook of these results (see OverviewWriter), written atomically."""
+    from .output import atomic_target
+
+    with atomic_target(Path(path), force) as tmp:
+        writer = OverviewWriter(tmp)
+        for r in results:
+            writer.add(r)
+        writer.close()
     return Path(path)
 
 
-__all__ = ["FileResult", "collect", "check_many", "check_one", "write_overview", "overview_rows", "InputError"]
+__all__ = ["FileResult", "collect", "check_many", "check_one", "write_overview", "OverviewWriter", "file_row", "problem_rows", "InputError"]

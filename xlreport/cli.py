@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -180,33 +180,38 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     previous = _load_previous(previous_file)
     keep = annotate_out is not None  # the annotated copy is regenerated from the report read
     show_bar = not as_json and not single and sys.stderr.isatty()
-    with _progress(show_bar, len(paths), "检查中") as step:
-        results = list(check_many(paths, strict, keep_report=keep, workers=jobs, progress=step, previous=previous))
-    if as_json:
-        click.echo(_check_json(results))
-    elif single:
-        _print_one(results[0])
-    else:
-        _print_many(results, summary_only)
-    if overview is not None:
-        from .batch import write_overview
+    printer = _BatchPrinter(as_json, single, summary_only)
+    try:
+        with ExitStack() as stack:
+            writer = None
+            if overview is not None:
+                from .batch import OverviewWriter
+                from .output import atomic_target
 
-        try:
-            write_overview(overview, results, force=force)
-        except XlreportError as e:
-            raise fail_from(e)
+                writer = OverviewWriter(stack.enter_context(atomic_target(overview, force)))
+            step = stack.enter_context(_progress(show_bar, len(paths), "检查中"))
+            for r in check_many(paths, strict, keep_report=keep, workers=jobs, progress=step, previous=previous):
+                printer.add(r)
+                if writer is not None:
+                    writer.add(r)
+            if writer is not None:
+                writer.close()
+    except XlreportError as e:
+        raise fail_from(e)
+    printer.finish()
+    if overview is not None:
         click.echo(f"已生成检查结果总览：{overview}", err=as_json)
-    if annotate_out is not None and results[0].status != "unreadable":
+    if annotate_out is not None and printer.first.status != "unreadable":
         from .annotate import write_annotated
 
         try:
-            write_annotated(annotate_out, results[0].report, results[0].problems, force=force)
+            write_annotated(annotate_out, printer.first.report, printer.first.problems, force=force)
         except XlreportError as e:
             raise fail_from(e)
         click.echo(f"已生成标注副本：{annotate_out}", err=as_json)
-    if any(r.status == "unreadable" for r in results):
+    if printer.unreadable:
         sys.exit(EXIT_UNUSABLE)
-    if any(r.errors for r in results):
+    if printer.with_errors:
         sys.exit(EXIT_PROBLEMS)
 
 
@@ -227,48 +232,86 @@ def _print_one(r) -> None:
     click.echo(summary_line(r.errors, r.warnings, sum(1 for p in r.problems if p.accepted)))
 
 
-def _print_many(results, summary_only: bool) -> None:
-    from .terminal import render_problems, table
-
-    rows = [(r.path, r.agency or "—", str(r.year or "—"), str(r.errors), str(r.warnings), r.status_name) for r in results]
-    click.echo(table(rows, ("文件", "机关名称", "年度", "错误", "提醒", "状态"), (48, 28, 6, 6, 6, 8)))
-    ok = sum(1 for r in results if r.status == "ok")
-    bad = sum(1 for r in results if r.status == "errors")
-    broken = sum(1 for r in results if r.status == "unreadable")
-    click.echo(f"共 {len(results)} 个文件：{ok} 个通过，{bad} 个有错误，{broken} 个无法读取。")
-    if summary_only:
-        return
-    for r in results:
-        if r.status == "ok" and not r.problems:
-            continue
-        click.echo("")
-        if r.status == "unreadable":
-            click.echo(f"== {r.path}：无法读取 ==")
-            click.echo(r.message + (f"（{r.hint}）" if r.hint else ""))
-            if r.problems:
-                click.echo(render_problems(r.problems))
-            continue
-        click.echo(f"== {r.path}（{r.agency or '机关名称未填'}）：{r.errors} 个错误、{r.warnings} 个提醒 ==")
-        click.echo(render_problems(r.problems))
+SUMMARY_HEADERS = ("文件", "机关名称", "年度", "错误", "提醒", "状态")
+SUMMARY_WIDTHS = (48, 28, 6, 6, 6, 8)
 
 
-def _check_json(results) -> str:
-    import json
+class _BatchPrinter:
+    """What check prints, fed one result at a time. Many files: the summary table, then each
+    file's problems (both spooled to disk until the end); one file: its problems; --json: one
+    document, streamed."""
 
-    files = []
-    for r in results:
-        files.append({
+    def __init__(self, as_json: bool, single: bool, summary_only: bool):
+        from .spool import RowSpool, TextSpool
+
+        self.as_json, self.single, self.summary_only = as_json, single, summary_only
+        self.first = None
+        self.counts = {"ok": 0, "errors": 0, "unreadable": 0}
+        self.errors = self.warnings = 0
+        self.rows = RowSpool(SUMMARY_HEADERS, SUMMARY_WIDTHS) if not as_json and not single else None
+        self.details = TextSpool() if self.rows is not None and not summary_only else None
+
+    @property
+    def unreadable(self) -> int:
+        return self.counts["unreadable"]
+
+    @property
+    def with_errors(self) -> int:
+        return self.counts["errors"]
+
+    def add(self, r) -> None:
+        if self.first is None:
+            self.first = r
+        self.counts[r.status] += 1
+        self.errors += r.errors
+        self.warnings += r.warnings
+        if self.as_json:
+            self._json(r)
+        elif self.rows is not None:
+            self.rows.add((r.path, r.agency or "—", str(r.year or "—"), str(r.errors), str(r.warnings), r.status_name))
+            if self.details is not None and not (r.status == "ok" and not r.problems):
+                self.details.add(_details(r))
+
+    def _json(self, r) -> None:
+        import json
+        import textwrap
+
+        item = {
             "file": r.path, "status": r.status, "message": r.message, "hint": r.hint,
             "agency": r.agency, "year": r.year, "errors": r.errors, "warnings": r.warnings,
             "problems": [p.to_dict() for p in r.problems],
-        })
-    doc = {
-        "files": files,
-        "errors": sum(f["errors"] for f in files),
-        "warnings": sum(f["warnings"] for f in files),
-        "unreadable": sum(1 for f in files if f["status"] == "unreadable"),
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+        }
+        lead = '{\n  "files": [\n' if sum(self.counts.values()) == 1 else ",\n"
+        click.echo(lead + textwrap.indent(json.dumps(item, ensure_ascii=False, indent=2), "    "), nl=False)
+
+    def finish(self) -> None:
+        if self.as_json:
+            total = sum(self.counts.values())
+            head = '{\n  "files": []' if not total else "\n  ]"
+            click.echo(f'{head},\n  "errors": {self.errors},\n  "warnings": {self.warnings},\n  "unreadable": {self.unreadable}\n}}')
+        elif self.single:
+            _print_one(self.first)
+        else:
+            for line in self.rows.lines():
+                click.echo(line)
+            total = sum(self.counts.values())
+            click.echo(f"共 {total} 个文件：{self.counts['ok']} 个通过，{self.counts['errors']} 个有错误，{self.unreadable} 个无法读取。")
+            if self.details is not None:
+                self.details.copy_to(lambda chunk: click.echo(chunk, nl=False))
+        for spool in (self.rows, self.details):
+            if spool is not None:
+                spool.close()
+
+
+def _details(r) -> str:
+    from .terminal import render_problems
+
+    if r.status == "unreadable":
+        lines = ["", f"== {r.path}：无法读取 ==", r.message + (f"（{r.hint}）" if r.hint else "")]
+        if r.problems:
+            lines.append(render_problems(r.problems))
+        return "\n".join(lines)
+    return "\n".join(["", f"== {r.path}（{r.agency or '机关名称未填'}）：{r.errors} 个错误、{r.warnings} 个提醒 ==", render_problems(r.problems)])
 
 
 @cli.command()

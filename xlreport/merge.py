@@ -6,9 +6,11 @@ Amounts are Decimals and add exactly. Prose is not merged.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Iterable
 
 from . import spec
 from .batch import FileResult
@@ -32,23 +34,27 @@ class Merged:
     report: Report
     files: int
     warnings: list[str] = field(default_factory=list)
-    summary: list[list] = field(default_factory=list)
+    summary: Iterable[list] = ()  # header, one row per agency, 合计: read once, from disk
 
 
 class Accumulator:
-    """Adds reports up as they arrive, keeping only the running sums and one summary row each,
-    so memory does not grow with the number of files."""
+    """Adds reports up as they arrive, keeping only the running sums; each agency's summary row
+    goes to a temporary file, so memory does not grow with the number of files."""
 
-    def __init__(self):
+    def __init__(self, year: int | None = None):
+        from .spool import JsonLines
+
+        self.year = year
         self.sums: dict[tuple, int | Decimal] = {
             f.path: (Decimal(0) if f.unit is not spec.Unit.COUNT else 0) for f in spec.INPUT_FIELDS
         }
-        self.rows: list[list] = []
+        self.rows = JsonLines()
         self.unreadable: list[FileResult] = []
         self.with_errors: list[FileResult] = []
         self.years: Counter = Counter()
-        self.year_of: list[tuple[str, int | None]] = []
-        self.agencies: dict[str, list[str]] = {}
+        self.other_year: list[tuple[str, int | None]] = []
+        self.first_of: dict[str, str] = {}  # agency -> its first file
+        self.repeated: dict[str, list[str]] = {}  # agency -> every file, for the agencies seen twice
         self.count = 0
 
     def add(self, r: FileResult) -> None:
@@ -59,15 +65,18 @@ class Accumulator:
             self.with_errors.append(FileResult(r.path, r.status, r.agency, r.year, r.errors, r.warnings))
         self.count += 1
         self.years[r.year] += 1
-        self.year_of.append((r.path, r.year))
+        if self.year is not None and r.year != self.year:
+            self.other_year.append((r.path, r.year))
         if r.agency:
-            self.agencies.setdefault(r.agency, []).append(r.path)
+            first = self.first_of.setdefault(r.agency, r.path)
+            if first != r.path:
+                self.repeated.setdefault(r.agency, [first]).append(r.path)
         values = r.report.values
         for path in self.sums:
             v = values.get(path)
             if v:
                 self.sums[path] += v
-        self.rows.append([r.path, r.agency or ""] + [_cell(r.report.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
+        self.rows.add([r.path, r.agency or ""] + [_cell(r.report.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
 
     def report(self) -> Report:
         total = Report()
@@ -76,7 +85,7 @@ class Accumulator:
 
 
 def merge(results, agency: str, year: int | None = None, force: bool = False) -> Merged:
-    acc = Accumulator()
+    acc = Accumulator(year)
     for r in results:
         acc.add(r)
     if acc.unreadable:
@@ -92,22 +101,19 @@ def merge(results, agency: str, year: int | None = None, force: bool = False) ->
             detail = "、".join(f"{y or '未填'}年{n}个" for y, n in sorted(acc.years.items(), key=lambda x: (x[0] is None, x[0] or 0)))
             raise MergeError(f"输入文件的报告年度不一致（{detail}），未汇总", [], "每次只汇总同一年度的报告，请移走其他年度的文件")
         year = next(iter(acc.years))
-    else:
-        other = [(p, y) for p, y in acc.year_of if y != year]
-        if other:
-            raise MergeError(f"以下文件的报告年度不是{year}年，未汇总：" + "、".join(f"{p}（{y or '未填'}）" for p, y in other), [],
-                             "每次只汇总同一年度的报告")
+    elif acc.other_year:
+        raise MergeError(f"以下文件的报告年度不是{year}年，未汇总：" + "、".join(f"{p}（{y or '未填'}）" for p, y in acc.other_year), [],
+                         "每次只汇总同一年度的报告")
     warnings = []
-    for name, files in acc.agencies.items():
-        if len(files) > 1:
-            warnings.append(f"机关“{name}”出现了{len(files)}次（{'、'.join(files)}），是否重复汇总？")
+    for name, files in acc.repeated.items():
+        warnings.append(f"机关“{name}”出现了{len(files)}次（{'、'.join(files)}），是否重复汇总？")
     if acc.with_errors:
         warnings.append(f"有 {len(acc.with_errors)} 个文件存在错误，已按 --force 强制汇总")
     report = acc.report()
     report.meta["agency"] = agency
     report.meta["year"] = year
-    summary = [[name for name, _ in SUMMARY_COLUMNS]] + acc.rows
-    summary.append(["合计", f"{acc.count}个单位"] + [_cell(report.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
+    total = ["合计", f"{acc.count}个单位"] + [_cell(report.value(p)) for _, p in SUMMARY_COLUMNS[2:]]
+    summary = itertools.chain([[name for name, _ in SUMMARY_COLUMNS]], acc.rows, [total])
     return Merged(report, acc.count, warnings, summary)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterable, Iterator
 
 from .problems import Problem
 from .spec import SEVERITY_NAMES
@@ -15,12 +16,14 @@ _WORD_END = re.compile(r"[0-9A-Za-z.!$:_-]+$")
 
 
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for ch in text if ch >= "\u1100" and unicodedata.east_asian_width(ch) in "WF")
 
 
 def wrap(text: str, limit: int) -> list[str]:
-    if len(text) * 2 <= limit and "\n" not in text:
-        return [text]  # fits whatever its characters are
+    if "\n" not in text and (len(text) * 2 <= limit or width(text) <= limit):
+        return [text]  # fits as it is
     lines, line, w = [], "", 0
     for ch in text:
         cw = width(ch)
@@ -47,15 +50,17 @@ def pad(text: str, size: int) -> str:
 
 def table(rows: list[tuple[str, ...]], headers=HEADERS, max_widths=MAX_WIDTHS) -> str:
     widths = [min(m, max([width(h)] + [width(r[i]) for r in rows])) for i, (h, m) in enumerate(zip(headers, max_widths))]
-    out = []
+    return "\n".join(table_lines(rows, headers, widths))
+
+
+def table_lines(rows: Iterable[tuple[str, ...]], headers, widths) -> Iterator[str]:
     sep = "  "
-    out.append(sep.join(pad(h, w) for h, w in zip(headers, widths)).rstrip())
-    out.append(sep.join("-" * w for w in widths))
+    yield sep.join(pad(h, w) for h, w in zip(headers, widths)).rstrip()
+    yield sep.join("-" * w for w in widths)
     for row in rows:
         cells = [wrap(text, w) for text, w in zip(row, widths)]
         for i in range(max(len(c) for c in cells)):
-            out.append(sep.join(pad(c[i] if i < len(c) else "", w) for c, w in zip(cells, widths)).rstrip())
-    return "\n".join(out)
+            yield sep.join(pad(c[i] if i < len(c) else "", w) for c, w in zip(cells, widths)).rstrip()
 
 
 def problem_rows(problems: list[Problem]) -> list[tuple[str, ...]]:

@@ -5,10 +5,12 @@ Everything here is derived from spec.py; this module never names a label or a ce
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Iterable
 
 import xlsxwriter
 
@@ -80,6 +82,7 @@ class _Writer:
         )
         self.sheets: dict[str, xlsxwriter.worksheet.Worksheet] = {}
         self._formats: dict[tuple, object] = {}
+        self._streamed: list = []
 
     # formats are cached by their properties so each distinct style exists once
     def fmt(self, **props):
@@ -121,7 +124,7 @@ class _Writer:
             self.sheets[name] = wb.add_worksheet(name)
         self.sheets[spec.SHEET_CHECKS] = wb.add_worksheet(spec.SHEET_CHECKS)
         for name, _ in self.extra_sheets:
-            self.sheets[name] = wb.add_worksheet(name)
+            self.sheets[name] = self.streamed_sheet(name)
         self.sheets[spec.SHEET_GUIDE] = wb.add_worksheet(spec.SHEET_GUIDE)
         self.sheets[spec.SHEET_STAMP] = wb.add_worksheet(spec.SHEET_STAMP)
 
@@ -143,7 +146,25 @@ class _Writer:
             self.sheets[self.extra_sheets[0][0]].activate()
         else:
             self.sheets[spec.SHEET_META].activate()
+        for ws in self._streamed:
+            ws._opt_close()  # what close() does for constant_memory sheets
         wb.close()
+
+    def streamed_sheet(self, name: str):
+        """A sheet whose rows go to disk as they are written: the merge's list of ten thousand
+        agencies must not hold ten thousand rows of cells in memory. xlsxwriter offers this
+        (constant_memory) only for a whole workbook, and the template's sheets are not written
+        row by row; its worksheets take the mode when they are added, so it is switched on for
+        this one sheet alone."""
+        if not hasattr(xlsxwriter.worksheet.Worksheet, "_opt_close"):
+            return self.wb.add_worksheet(name)
+        self.wb.constant_memory = True
+        try:
+            ws = self.wb.add_worksheet(name)
+        finally:
+            self.wb.constant_memory = False
+        self._streamed.append(ws)
+        return ws
 
     def write_labels(self) -> None:
         for label in spec.LABELS:
@@ -370,25 +391,30 @@ class _Writer:
             fmt = severe if any(m.severity is spec.Severity.ERROR for m in marks) else mild
             ws.conditional_format(cell, {"type": "no_errors", "format": fmt})
 
-    def write_extra(self, name: str, rows: list[list]) -> None:
-        """A plain table sheet (问题清单 of an annotated copy, 汇总明细 of a merge): header row, filters."""
+    def write_extra(self, name: str, rows: Iterable[list]) -> None:
+        """A plain table sheet (问题清单 of an annotated copy, 汇总明细 of a merge): header row,
+        filters; the rows may be an iterator (written in order, never held)."""
         ws = self.sheets[name]
         head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center", text_wrap=True)
         cell = self.fmt(border=1, text_wrap=True, valign="top")
         num = self.fmt(border=1, valign="top", num_format="General")
-        for c, h in enumerate(rows[0] if rows else ()):
-            ws.write_string(0, c, str(h), head)
-            width = max([len(str(r[c])) * CHAR_WIDTH for r in rows[:200] if c < len(r)] + [8])
+        rows = iter(rows)
+        first = list(itertools.islice(rows, 200))  # the column widths follow the first rows
+        if not first:
+            return
+        for c, h in enumerate(first[0]):
+            width = max([len(str(r[c])) * CHAR_WIDTH for r in first if c < len(r)] + [8])
             ws.set_column(c, c, min(70, width + 2))
-        for r, row in enumerate(rows[1:], start=1):
+            ws.write_string(0, c, str(h), head)
+        r = 0
+        for r, row in enumerate(itertools.chain(first[1:], rows), start=1):
             for c, v in enumerate(row):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(r, c, v, num)
                 else:
                     ws.write_string(r, c, "" if v is None else str(v), cell)
         ws.freeze_panes(1, 0)
-        if rows:
-            ws.autofilter(0, 0, max(len(rows) - 1, 1), len(rows[0]) - 1)
+        ws.autofilter(0, 0, max(r, 1), len(first[0]) - 1)
 
 
 def _absolute(formula: str) -> str:
