@@ -10,13 +10,15 @@
  * It never trusts the input: every read is bounded by the buffer's end, and anything it does
  * not recognise raises Decline, after which the caller reads the workbook with calamine.
  *
- *   scan(xml: bytes, nrows: int, ncols: int) ->
+ *   scan(xml: bytes, nrows: int, ncols: int, table: list = None) ->
  *       (grid, strings, others, formulas, styles)
- *   grid:     list of rows (each a list of ncols values: float, or "" when empty), up to the
- *             last row with a number
- *   strings:  [(row, col, shared-string index)]
+ *   grid:     list of rows (each a list of ncols values: float, str, or "" when empty), up to
+ *             the last row with a value; a shared string is placed when ``table`` (the result
+ *             of shared_strings) holds it as str
+ *   strings:  [(row, col, shared-string index)] for the others
  *   others:   [(row, col, type, value bytes or None, inline <is> bytes or None)]
- *   formulas: [(row, col, formula text bytes)]  (b"" for a shared-formula follower)
+ *   formulas: [(reference, formula text)]: str, or bytes when it has entities or escapes
+ *             ("" for a shared-formula follower)
  *   styles:   set of the style indexes (s="…") of the cells holding numbers
  */
 #define PY_SSIZE_T_CLEAN
@@ -130,7 +132,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
 {
     const char *buf;
     Py_ssize_t len, nrows, ncols;
-    if (!PyArg_ParseTuple(args, "y#nn", &buf, &len, &nrows, &ncols))
+    PyObject *table = NULL;
+    if (!PyArg_ParseTuple(args, "y#nn|O!", &buf, &len, &nrows, &ncols, &PyList_Type, &table))
         return NULL;
     const char *end = buf + len;
     PyObject *grid = NULL, *strings = NULL, *others = NULL, *formulas = NULL, *styles = NULL, *blank = NULL;
@@ -257,7 +260,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
         if (row >= nrows || col >= ncols)
             continue;
         if (has_formula) {
-            PyObject *t = Py_BuildValue("(lly#)", row, col, formula, formula_n);
+            int plain = !memchr(formula, '&', (size_t)formula_n) && !find(formula, formula + formula_n, "_x", 2);
+            PyObject *text = plain ? PyUnicode_DecodeUTF8(formula, formula_n, NULL) : NULL;
+            if (text == NULL) {
+                PyErr_Clear();
+                text = PyBytes_FromStringAndSize(formula, formula_n);
+            }
+            PyObject *t = text ? Py_BuildValue("(s#N)", ref, ref_n, text) : NULL;
             if (t == NULL || PyList_Append(formulas, t) < 0) {
                 Py_XDECREF(t);
                 goto fail;
@@ -303,6 +312,15 @@ static PyObject *scan(PyObject *self, PyObject *args)
             if (!parse_uint(value, value_n, &index)) {
                 decline("shared-string index");
                 goto fail;
+            }
+            if (table != NULL && index < PyList_GET_SIZE(table) && PyUnicode_CheckExact(PyList_GET_ITEM(table, index))) {
+                PyObject *text = PyList_GET_ITEM(table, index);
+                if (PyUnicode_GET_LENGTH(text) == 0)
+                    continue;
+                Py_INCREF(text);
+                if (put(grid, row, ncols, col, text, blank) == NULL)
+                    goto fail;
+                continue;
             }
             PyObject *t = Py_BuildValue("(lll)", row, col, index);
             if (t == NULL || PyList_Append(strings, t) < 0) {

@@ -43,7 +43,15 @@ def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]
     """Files as given, and the spreadsheets inside folders (recursive, sorted, hidden and ~$ lock files skipped)."""
     out: list[Path] = []
     seen: set[tuple] = set()
-    folders: dict[Path, Path] = {}
+    resolved: dict[str, Path] = {}
+
+    def real(folder: str) -> Path:
+        # a file named twice (or inside a folder also named) is checked once: compare real folders
+        p = resolved.get(folder)
+        if p is None:
+            p = resolved[folder] = Path(folder).resolve() if os.path.exists(folder) else Path(folder)
+        return p
+
     for item in inputs:
         item = Path(item)
         if item.is_dir():
@@ -53,19 +61,15 @@ def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]
                 for name in files:
                     if name.startswith((".", "~$")) or not name.lower().endswith(suffixes):
                         continue
-                    found.append(Path(root) / name)
-            candidates = sorted(found, key=lambda p: str(p))
+                    found.append((os.path.join(root, name), root, name))
+            candidates = sorted(found)
         else:
-            candidates = [item]
-        for p in candidates:
-            # a file named twice (or inside a folder also named) is checked once
-            parent = folders.get(p.parent)
-            if parent is None:
-                parent = folders[p.parent] = p.parent.resolve() if p.parent.exists() else p.parent
-            key = (parent, p.name)
+            candidates = [(str(item), str(item.parent), item.name)]
+        for path, folder, name in candidates:
+            key = (real(folder), name)
             if key not in seen:
                 seen.add(key)
-                out.append(p)
+                out.append(Path(path))
     return out
 
 

@@ -8,10 +8,11 @@ are ``Decimal`` so that 0.1 + 0.2 is 0.3 and 190.457379 stays 190.457379.
 from __future__ import annotations
 
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from . import spec
 from .errors import DataError, InputError
@@ -44,6 +45,20 @@ class Text:
     closing: list[str] = field(default_factory=list)
 
 
+_INPUT_PATHS = tuple(f.path for f in spec.INPUT_FIELDS)
+
+
+def getter(paths: tuple) -> "Callable[[dict], tuple]":
+    """The values at ``paths`` as a tuple, even for one path (itemgetter alone gives the value)."""
+    if len(paths) == 1:
+        return lambda values, p=paths[0]: (values[p],)
+    return operator.itemgetter(*paths)
+
+
+# each total with a getter of its parts, in dependency order
+_TOTAL_PARTS = tuple((f.path, getter(f.total_of)) for f in spec.TOTAL_FIELDS)
+
+
 @dataclass
 class Report:
     meta: dict[str, Any] = field(default_factory=lambda: {m.key: None for m in spec.META_FIELDS})
@@ -72,9 +87,9 @@ class Report:
 
     def all_computed(self) -> dict[tuple, Number]:
         """Every total recomputed from the inputs in one pass (blank inputs count as 0)."""
-        values = {f.path: (self.values.get(f.path) or 0) for f in spec.INPUT_FIELDS}
-        for f in spec.TOTAL_FIELDS:
-            values[f.path] = sum([values[p] for p in f.total_of], 0)
+        values = dict(zip(_INPUT_PATHS, [v or 0 for v in map(self.values.get, _INPUT_PATHS)]))
+        for path, parts in _TOTAL_PARTS:
+            values[path] = sum(parts(values), 0)
         return values
 
     def with_totals(self) -> "Report":
@@ -103,6 +118,8 @@ def clean_text(value: str) -> str:
 
 def split_paragraphs(value: str) -> list[str]:
     """A cell's text to paragraphs: one per line, blank lines dropped."""
+    if not value:
+        return []
     lines = _CONTROL.sub("", value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return [line.strip() for line in lines if line.strip()]
 

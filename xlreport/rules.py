@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from . import spec
-from .model import Report
+from .model import Report, getter
 from .problems import Problem, make, rule_problem
 
 
@@ -30,15 +30,18 @@ def _ref(path) -> str:
     return f"{f.sheet}!{f.cell}"
 
 
+_SIDES = tuple((eq, getter(eq.lhs), getter(eq.rhs)) for eq in spec.EQUATIONS)
+
+
 def check_equations(report: Report) -> list[Problem]:
     problems = []
     values = report.values
     if any(values.get(f.path) is None for f in spec.TOTAL_FIELDS):
         computed = report.all_computed()
         values = {path: computed[path] if v is None else v for path, v in values.items()}
-    for eq in spec.EQUATIONS:
-        lhs = sum([values[p] or 0 for p in eq.lhs])
-        rhs = sum([values[p] or 0 for p in eq.rhs])
+    for eq, left, right in _SIDES:
+        lhs = sum([v or 0 for v in left(values)])
+        rhs = sum([v or 0 for v in right(values)])
         if lhs == rhs:
             continue
         cells = tuple(_ref(p) for p in eq.lhs + eq.rhs)

@@ -65,23 +65,23 @@ def _runs(inner: bytes) -> str:
 class SharedStrings:
     """The shared-string table: plain entries decoded by the scanner, the others here when asked."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("items",)
 
     def __init__(self, xml: bytes | None):
         if xml is not None and b":si" in xml:
             raise Decline("prefixed namespace")
         try:
-            self._items = _xlsxscan.shared_strings(xml) if xml else []
+            self.items = _xlsxscan.shared_strings(xml) if xml else []
         except _xlsxscan.Decline as e:
             raise Decline(str(e)) from None
 
     def __getitem__(self, index: int) -> str:
         try:
-            item = self._items[index]
+            item = self.items[index]
         except IndexError:
             raise Decline("shared string out of range") from None
         if type(item) is bytes:
-            item = self._items[index] = _runs(item)
+            item = self.items[index] = _runs(item)
         return item
 
 
@@ -115,15 +115,6 @@ def date_styles(styles_xml: bytes | None) -> frozenset[int]:
     return frozenset(out)
 
 
-def _letters(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _other(kind: bytes, raw: bytes | None, inline: bytes | None):
     if kind == b"str":
         return _text(raw) if raw else ""
@@ -138,33 +129,30 @@ def _other(kind: bytes, raw: bytes | None, inline: bytes | None):
 
 def read_sheets(xmls: dict[str, bytes], shared_strings, dates, nrows: int, ncols: int) -> dict[str, SheetCells]:
     """Every sheet's grid, or Decline. ``shared_strings()`` gives the table's XML, ``dates()``
-    the date styles (see date_styles), each only when needed."""
+    the date styles (see date_styles), the latter only when a number has a style."""
     if _xlsxscan is None:
         raise Decline("scanner not built")
+    strings = SharedStrings(shared_strings())
     scanned = {}
     used_styles: set[int] = set()
     try:
         for name, xml in xmls.items():
-            scanned[name] = found = _xlsxscan.scan(xml, nrows, ncols)
+            scanned[name] = found = _xlsxscan.scan(xml, nrows, ncols, strings.items)
             used_styles |= found[4]
     except _xlsxscan.Decline as e:
         raise Decline(str(e)) from None
     if used_styles and used_styles & dates():
         raise Decline("a number in a date format")
-    strings = None
     out = {}
     for name, (grid, strs, others, formulas, _) in scanned.items():
         placed = [(r, c, _other(kind, raw, inline)) for r, c, kind, raw, inline in others]
-        if strs:
-            if strings is None:
-                strings = SharedStrings(shared_strings())
-            placed += [(r, c, strings[i]) for r, c, i in strs]
+        placed += [(r, c, strings[i]) for r, c, i in strs]
         for r, c, value in placed:
             if value == "":
                 continue
             while len(grid) <= r:
                 grid.append([""] * ncols)
             grid[r][c] = value
-        cells = {f"{_letters(c)}{r + 1}": Cell(_text(f) if f else "", None) for r, c, f in formulas}
+        cells = {ref: Cell(f if type(f) is str else _text(f), None) for ref, f in formulas}
         out[name] = SheetCells(grid, cells)
     return out
