@@ -31,7 +31,7 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     message: str = ""
     hint: str = ""
-    report: object | None = None  # the Report, when asked for (merge)
+    kept: object | None = None  # what check_one's ``keep`` made of the report
     lapsed: list = field(default_factory=list)  # acceptances that no longer hold
 
     @property
@@ -73,8 +73,15 @@ def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]
     return out
 
 
-def check_one(path: Path, strict: bool = False, keep_report: bool = False, with_text: bool = True,
+def whole_report(report):
+    """For ``keep``: the report itself (an annotated copy is rebuilt from it)."""
+    return report
+
+
+def check_one(path: Path, strict: bool = False, keep: Callable | None = None, with_text: bool = True,
               previous=None) -> FileResult:
+    """Check one file; ``keep(report)`` (a module-level function: it runs in a worker) says what
+    of the report comes back with the result."""
     from .api import check_file
 
     try:
@@ -83,28 +90,26 @@ def check_one(path: Path, strict: bool = False, keep_report: bool = False, with_
         problems = list(getattr(e, "problems", []) or [])
         return FileResult(str(path), "unreadable", message=e.message, hint=e.hint, problems=problems, errors=max(1, len(problems)))
     report = checked.report
-    if keep_report and not with_text:
-        report.text = None  # nothing was read: no need to carry an empty text across processes
     return FileResult(
         str(path), "errors" if checked.errors else "ok", report.agency or None, report.year, checked.errors, checked.warnings,
-        checked.problems, report=report if keep_report else None, lapsed=checked.lapsed,
+        checked.problems, kept=keep(report) if keep else None, lapsed=checked.lapsed,
     )
 
 
 def _worker(args) -> FileResult:
-    path, strict, keep_report, with_text, previous = args
+    path, strict, keep, with_text, previous = args
     try:
-        return check_one(path, strict, keep_report, with_text, previous)
+        return check_one(path, strict, keep, with_text, previous)
     except Exception as e:  # a bug must not sink the whole batch: report it on that file's row
         return FileResult(str(path), "unreadable", message=f"{path}：读取时出现内部错误（{type(e).__name__}: {e}）")
 
 
-def check_many(paths: list[Path], strict: bool = False, keep_report: bool = False, with_text: bool = True,
+def check_many(paths: list[Path], strict: bool = False, keep: Callable | None = None, with_text: bool = True,
                workers: int | None = None, progress: Callable[[int], None] | None = None, previous=None) -> Iterator[FileResult]:
     """Check every file, in input order; ``workers`` 1 runs in this process."""
     if workers is None:
         workers = os.cpu_count() or 1
-    jobs = [(p, strict, keep_report, with_text, previous) for p in paths]
+    jobs = [(p, strict, keep, with_text, previous) for p in paths]
     if workers <= 1 or len(paths) < PARALLEL_FROM:
         for job in jobs:
             result = _worker(job)

@@ -178,7 +178,9 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     if previous_file is not None and not single:
         raise click.UsageError("--previous 只能用于一个输入文件")
     previous = _load_previous(previous_file)
-    keep = annotate_out is not None  # the annotated copy is regenerated from the report read
+    from .batch import whole_report
+
+    keep = whole_report if annotate_out is not None else None  # the annotated copy is regenerated from the report read
     show_bar = not as_json and not single and sys.stderr.isatty()
     printer = _BatchPrinter(as_json, single, summary_only)
     try:
@@ -190,7 +192,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
 
                 writer = OverviewWriter(stack.enter_context(atomic_target(overview, force)))
             step = stack.enter_context(_progress(show_bar, len(paths), "检查中"))
-            for r in check_many(paths, strict, keep_report=keep, workers=jobs, progress=step, previous=previous):
+            for r in check_many(paths, strict, keep=keep, workers=jobs, progress=step, previous=previous):
                 printer.add(r)
                 if writer is not None:
                     writer.add(r)
@@ -205,7 +207,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
         from .annotate import write_annotated
 
         try:
-            write_annotated(annotate_out, printer.first.report, printer.first.problems, force=force)
+            write_annotated(annotate_out, printer.first.kept, printer.first.problems, force=force)
         except XlreportError as e:
             raise fail_from(e)
         click.echo(f"已生成标注副本：{annotate_out}", err=as_json)
@@ -467,7 +469,7 @@ def template(output, force):
 def merge(inputs, output, agency, year, jobs, force):
     """把多个单位的工作簿（文件或文件夹）的三张表和收费数字逐项相加，生成同一模板的汇总工作簿。"""
     from .batch import check_many, collect
-    from .merge import SUMMARY_SHEET, MergeError
+    from .merge import SUMMARY_SHEET, MergeError, digest
     from .merge import merge as merge_results
     from .model import clean_text
     from .workbook import write_workbook
@@ -489,7 +491,7 @@ def merge(inputs, output, agency, year, jobs, force):
         raise Fail("在" + "、".join(str(p) for p in inputs) + f"中除输出文件 {output} 外没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
     try:
         with _progress(sys.stderr.isatty(), len(paths), "读取中") as step:
-            results = check_many(paths, keep_report=True, with_text=False, workers=jobs, progress=step)
+            results = check_many(paths, keep=digest, with_text=False, workers=jobs, progress=step)
             merged = merge_results(results, clean_text(agency), year, force=force)
     except MergeError as e:
         click.echo(f"错误：{e.message}" + (f"（{e.hint}）" if e.hint else ""), err=True)

@@ -7,6 +7,7 @@ Amounts are Decimals and add exactly. Prose is not merged.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,9 +46,7 @@ class Accumulator:
         from .spool import JsonLines
 
         self.year = year
-        self.sums: dict[tuple, int | Decimal] = {
-            f.path: (Decimal(0) if f.unit is not spec.Unit.COUNT else 0) for f in spec.INPUT_FIELDS
-        }
+        self.sums: list[int | Decimal] = [Decimal(0) if f.unit is not spec.Unit.COUNT else 0 for f in spec.INPUT_FIELDS]
         self.rows = JsonLines()
         self.unreadable: list[FileResult] = []
         self.with_errors: list[FileResult] = []
@@ -71,17 +70,26 @@ class Accumulator:
             first = self.first_of.setdefault(r.agency, r.path)
             if first != r.path:
                 self.repeated.setdefault(r.agency, [first]).append(r.path)
-        values = r.report.values
-        for path in self.sums:
-            v = values.get(path)
-            if v:
-                self.sums[path] += v
-        self.rows.add([r.path, r.agency or ""] + [_cell(r.report.value(p)) for _, p in SUMMARY_COLUMNS[2:]])
+        numbers, summary = r.kept
+        self.sums = list(map(operator.add, self.sums, numbers))
+        self.rows.add([r.path, r.agency or ""] + summary)
 
     def report(self) -> Report:
         total = Report()
-        total.values.update(self.sums)
+        total.values.update(zip(_INPUT_PATHS, self.sums))
         return total.with_totals()
+
+
+_INPUT_PATHS = tuple(f.path for f in spec.INPUT_FIELDS)
+
+
+def digest(report: Report) -> tuple[list, list]:
+    """What merge needs of one report (see batch.check_one's ``keep``; it runs in a worker, so
+    only this crosses between processes): every input in spec order, blank as 0, and the
+    figures of its summary row."""
+    values = report.values
+    numbers = [values.get(p) or 0 for p in _INPUT_PATHS]
+    return numbers, [_cell(report.value(p)) for _, p in SUMMARY_COLUMNS[2:]]
 
 
 def merge(results, agency: str, year: int | None = None, force: bool = False) -> Merged:
