@@ -8,7 +8,9 @@ before anything inflates it.
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -37,6 +39,10 @@ class ZipEntry:
         self.compress_size, self.file_size, self.offset = compress_size, file_size, offset
 
 
+# a central directory record: signature, flags, method, sizes, name/extra/comment lengths, offset
+_CENTRAL = struct.Struct("<4s4xHH8xIIHHH8xI")
+
+
 class ZipReader:
     """Just enough of zip to read an xlsx quickly: the central directory, and bounded inflation.
 
@@ -54,12 +60,11 @@ class ZipReader:
             raise zipfile.BadZipFile("zip64 or inconsistent directory")
         self.entries: dict[str, ZipEntry] = {}
         pos = start
+        unpack = _CENTRAL.unpack_from
         for _ in range(count):
-            if data[pos:pos + 4] != b"PK\x01\x02":
+            magic, flags, method, csize, usize, nlen, xlen, clen, offset = unpack(data, pos)
+            if magic != b"PK\x01\x02":
                 raise zipfile.BadZipFile("bad central directory")
-            flags, method = struct.unpack_from("<HH", data, pos + 8)
-            csize, usize, nlen, xlen, clen = struct.unpack_from("<IIHHH", data, pos + 20)
-            offset = struct.unpack_from("<I", data, pos + 42)[0]
             name = data[pos + 46:pos + 46 + nlen].decode("utf-8" if flags & 0x800 else "cp437")
             self.entries[name] = ZipEntry(name, method, flags, csize, usize, offset)
             pos += 46 + nlen + xlen + clen
@@ -108,12 +113,16 @@ class Opened:
 
 def read_bytes(path: Path) -> bytes:
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}：文件不存在", "请检查文件名和路径")
-    if path.is_dir():
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}：文件不存在", "请检查文件名和路径") from None
+    except OSError:
+        info = None  # said below, when opening it
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise InputError(f"{path}：这是一个文件夹，不是文件")
     try:
-        size = path.stat().st_size
+        size = info.st_size if info is not None else path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(f"{path}：文件过大（{size // (1024 * 1024)} MB），年度报告工作簿不应超过 {MAX_FILE_BYTES // (1024 * 1024)} MB")
         with path.open("rb") as fh:

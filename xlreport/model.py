@@ -46,6 +46,8 @@ class Text:
 
 
 _INPUT_PATHS = tuple(f.path for f in spec.INPUT_FIELDS)
+_ALL_PATHS = tuple(f.path for f in spec.FIELDS)
+_META_KEYS = tuple(m.key for m in spec.META_FIELDS)
 
 
 def getter(paths: tuple) -> "Callable[[dict], tuple]":
@@ -61,8 +63,8 @@ _TOTAL_PARTS = tuple((f.path, getter(f.total_of)) for f in spec.TOTAL_FIELDS)
 
 @dataclass
 class Report:
-    meta: dict[str, Any] = field(default_factory=lambda: {m.key: None for m in spec.META_FIELDS})
-    values: dict[tuple, Number | None] = field(default_factory=lambda: {f.path: None for f in spec.FIELDS})
+    meta: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(_META_KEYS))
+    values: dict[tuple, Number | None] = field(default_factory=lambda: dict.fromkeys(_ALL_PATHS))
     text: Text = field(default_factory=Text)
 
     def given(self, path: tuple) -> Number | None:

@@ -531,9 +531,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     blanks: list[spec.Field] = []
     values = report.values
     done = _plain_counts(sheets, mappings, values)
-    for f in spec.INPUT_FIELDS:
-        if f.sheet in done and f.unit is spec.Unit.COUNT:
-            continue
+    for f in (spec.INPUT_FIELDS if not done else [f for f in spec.INPUT_FIELDS if f.unit is not spec.Unit.COUNT or f.sheet not in done]):
         sheet = sheets[f.sheet]
         mapping = mappings[f.sheet]
         if mapping:
@@ -691,9 +689,11 @@ def _read_text(sheet: _Sheet, mapping) -> "Text":
     text = Text()
     sections = {"overview": Section(), "problems": Section(), "other": Section()}
     for slot in spec.TEXT_SLOTS:
-        row = mapping.get(slot.row, slot.row)
-        heading = clean_text(_prose(sheet.get(row, spec.TEXT_HEADING_COL))) if slot.has_heading else ""
-        paragraphs = split_paragraphs(_prose(sheet.get(row, spec.TEXT_BODY_COL)))
+        row = mapping.get(slot.row, slot.row) if mapping else slot.row
+        raw_heading = sheet.get(row, spec.TEXT_HEADING_COL) if slot.has_heading else None
+        heading = clean_text(_prose(raw_heading)) if raw_heading is not None else ""
+        raw_body = sheet.get(row, spec.TEXT_BODY_COL)
+        paragraphs = split_paragraphs(_prose(raw_body)) if raw_body is not None else []
         if slot.kind == "single":
             if slot.section == "preamble":
                 text.preamble = paragraphs

@@ -30,18 +30,21 @@ def _ref(path) -> str:
     return f"{f.sheet}!{f.cell}"
 
 
+_TOTALS = getter(tuple(f.path for f in spec.TOTAL_FIELDS))
 _SIDES = tuple((eq, getter(eq.lhs), getter(eq.rhs)) for eq in spec.EQUATIONS)
 
 
 def check_equations(report: Report) -> list[Problem]:
     problems = []
     values = report.values
-    if any(values.get(f.path) is None for f in spec.TOTAL_FIELDS):
+    if None in _TOTALS(values):
         computed = report.all_computed()
         values = {path: computed[path] if v is None else v for path, v in values.items()}
     for eq, left, right in _SIDES:
-        lhs = sum([v or 0 for v in left(values)])
-        rhs = sum([v or 0 for v in right(values)])
+        try:
+            lhs, rhs = sum(left(values)), sum(right(values))
+        except TypeError:  # a blank input
+            lhs, rhs = sum([v or 0 for v in left(values)]), sum([v or 0 for v in right(values)])
         if lhs == rhs:
             continue
         cells = tuple(_ref(p) for p in eq.lhs + eq.rhs)
