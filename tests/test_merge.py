@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import filled_report, valid_reports, write
-from xlreport import api, batch, spec
+from xlreport import workbook, api, batch, spec
 from xlreport.cli import cli
 from xlreport.errors import InputError
 from xlreport.workbook import write_workbook
@@ -169,12 +169,16 @@ def test_decimal_amounts_add_exactly(src, tmp_path):
     assert (numbers[("fees", "notice_amount")], numbers[("fees", "collected")]) == (Decimal("901.5"), Decimal("600.75"))
 
 
-def test_summary_sheet_one_row_per_input_and_a_total(county):
+@pytest.mark.parametrize("by_xlsxwriter", [200, 2, 1])
+def test_summary_sheet_one_row_per_input_and_a_total(county, monkeypatch, by_xlsxwriter):
+    """Rows past the first few hundred are appended as XML (xlsx_append): the same sheet either way."""
+    monkeypatch.setattr(workbook, "EXTRA_ROWS_BY_XLSXWRITER", by_xlsxwriter)
     assert run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY).exit_code == 0
     wb = openpyxl.load_workbook("汇总.xlsx")
     assert wb.sheetnames == [*spec.DATA_SHEETS, spec.SHEET_CHECKS, "汇总明细", spec.SHEET_GUIDE, spec.SHEET_STAMP]
     ws = wb["汇总明细"]
-    assert (ws.freeze_panes, ws.auto_filter.ref) == ("A2", "A1:N5")
+    assert (ws.freeze_panes, ws.auto_filter.ref, ws.dimensions) == ("A2", "A1:N5", "A1:N5")
+    assert {(ws.cell(r, c).border.left.style, ws.cell(r, c).alignment.vertical) for r in range(2, 6) for c in (1, 3)} == {("thin", "top")}
 
     def figures(c: dict) -> tuple:
         def row_total(row):

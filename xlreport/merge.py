@@ -35,7 +35,20 @@ class Merged:
     report: Report
     files: int
     warnings: list[str] = field(default_factory=list)
-    summary: Iterable[list] = ()  # header, one row per agency, 合计: read once, from disk
+    summary: Iterable[list] = ()  # SummaryRows: header, one row per agency, 合计
+
+
+class SummaryRows:
+    """The 汇总明细 sheet: header, one row per agency (read back from disk), and 合计."""
+
+    def __init__(self, rows, total: list):
+        self.rows, self.total = rows, total
+
+    def __len__(self) -> int:
+        return self.rows.count + 2
+
+    def __iter__(self):
+        return itertools.chain([[name for name, _ in SUMMARY_COLUMNS]], self.rows, [self.total])
 
 
 class Accumulator:
@@ -121,8 +134,7 @@ def merge(results, agency: str, year: int | None = None, force: bool = False) ->
     report.meta["agency"] = agency
     report.meta["year"] = year
     total = ["合计", f"{acc.count}个单位"] + [_cell(report.value(p)) for _, p in SUMMARY_COLUMNS[2:]]
-    summary = itertools.chain([[name for name, _ in SUMMARY_COLUMNS]], acc.rows, [total])
-    return Merged(report, acc.count, warnings, summary)
+    return Merged(report, acc.count, warnings, SummaryRows(acc.rows, total))
 
 
 def _cell(v):

@@ -71,6 +71,9 @@ def _runs(fields) -> list[tuple[str, int, int, int, list]]:
     return [tuple(r) for r in runs]
 
 
+EXTRA_ROWS_BY_XLSXWRITER = 200
+
+
 class _Writer:
     def __init__(self, path: Path, report: Report | None, marks: list[Mark] | None, extra_sheets: list[tuple[str, list[list]]]):
         self.report = report
@@ -83,6 +86,8 @@ class _Writer:
         self.sheets: dict[str, xlsxwriter.worksheet.Worksheet] = {}
         self._formats: dict[tuple, object] = {}
         self._streamed: list = []
+        self._tails: list = []  # rows appended as XML once xlsxwriter is done (xlsx_append)
+        self.path = Path(path)
 
     # formats are cached by their properties so each distinct style exists once
     def fmt(self, **props):
@@ -149,6 +154,11 @@ class _Writer:
         for ws in self._streamed:
             ws._opt_close()  # what close() does for constant_memory sheets
         wb.close()
+        for ws, rows, first_row, total, width, text, number in self._tails:
+            from .xlsx_append import append_rows
+
+            entry = f"xl/worksheets/sheet{wb.worksheets().index(ws) + 1}.xml"  # xlsxwriter's naming
+            append_rows(self.path, entry, rows, first_row, total, width, text, number)
 
     def streamed_sheet(self, name: str):
         """A sheet whose rows go to disk as they are written: the merge's list of ten thousand
@@ -393,28 +403,36 @@ class _Writer:
 
     def write_extra(self, name: str, rows: Iterable[list]) -> None:
         """A plain table sheet (问题清单 of an annotated copy, 汇总明细 of a merge): header row,
-        filters; the rows may be an iterator (written in order, never held)."""
+        filters. The rows are read once, in order; when they know their number (a list, or the
+        merge's spooled rows), those after the first few hundred are appended as XML."""
         ws = self.sheets[name]
         head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center", text_wrap=True)
         cell = self.fmt(border=1, text_wrap=True, valign="top")
         num = self.fmt(border=1, valign="top", num_format="General")
+        total = len(rows) if hasattr(rows, "__len__") else None
         rows = iter(rows)
-        first = list(itertools.islice(rows, 200))  # the column widths follow the first rows
+        first = list(itertools.islice(rows, EXTRA_ROWS_BY_XLSXWRITER))  # the column widths follow these
         if not first:
             return
+        width = len(first[0])
         for c, h in enumerate(first[0]):
-            width = max([len(str(r[c])) * CHAR_WIDTH for r in first if c < len(r)] + [8])
-            ws.set_column(c, c, min(70, width + 2))
+            chars = max([len(str(r[c])) * CHAR_WIDTH for r in first if c < len(r)] + [8])
+            ws.set_column(c, c, min(70, chars + 2))
             ws.write_string(0, c, str(h), head)
+        rest = rows if total is None else ()
         r = 0
-        for r, row in enumerate(itertools.chain(first[1:], rows), start=1):
+        for r, row in enumerate(itertools.chain(first[1:], rest), start=1):
             for c, v in enumerate(row):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(r, c, v, num)
                 else:
                     ws.write_string(r, c, "" if v is None else str(v), cell)
+        if total is not None and total > len(first):
+            # the style indexes the appended cells refer to (a format gets one when first used)
+            self._tails.append((ws, rows, len(first), total, width, cell._get_xf_index(), num._get_xf_index()))
+            r = total - 1
         ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(r, 1), len(first[0]) - 1)
+        ws.autofilter(0, 0, max(r, 1), width - 1)
 
 
 def _absolute(formula: str) -> str:
