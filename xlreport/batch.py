@@ -39,18 +39,21 @@ class FileResult:
         return STATUS_NAMES[self.status]
 
 
-def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]:
-    """Files as given, and the spreadsheets inside folders (recursive, sorted, hidden and ~$ lock files skipped)."""
-    out: list[Path] = []
-    seen: set[tuple] = set()
-    resolved: dict[str, Path] = {}
+def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[str]:
+    """Files as given, and the spreadsheets inside folders (recursive, sorted, hidden and ~$ lock
+    files skipped), as path strings: a province's ten thousand Path objects would weigh more
+    than the batch's own bookkeeping."""
+    out: list[str] = []
+    seen: set[str] = set()
+    resolved: dict[str, str] = {}
 
-    def real(folder: str) -> Path:
+    def key(path: str) -> str:
         # a file named twice (or inside a folder also named) is checked once: compare real folders
-        p = resolved.get(folder)
-        if p is None:
-            p = resolved[folder] = Path(folder).resolve() if os.path.exists(folder) else Path(folder)
-        return p
+        folder, name = os.path.split(path)
+        real = resolved.get(folder)
+        if real is None:
+            real = resolved[folder] = str(Path(folder).resolve()) if os.path.exists(folder or ".") else folder
+        return os.path.join(real, name)
 
     for item in inputs:
         item = Path(item)
@@ -58,18 +61,16 @@ def collect(inputs: Iterable[Path], suffixes=SPREADSHEET_SUFFIXES) -> list[Path]
             found = []
             for root, dirs, files in os.walk(item):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
-                    if name.startswith((".", "~$")) or not name.lower().endswith(suffixes):
-                        continue
-                    found.append((os.path.join(root, name), root, name))
-            candidates = sorted(found)
+                found += [os.path.join(root, name) for name in files
+                          if not name.startswith((".", "~$")) and name.lower().endswith(suffixes)]
+            found.sort()
         else:
-            candidates = [(str(item), str(item.parent), item.name)]
-        for path, folder, name in candidates:
-            key = (real(folder), name)
-            if key not in seen:
-                seen.add(key)
-                out.append(Path(path))
+            found = [str(item)]
+        for path in found:
+            k = key(path)
+            if k not in seen:
+                seen.add(k)
+                out.append(path)
     return out
 
 
@@ -109,20 +110,20 @@ def check_many(paths: list[Path], strict: bool = False, keep: Callable | None = 
     """Check every file, in input order; ``workers`` 1 runs in this process."""
     if workers is None:
         workers = os.cpu_count() or 1
-    jobs = [(p, strict, keep, with_text, previous) for p in paths]
     if workers <= 1 or len(paths) < PARALLEL_FROM:
-        for job in jobs:
-            result = _worker(job)
+        for p in paths:
+            result = _worker((p, strict, keep, with_text, previous))
             if progress:
                 progress(1)
             yield result
         return
     pool_class = globals().get("ProcessPoolExecutor") or __getattr__("ProcessPoolExecutor")
-    chunk = max(1, min(32, len(jobs) // (workers * 8)))
+    chunk = max(1, min(32, len(paths) // (workers * 8)))
     window = chunk * workers * 16  # Executor.map queues every job at once: keep memory flat for ten thousand files
     with pool_class(max_workers=workers) as pool:
-        for start in range(0, len(jobs), window):
-            for result in pool.map(_worker, jobs[start:start + window], chunksize=chunk):
+        for start in range(0, len(paths), window):
+            jobs = [(p, strict, keep, with_text, previous) for p in paths[start:start + window]]
+            for result in pool.map(_worker, jobs, chunksize=chunk):
                 if progress:
                     progress(1)
                 yield result

@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems found, 2 usage error or unreadable input.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import sys
 from contextlib import ExitStack, contextmanager
@@ -73,12 +74,12 @@ def _year_option(value):
     return None if value is None else parse_year(value, lambda msg: Fail(f"--year：{msg}"))
 
 
-def _without(paths: list[Path], target: Path | None) -> list[Path]:
+def _without(paths: list[str], target: Path | None) -> list[str]:
     """The inputs less the command's own output (only a file of that name is resolved)."""
     if target is None:
         return paths
     key = target.resolve()
-    return [p for p in paths if p.name != target.name or p.resolve() != key]
+    return [p for p in paths if os.path.basename(p) != target.name or Path(p).resolve() != key]
 
 
 @contextmanager
