@@ -531,7 +531,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     blanks: list[spec.Field] = []
     values = report.values
     done = _plain_counts(sheets, mappings, values)
-    for f in (spec.INPUT_FIELDS if not done else [f for f in spec.INPUT_FIELDS if f.unit is not spec.Unit.COUNT or f.sheet not in done]):
+    for f in _left_after(done):
         sheet = sheets[f.sheet]
         mapping = mappings[f.sheet]
         if mapping:
@@ -640,6 +640,18 @@ def _plain_counts(sheets: dict[str, _Sheet], mappings, values: dict) -> set[str]
         values.update(zip(paths, ints))
         done.add(name)
     return done
+
+
+_LEFT_AFTER: dict[frozenset, tuple] = {}
+
+
+def _left_after(done: set[str]) -> tuple[spec.Field, ...]:
+    """The input fields _plain_counts did not read (a few combinations; remembered)."""
+    key = frozenset(done)
+    left = _LEFT_AFTER.get(key)
+    if left is None:
+        left = _LEFT_AFTER[key] = tuple(f for f in spec.INPUT_FIELDS if f.unit is not spec.Unit.COUNT or f.sheet not in key)
+    return left
 
 
 def _cached_totals_agree(sheets: dict[str, _Sheet], mappings, computed: dict) -> bool:
