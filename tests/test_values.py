@@ -205,7 +205,7 @@ def test_strict_makes_each_blank_cell_an_error(base, tmp_path):
     expected = []
     for path in BLANKED:
         f = spec.FIELD_BY_PATH[path]
-        expected.append(["错误", f"{f.sheet}!{f.cell}", f.where, message, "0或正数", "空白"])
+        expected.append(["错误", f"{f.sheet}!{f.cell}", f.where, message, "0或正整数", "空白"])  # all four are counts
     assert sorted(rows_of(result.stdout)) == sorted(expected)
     assert result.stdout.endswith("发现 4 个错误、0 个提醒。请按“应为”一栏修改后重新检查。\n")
     assert "【二、主动公开】" in result.stdout and "【四、复议诉讼】" in result.stdout

@@ -206,16 +206,4 @@ class OverviewWriter:
         self._wb.close()
 
 
-def write_overview(path: Path, results: Iterable[FileResult], force: bool = False) -> Path:
-    """The overview workbook of these results (see OverviewWriter), written atomically."""
-    from .output import atomic_target
-
-    with atomic_target(Path(path), force) as tmp:
-        writer = OverviewWriter(tmp)
-        for r in results:
-            writer.add(r)
-        writer.close()
-    return Path(path)
-
-
-__all__ = ["FileResult", "collect", "check_many", "check_one", "write_overview", "OverviewWriter", "file_row", "problem_rows", "InputError"]
+__all__ = ["FileResult", "collect", "check_many", "check_one", "OverviewWriter", "file_row", "problem_rows", "InputError"]

@@ -327,13 +327,14 @@ def export(file, output, strict, force):
     from .api import load
     from .model import to_json
     from .output import atomic_target
+    from .problems import sort_key
 
     try:
         loaded = load(file, strict=strict)
     except XlreportError as e:
         raise fail_from(e)
     errors = [p for p in loaded.problems if p.is_error]
-    for p in loaded.problems:
+    for p in sorted(loaded.problems, key=sort_key):
         click.echo(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
     text = to_json(loaded.report)
     if output == "-":

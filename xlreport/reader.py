@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import spec
-from .container import Opened, cached, guard_zip, open_spreadsheet, read_entry, xlsx_sheet_paths
+from .container import Opened, cached, open_spreadsheet, read_entry, xlsx_sheet_paths
 from .errors import InputError
 from .labels import norm_label
 from .model import Report, clean_text, split_paragraphs
@@ -594,7 +594,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
                 cell = spec.a1(mappings[f.sheet].get(f.row, f.row), f.col)
                 problems.append(make("value-blank", f"未填写（--strict 要求每个数字单元格都填写，没有就填0）",
                                      severity=spec.Severity.ERROR, sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,
-                                     expected="0或正数", actual="空白"))
+                                     expected=_expected(f.unit), actual="空白"))
         else:
             problems.append(rule_problem("value-blank", {"count": len(blanks)},
                                  actual=f"{len(blanks)}个空白"))
