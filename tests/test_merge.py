@@ -345,6 +345,20 @@ def test_output_inside_the_input_folder_is_not_merged_into_itself(county):
     assert [r[0] for r in rows[1:]] == [*COUNTY_FILES, "合计"]
 
 
+def test_an_earlier_merge_renamed_in_the_input_folder_is_warned_about(county):
+    """汇总.xlsx copied back into the folder under another name would count every agency twice."""
+    assert run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY).exit_code == 0
+    shutil.copyfile("汇总.xlsx", "县/上次汇总.xlsx")
+    result = run("merge", "县", "-o", "汇总2.xlsx", "--agency", AGENCY)
+    assert result.exit_code == 0
+    assert result.stderr == ("提醒：县/上次汇总.xlsx是已有的汇总结果（含“汇总明细”表）；其中的单位如果也在本次输入中，"
+                             "会被重复计算，请确认\n")
+    # alone, an earlier merge (a county's, merged again at the city) is not warned about
+    alone = run("merge", "汇总.xlsx", "-o", "市.xlsx", "--agency", "XX市人民政府")
+    assert (alone.exit_code, alone.stderr) == (0, "")
+    assert merged_numbers(Path("市.xlsx")) == expected_sum(COUNTY_FILES)
+
+
 def test_a_folder_holding_only_the_output(county):
     Path("空").mkdir()
     assert run("merge", "县", "-o", "空/汇总.xlsx", "--agency", AGENCY).exit_code == 0

@@ -22,6 +22,7 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)  # found while reading
     kind: str = "json"
     blank_count: int = 0
+    merged: bool = False  # the result of xlreport merge
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Checked:
     problems: list[Problem]
     kind: str = "xlsx"
     lapsed: list[dict] = field(default_factory=list)  # acceptances whose numbers changed
+    merged: bool = False  # the result of xlreport merge
 
     @property
     def errors(self) -> int:
@@ -61,7 +63,7 @@ def load(path, strict: bool = False, with_text: bool = True) -> Loaded:
     from .reader import read_workbook
 
     result = read_workbook(path, strict=strict, with_text=with_text)
-    return Loaded(path, result.report, result.problems, result.kind, len(result.blank_cells))
+    return Loaded(path, result.report, result.problems, result.kind, len(result.blank_cells), result.merged)
 
 
 def check_report(report: Report, already: list[Problem] = (), typed: bool = False,
@@ -91,4 +93,4 @@ def check_file(path, strict: bool = False, with_text: bool = True, previous: Rep
 
         problems = as_published(loaded.report, problems)  # no cells: the table's section title and labels
     problems, lapsed = accept.apply(loaded.path, problems)
-    return Checked(loaded.path, loaded.report, problems, loaded.kind, lapsed)
+    return Checked(loaded.path, loaded.report, problems, loaded.kind, lapsed, loaded.merged)

@@ -33,6 +33,7 @@ class FileResult:
     hint: str = ""
     kept: object | None = None  # what check_one's ``keep`` made of the report
     lapsed: list = field(default_factory=list)  # acceptances that no longer hold
+    merged: bool = False  # the input is itself the result of xlreport merge
 
     @property
     def status_name(self) -> str:
@@ -93,7 +94,7 @@ def check_one(path: Path, strict: bool = False, keep: Callable | None = None, wi
     report = checked.report
     return FileResult(
         str(path), "errors" if checked.errors else "ok", report.agency or None, report.year, checked.errors, checked.warnings,
-        checked.problems, kept=keep(report) if keep else None, lapsed=checked.lapsed,
+        checked.problems, kept=keep(report) if keep else None, lapsed=checked.lapsed, merged=checked.merged,
     )
 
 

@@ -67,6 +67,7 @@ class Accumulator:
         self.other_year: list[tuple[str, int | None]] = []
         self.first_of: dict[str, str] = {}  # agency -> its first file
         self.repeated: dict[str, list[str]] = {}  # agency -> every file, for the agencies seen twice
+        self.merged: list[str] = []  # inputs that are earlier merges
         self.count = 0
 
     def add(self, r: FileResult) -> None:
@@ -76,6 +77,8 @@ class Accumulator:
         if r.errors:
             self.with_errors.append(FileResult(r.path, r.status, r.agency, r.year, r.errors, r.warnings))
         self.count += 1
+        if r.merged:
+            self.merged.append(r.path)
         self.years[r.year] += 1
         if self.year is not None and r.year != self.year:
             self.other_year.append((r.path, r.year))
@@ -128,6 +131,9 @@ def merge(results, agency: str, year: int | None = None, force: bool = False) ->
     warnings = []
     for name, files in acc.repeated.items():
         warnings.append(f"机关“{name}”出现了{len(files)}次（{'、'.join(files)}），是否重复汇总？")
+    if acc.merged and acc.count > 1:
+        warnings.append("、".join(acc.merged) + f"是已有的汇总结果（含“{SUMMARY_SHEET}”表）；其中的单位如果也在本次输入中，"
+                        "会被重复计算，请确认")
     if acc.with_errors:
         warnings.append(f"有 {len(acc.with_errors)} 个文件存在错误，已按 --force 强制汇总")
     report = acc.report()

@@ -46,6 +46,7 @@ class ReadResult:
     blank_cells: list[spec.Field] = field(default_factory=list)
     kind: str = "xlsx"
     ours: bool = True
+    merged: bool = False  # a merge's result (it has the 汇总明细 sheet)
 
 
 class _Sheet:
@@ -598,7 +599,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
         else:
             problems.append(rule_problem("value-blank", {"count": len(blanks)},
                                  actual=f"{len(blanks)}个空白"))
-    return ReadResult(report, problems, blanks, opened.kind, ours)
+    return ReadResult(report, problems, blanks, opened.kind, ours, spec.SHEET_MERGED in book.sheet_names)
 
 
 def _by_sheet(fields) -> dict[str, tuple[tuple, tuple, frozenset]]:
