@@ -128,12 +128,61 @@ static PyObject *put(PyObject *grid, long row, Py_ssize_t ncols, long col, PyObj
     return PyList_SetItem(line, col, value) < 0 ? NULL : Py_None;  /* steals value */
 }
 
+#define PRESERVE "<t xml:space=\"preserve\">"
+#define PRESERVE_N ((Py_ssize_t)(sizeof(PRESERVE) - 1))
+
+/* One <si> entry's content (from p up to close, the "</si>"): str when it is one plain <t>
+ * without entities or _xHHHH_ escapes, else the raw bytes for Python to read. */
+static PyObject *entry_value(const char *p, const char *close)
+{
+    PyObject *item = NULL;
+    const char *text = NULL, *text_end = close - 4;
+    if (close - p >= 7 && memcmp(text_end, "</t>", 4) == 0) {
+        if (memcmp(p, "<t>", 3) == 0)
+            text = p + 3;
+        else if (close - p >= PRESERVE_N + 4 && memcmp(p, PRESERVE, PRESERVE_N) == 0)
+            text = p + PRESERVE_N;
+    }
+    if (text != NULL && text <= text_end && !memchr(text, '<', (size_t)(text_end - text))
+        && !memchr(text, '&', (size_t)(text_end - text)) && !find(text, text_end, "_x", 2)) {
+        item = PyUnicode_DecodeUTF8(text, text_end - text, NULL);
+        if (item == NULL)
+            PyErr_Clear();
+    }
+    if (item == NULL)
+        item = PyBytes_FromStringAndSize(p, close - p);
+    return item;
+}
+
+/* table[index] as a value: an int (offset << 32 | length into sst, not read yet) is decoded
+ * now and put back in the table, so each entry is decoded once. Borrowed reference. */
+static PyObject *table_entry(PyObject *table, Py_ssize_t index, const char *sst, Py_ssize_t sst_len)
+{
+    PyObject *item = PyList_GET_ITEM(table, index);
+    if (!PyLong_CheckExact(item))
+        return item;
+    unsigned long long packed = PyLong_AsUnsignedLongLong(item);
+    if (packed == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t start = (Py_ssize_t)(packed >> 32), length = (Py_ssize_t)(packed & 0xFFFFFFFFu);
+    if (sst == NULL || start < 0 || length < 0 || start + length > sst_len) {
+        PyErr_SetString(Decline, "shared-string table and offsets disagree");
+        return NULL;
+    }
+    PyObject *value = entry_value(sst + start, sst + start + length);
+    if (value == NULL || PyList_SetItem(table, index, value) < 0)  /* steals value */
+        return NULL;
+    return value;
+}
+
 static PyObject *scan(PyObject *self, PyObject *args)
 {
     const char *buf;
     Py_ssize_t len, nrows, ncols;
     PyObject *table = NULL;
-    if (!PyArg_ParseTuple(args, "y#nn|O!", &buf, &len, &nrows, &ncols, &PyList_Type, &table))
+    const char *sst = NULL;
+    Py_ssize_t sst_len = 0;
+    if (!PyArg_ParseTuple(args, "y#nn|O!y#", &buf, &len, &nrows, &ncols, &PyList_Type, &table, &sst, &sst_len))
         return NULL;
     const char *end = buf + len;
     PyObject *grid = NULL, *strings = NULL, *others = NULL, *formulas = NULL, *styles = NULL, *blank = NULL;
@@ -313,8 +362,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
                 decline("shared-string index");
                 goto fail;
             }
-            if (table != NULL && index < PyList_GET_SIZE(table) && PyUnicode_CheckExact(PyList_GET_ITEM(table, index))) {
-                PyObject *text = PyList_GET_ITEM(table, index);
+            PyObject *text = NULL;
+            if (table != NULL && index < PyList_GET_SIZE(table)) {
+                text = table_entry(table, index, sst, sst_len);
+                if (text == NULL)
+                    goto fail;
+            }
+            if (text != NULL && PyUnicode_CheckExact(text)) {
                 if (PyUnicode_GET_LENGTH(text) == 0)
                     continue;
                 Py_INCREF(text);
@@ -356,18 +410,17 @@ fail:
 
 /*
  * shared_strings(xml: bytes) -> list: the <si> entries of sharedStrings.xml in order, each as
- * str when it is one plain <t> without entities or _xHHHH_ escapes, else as the raw bytes of
- * its content for Python to read.
+ * an int (offset << 32 | length of its content in xml), decoded when a cell asks for it (by
+ * scan, or by entry below): the guidance texts of the 填表说明 sheet are never decoded.
  */
-#define PRESERVE "<t xml:space=\"preserve\">"
-#define PRESERVE_N ((Py_ssize_t)(sizeof(PRESERVE) - 1))
-
 static PyObject *shared_strings(PyObject *self, PyObject *args)
 {
     const char *buf;
     Py_ssize_t len;
     if (!PyArg_ParseTuple(args, "y#", &buf, &len))
         return NULL;
+    if (len >= ((Py_ssize_t)1 << 31))
+        return decline("shared-string table too large");
     const char *end = buf + len, *p = buf;
     PyObject *out = PyList_New(0);
     if (out == NULL)
@@ -376,56 +429,54 @@ static PyObject *shared_strings(PyObject *self, PyObject *args)
         p += 3;
         if (p >= end)
             break;
+        PyObject *item;
         if (*p == '/') {  /* <si/> */
-            PyObject *e = PyUnicode_FromStringAndSize("", 0);
-            if (e == NULL || PyList_Append(out, e) < 0) {
-                Py_XDECREF(e);
-                Py_DECREF(out);
-                return NULL;
-            }
-            Py_DECREF(e);
-            continue;
-        }
-        if (*p != '>') {
+            item = PyUnicode_FromStringAndSize("", 0);
+        } else if (*p != '>') {
             Py_DECREF(out);
             return decline("shared string written unusually");
+        } else {
+            p++;
+            const char *close = find(p, end, "</si>", 5);
+            if (close == NULL) {
+                Py_DECREF(out);
+                return decline("shared string not closed");
+            }
+            item = PyLong_FromUnsignedLongLong(((unsigned long long)(p - buf) << 32) | (unsigned long long)(close - p));
+            p = close + 5;
         }
-        p++;
-        const char *close = find(p, end, "</si>", 5);
-        if (close == NULL) {
-            Py_DECREF(out);
-            return decline("shared string not closed");
-        }
-        PyObject *item = NULL;
-        const char *text = NULL, *text_end = close - 4;
-        if (close - p >= 7 && memcmp(text_end, "</t>", 4) == 0) {
-            if (memcmp(p, "<t>", 3) == 0)
-                text = p + 3;
-            else if (close - p >= PRESERVE_N + 4 && memcmp(p, PRESERVE, PRESERVE_N) == 0)
-                text = p + PRESERVE_N;
-        }
-        if (text != NULL && text <= text_end && !memchr(text, '<', (size_t)(text_end - text))
-            && !memchr(text, '&', (size_t)(text_end - text)) && !find(text, text_end, "_x", 2)) {
-            item = PyUnicode_DecodeUTF8(text, text_end - text, NULL);
-            if (item == NULL)
-                PyErr_Clear();
-        }
-        if (item == NULL)
-            item = PyBytes_FromStringAndSize(p, close - p);
         if (item == NULL || PyList_Append(out, item) < 0) {
             Py_XDECREF(item);
             Py_DECREF(out);
             return NULL;
         }
         Py_DECREF(item);
-        p = close + 5;
     }
     return out;
 }
 
+/* entry(table, index, xml) -> str or bytes: one entry of a shared_strings table, decoded. */
+static PyObject *entry(PyObject *self, PyObject *args)
+{
+    PyObject *table;
+    Py_ssize_t index;
+    const char *sst;
+    Py_ssize_t sst_len;
+    if (!PyArg_ParseTuple(args, "O!ny#", &PyList_Type, &table, &index, &sst, &sst_len))
+        return NULL;
+    if (index < 0 || index >= PyList_GET_SIZE(table)) {
+        PyErr_SetString(PyExc_IndexError, "shared string out of range");
+        return NULL;
+    }
+    PyObject *value = table_entry(table, index, sst, sst_len);
+    Py_XINCREF(value);
+    return value;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, "scan(xml, nrows, ncols) -> (grid, strings, others, formulas, styles)"},
-    {"shared_strings", shared_strings, METH_VARARGS, "shared_strings(xml) -> list of str, or bytes for Python to read"},
+    {"shared_strings", shared_strings, METH_VARARGS, "shared_strings(xml) -> list of packed offsets, decoded on demand"},
+    {"entry", entry, METH_VARARGS, "entry(table, index, xml) -> str, or bytes for Python to read"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -20,7 +20,7 @@ from . import spec
 from .container import Opened, cached, open_spreadsheet, read_entry, xlsx_sheet_paths
 from .errors import InputError
 from .labels import norm_label
-from .model import Report, clean_text, split_paragraphs
+from .model import Report, clean_text, getter, split_paragraphs
 from . import xlsx_cells
 from .problems import Problem, make, rule_problem
 from .xlsx_cells import Cell, SheetCells
@@ -282,13 +282,18 @@ def _find_sheet(book: _Book, name: str, problems: list[Problem], taken: set[str]
 
 
 _IDENTITY: dict[int, int] = {}
-_EXACT = {name: tuple((l.row, l.col, l.text) for l in labels if not (l.kind == "title" and l.row == 0)) for name, labels in _LABELS.items()}
+_EXACT = {
+    name: (tuple((l.row, l.col) for l in kept), [l.text for l in kept])
+    for name, labels in _LABELS.items()
+    for kept in [[l for l in labels if not (l.kind == "title" and l.row == 0)]]
+}
 
 
 def _labels_in_place(sheet: _Sheet, spec_sheet: str) -> bool:
+    coords, texts = _EXACT[spec_sheet]
     rows = sheet.rows
     try:
-        return all(rows[r][c] == text for r, c, text in _EXACT[spec_sheet])
+        return [rows[r][c] for r, c in coords] == texts
     except IndexError:
         return False
 
@@ -572,7 +577,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
 
     # totals: recomputed; a cached value that disagrees hints at odd editing
     all_computed = report.all_computed()
-    values.update((f.path, all_computed[f.path]) for f in spec.TOTAL_FIELDS)
+    values.update(zip(_TOTAL_PATHS, _TOTALS_OF(all_computed)))
     if not _cached_totals_agree(sheets, mappings, all_computed):
         _compare_cached_totals(sheets, mappings, all_computed, problems)
 
@@ -610,6 +615,8 @@ def _by_sheet(fields) -> dict[str, tuple[tuple, tuple, frozenset]]:
 
 
 _COUNT_INPUTS = _by_sheet(f for f in spec.INPUT_FIELDS if f.unit is spec.Unit.COUNT)
+_TOTAL_PATHS = tuple(f.path for f in spec.TOTAL_FIELDS)
+_TOTALS_OF = getter(_TOTAL_PATHS)
 _TOTALS = _by_sheet(spec.TOTAL_FIELDS)
 
 

@@ -63,13 +63,15 @@ def _runs(inner: bytes) -> str:
 
 
 class SharedStrings:
-    """The shared-string table: plain entries decoded by the scanner, the others here when asked."""
+    """The shared-string table: each entry decoded when a cell first asks for it (plain ones by
+    the scanner, the others here)."""
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "xml")
 
     def __init__(self, xml: bytes | None):
         if xml is not None and b":si" in xml:
             raise Decline("prefixed namespace")
+        self.xml = xml or b""
         try:
             self.items = _xlsxscan.shared_strings(xml) if xml else []
         except _xlsxscan.Decline as e:
@@ -77,9 +79,11 @@ class SharedStrings:
 
     def __getitem__(self, index: int) -> str:
         try:
-            item = self.items[index]
+            item = _xlsxscan.entry(self.items, index, self.xml)
         except IndexError:
             raise Decline("shared string out of range") from None
+        except _xlsxscan.Decline as e:
+            raise Decline(str(e)) from None
         if type(item) is bytes:
             item = self.items[index] = _runs(item)
         return item
@@ -137,7 +141,7 @@ def read_sheets(xmls: dict[str, bytes], shared_strings, dates, nrows: int, ncols
     used_styles: set[int] = set()
     try:
         for name, xml in xmls.items():
-            scanned[name] = found = _xlsxscan.scan(xml, nrows, ncols, strings.items)
+            scanned[name] = found = _xlsxscan.scan(xml, nrows, ncols, strings.items, strings.xml)
             used_styles |= found[4]
     except _xlsxscan.Decline as e:
         raise Decline(str(e)) from None
