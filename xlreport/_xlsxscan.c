@@ -4,17 +4,17 @@
  * python-calamine takes about 1 ms to open a workbook and parse its five sheets, and Python
  * itself cannot tokenise the XML faster (about 1 us per cell). This scanner reads the cells
  * of the top-left nrows x ncols in one pass and returns them in the types calamine gives
- * (float for numbers, "" for empty); everything that needs a decision (shared strings, text,
- * booleans, errors, dates) is handed back to Python as raw bytes.
+ * (float for numbers, str for plain shared strings, "" for empty); everything that needs a
+ * decision (rich or escaped text, booleans, errors, dates) is handed back to Python as raw bytes.
  *
  * It never trusts the input: every read is bounded by the buffer's end, and anything it does
  * not recognise raises Decline, after which the caller reads the workbook with calamine.
  *
- *   scan(xml: bytes, nrows: int, ncols: int, table: list = None) ->
+ *   scan(xml: bytes, nrows: int, ncols: int, table: list = None, sst: bytes = None) ->
  *       (grid, strings, others, formulas, styles)
  *   grid:     list of rows (each a list of ncols values: float, str, or "" when empty), up to
- *             the last row with a value; a shared string is placed when ``table`` (the result
- *             of shared_strings) holds it as str
+ *             the last row with a value; a shared string is placed when its entry of ``table``
+ *             (shared_strings of ``sst``, decoded here on first use) is plain text
  *   strings:  [(row, col, shared-string index)] for the others
  *   others:   [(row, col, type, value bytes or None, inline <is> bytes or None)]
  *   formulas: [(reference, formula text)]: str, or bytes when it has entities or escapes

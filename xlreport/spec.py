@@ -9,7 +9,7 @@ paths and units, the meta and prose slots, and the rules with their stable codes
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from enum import Enum
 
