@@ -21,7 +21,8 @@ if not xlsx_cells.AVAILABLE and os.environ.get("XLREPORT_REQUIRE_SCANNER"):
     raise RuntimeError(f"the C scanner is not built (xlreport imported from {xlsx_cells.__file__})")
 pytestmark = pytest.mark.skipif(not xlsx_cells.AVAILABLE, reason="the C scanner is not built (installed without a C compiler)")
 
-SST = b"<sst><si><t>label</t></si><si><r><t>ri</t></r><r><t>ch</t></r></si><si><t>a &amp; b</t></si></sst>"
+SST = (b'<sst><si><t>label</t></si><si><r><t>ri</t></r><r><t>ch</t></r></si><si><t>a &amp; b</t></si><si/>'
+       + '<si><t xml:space="preserve"> 两端有空格 </t></si></sst>'.encode())
 STYLES = (b'<styleSheet><numFmts><numFmt numFmtId="164" formatCode="yyyy&quot;\xe5\xb9\xb4&quot;m&quot;\xe6\x9c\x88&quot;"/>'
           b'<numFmt numFmtId="165" formatCode="0&quot;\xe4\xbb\xb6&quot;"/></numFmts>'
           b'<cellXfs><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/><xf numFmtId="165"/></cellXfs></styleSheet>')
@@ -40,6 +41,7 @@ def read(cells: str, styles: bytes = STYLES) -> list:
     ('<c r="B1" s="3"><v>2.5</v></c><c r="C1" s="0"/>', ["", 2.5, "", ""]),
     ('<c r="A1" t="n"><v>1E3</v></c>', [1000.0, "", "", ""]),
     ('<c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c>', ["label", "rich", "a & b", ""]),
+    ('<c r="A1" t="s"><v>3</v></c><c r="B1" t="s"><v>4</v></c>', ["", " 两端有空格 ", "", ""]),
     ('<c r="A1" t="inlineStr"><is><t>中文</t></is></c>', ["中文", "", "", ""]),
     ('<c r="A1" t="str"><f>A2&amp;"x"</f><v>1&amp;x</v></c>', ["1&x", "", "", ""]),
     ('<c r="A1" t="b"><v>1</v></c><c r="B1" t="b"><v>0</v></c>', [True, False, "", ""]),
@@ -69,6 +71,7 @@ def test_formula_cells_are_found_with_their_text():
     '<c r="A1"><v>twelve</v></c>',
     '<c r="A1"><v>1&amp;</v></c>',
     '<c r="A1" t="s"><v>9</v></c>',  # no such shared string
+    '<c r="A1" t="s"><v>-1</v></c>',
     '<c r="A1" t="s"><v>x</v></c>',
     '<c r="A1"><v>1</v><extLst/></c>',
     '<c r="A1" t="inlineStr"><is><t>_x000D_</t></is></c>',
