@@ -432,3 +432,18 @@ def test_same_result_with_and_without_the_worker_pool(src, tmp_path, monkeypatch
     assert sheet_rows(one) == sheet_rows(two)
     assert [r[0] for r in sheet_rows(one)[1:]] == [*files, "合计"]
     assert merged_numbers(Path("1.xlsx")) == merged_numbers(Path("2.xlsx")) == expected_sum(files)
+
+
+@pytest.mark.libreoffice
+def test_appended_summary_rows_open_in_libreoffice(county, soffice, monkeypatch):
+    """The rows xlsx_append writes by hand read the same in LibreOffice as in calamine."""
+    from conftest import run_soffice_convert
+    from python_calamine import CalamineWorkbook
+
+    monkeypatch.setattr(workbook, "EXTRA_ROWS_BY_XLSXWRITER", 1)
+    assert run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY).exit_code == 0
+    resaved = run_soffice_convert("汇总.xlsx", "lo", "xlsx", soffice=soffice)
+    ours = CalamineWorkbook.from_path("汇总.xlsx").get_sheet_by_name("汇总明细").to_python()
+    theirs = CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name("汇总明细").to_python()
+    assert len(ours) == 5 and ours[-1][0] == "合计"
+    assert theirs == ours
