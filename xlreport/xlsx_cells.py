@@ -1,7 +1,8 @@
 """The cells of our own xlsx sheets through the C scanner (_xlsxscan.c), in calamine's types.
 
-The scanner returns numbers ready in a grid; this module resolves what needs a decision:
-shared strings, text and booleans. Whatever it is not sure about raises ``Decline``, and the
+The scanner returns numbers and plain shared strings ready in a grid; this module resolves
+what needs a decision: rich and escaped text, inline strings, booleans, formula text, date
+formats. Whatever it is not sure about raises ``Decline``, and the
 reader reads the whole workbook with calamine instead: a number in a date or time format
 (calamine turns it into a date), t="e" and t="d" cells, phonetic text, ``_xHHHH_`` escapes,
 and anything the scanner itself does not recognise. When the scanner is not built (no C
