@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 from .errors import InputError, XlreportError
 from .api import SPREADSHEET_SUFFIXES
 from .problems import Problem
-from .spec import SHEET_OVERVIEW, SHEET_PROBLEMS
+from .spec import BATCH_FILE_COLUMNS, BATCH_PROBLEM_COLUMNS, SHEET_OVERVIEW, SHEET_PROBLEMS
 
 PARALLEL_FROM = 16  # below this many files a worker pool costs more than it saves
 
@@ -139,10 +139,6 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-OVERVIEW_FILE_HEADERS = ("文件", "机关名称", "年度", "错误", "提醒", "状态", "说明")
-OVERVIEW_PROBLEM_HEADERS = ("文件", "机关名称", "级别", "工作表", "单元格", "项目", "问题", "应为", "实际", "规则")
-
-
 def file_row(r: FileResult) -> list:
     return [r.path, r.agency or "", r.year or "", r.errors, r.warnings, r.status_name, r.message]
 
@@ -174,8 +170,8 @@ class OverviewWriter:
         self._bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self._sheets = []
         for name, headers, widths in (
-            (SHEET_OVERVIEW, OVERVIEW_FILE_HEADERS, (50, 28, 8, 8, 8, 10, 60)),
-            (SHEET_PROBLEMS, OVERVIEW_PROBLEM_HEADERS, (50, 28, 8, 16, 8, 36, 70, 14, 14, 26)),
+            (SHEET_OVERVIEW, BATCH_FILE_COLUMNS, (50, 28, 8, 8, 8, 10, 60)),
+            (SHEET_PROBLEMS, BATCH_PROBLEM_COLUMNS, (50, 28, 8, 16, 8, 36, 70, 14, 14, 26)),
         ):
             ws = wb.add_worksheet(name)
             for c, w in enumerate(widths):

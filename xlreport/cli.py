@@ -235,7 +235,6 @@ def _print_one(r) -> None:
     click.echo(summary_line(r.errors, r.warnings, sum(1 for p in r.problems if p.accepted)))
 
 
-SUMMARY_HEADERS = ("文件", "机关名称", "年度", "错误", "提醒", "状态")
 SUMMARY_WIDTHS = (48, 28, 6, 6, 6, 8)
 
 
@@ -245,13 +244,14 @@ class _BatchPrinter:
     document, streamed."""
 
     def __init__(self, as_json: bool, single: bool, summary_only: bool):
+        from .spec import BATCH_FILE_COLUMNS
         from .spool import RowSpool, TextSpool
 
-        self.as_json, self.single, self.summary_only = as_json, single, summary_only
+        self.as_json, self.single = as_json, single
         self.first = None
         self.counts = {"ok": 0, "errors": 0, "unreadable": 0}
         self.errors = self.warnings = 0
-        self.rows = RowSpool(SUMMARY_HEADERS, SUMMARY_WIDTHS) if not as_json and not single else None
+        self.rows = RowSpool(BATCH_FILE_COLUMNS[: len(SUMMARY_WIDTHS)], SUMMARY_WIDTHS) if not as_json and not single else None
         self.details = TextSpool() if self.rows is not None and not summary_only else None
 
     @property

@@ -115,14 +115,9 @@ def read_bytes(path: Path) -> bytes:
     path = Path(path)
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"{path}：文件不存在", "请检查文件名和路径") from None
-    except OSError:
-        info = None  # said below, when opening it
-    if info is not None and stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{path}：这是一个文件夹，不是文件")
-    try:
-        size = info.st_size if info is not None else path.stat().st_size
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{path}：这是一个文件夹，不是文件")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise InputError(f"{path}：文件过大（{size // (1024 * 1024)} MB），年度报告工作簿不应超过 {MAX_FILE_BYTES // (1024 * 1024)} MB")
         with path.open("rb") as fh:
@@ -130,6 +125,8 @@ def read_bytes(path: Path) -> bytes:
             data = fh.read(size + 1)
             if len(data) > size:  # it grew while we looked
                 data += fh.read(MAX_FILE_BYTES + 1 - len(data))
+    except FileNotFoundError:
+        raise InputError(f"{path}：文件不存在", "请检查文件名和路径") from None
     except PermissionError:
         raise InputError(f"{path}：没有读取权限") from None
     except OSError as e:

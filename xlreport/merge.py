@@ -19,7 +19,12 @@ from .errors import XlreportError
 from .model import Report
 
 SUMMARY_SHEET = spec.SHEET_MERGED
-SUMMARY_COLUMNS = (("文件", None), ("机关名称", None), *spec.MERGE_SUMMARY_COLUMNS)
+SUMMARY_HEADER = [*spec.BATCH_FILE_COLUMNS[:2], *(name for name, _ in spec.MERGE_SUMMARY_COLUMNS)]
+
+
+def _figures(report: Report) -> list:
+    """The main figures of a report, as its row of 汇总明细 shows them."""
+    return [_cell(report.value(p)) for _, p in spec.MERGE_SUMMARY_COLUMNS]
 
 
 class MergeError(XlreportError):
@@ -48,7 +53,7 @@ class SummaryRows:
         return self.rows.count + 2
 
     def __iter__(self):
-        return itertools.chain([[name for name, _ in SUMMARY_COLUMNS]], self.rows, [self.total])
+        return itertools.chain([SUMMARY_HEADER], self.rows, [self.total])
 
 
 class Accumulator:
@@ -105,7 +110,7 @@ def digest(report: Report) -> tuple[list, list]:
     figures of its summary row."""
     values = report.values
     numbers = [values.get(p) or 0 for p in _INPUT_PATHS]
-    return numbers, [_cell(report.value(p)) for _, p in SUMMARY_COLUMNS[2:]]
+    return numbers, _figures(report)
 
 
 def merge(results, agency: str, year: int | None = None, force: bool = False) -> Merged:
@@ -139,7 +144,7 @@ def merge(results, agency: str, year: int | None = None, force: bool = False) ->
     report = acc.report()
     report.meta["agency"] = agency
     report.meta["year"] = year
-    total = ["合计", f"{acc.count}个单位"] + [_cell(report.value(p)) for _, p in SUMMARY_COLUMNS[2:]]
+    total = ["合计", f"{acc.count}个单位"] + _figures(report)
     return Merged(report, acc.count, warnings, SummaryRows(acc.rows, total))
 
 

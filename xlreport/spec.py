@@ -223,6 +223,11 @@ SHEET_PROBLEMS = "问题清单"  # in annotated copies, and in the overview work
 SHEET_OVERVIEW = "各单位检查结果"  # the overview workbook of a batch check: one row per file
 SHEET_MERGED = "汇总明细"  # only in merged workbooks: each agency's main figures and a 合计 row
 
+# a batch check's summary, one row per file (the terminal shows all but the last column), and
+# its list of every problem (the overview workbook's two sheets)
+BATCH_FILE_COLUMNS = ("文件", "机关名称", "年度", "错误", "提醒", "状态", "说明")
+BATCH_PROBLEM_COLUMNS = ("文件", "机关名称", "级别", "工作表", "单元格", "项目", "问题", "应为", "实际", "规则")
+
 SECTION_TITLES = {
     "overview": "一、总体情况",
     "active": "二、主动公开政府信息情况",

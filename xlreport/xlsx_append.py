@@ -14,19 +14,10 @@ import zipfile
 from pathlib import Path
 from typing import Iterable
 
+from .spec import col_letter
+
 _DIMENSION_RE = re.compile(r'<dimension ref="[^"]*"/>')
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold
-
-
-def column_letters(count: int) -> list[str]:
-    out = []
-    for n in range(1, count + 1):
-        s = ""
-        while n:
-            n, r = divmod(n - 1, 26)
-            s = chr(65 + r) + s
-        out.append(s)
-    return out
 
 
 def _cell(ref: str, value, text_style: int, number_style: int) -> str:
@@ -43,7 +34,7 @@ def append_rows(path: Path, entry: str, rows: Iterable[list], first_row: int, to
                 text_style: int, number_style: int) -> None:
     """``rows`` put at the end of ``entry``'s sheetData, the first as row ``first_row`` (0-based),
     the sheet then holding ``total_rows`` rows; the file is rewritten beside itself, then replaced."""
-    letters = column_letters(width)
+    letters = [col_letter(c) for c in range(width)]
     out_path = path.with_name(path.name + ".rows")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
