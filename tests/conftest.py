@@ -46,7 +46,7 @@ def scanner_agrees_with_calamine(monkeypatch):
             expected = _trimmed([r[: reader.READ_COLS] for r in rows])
             assert _trimmed(sheet.rows) == expected, f"scanner and calamine disagree on sheet {name}"
             assert [(type(v), v) for r in _trimmed(sheet.rows) for v in r] == [(type(v), v) for r in expected for v in r]
-            xml = reader.read_entry(book._opened.path, book._opened.zip, reader.xlsx_sheet_paths(book._opened)[name])
+            xml = book._opened.zip.read(reader.xlsx_sheet_paths(book._opened)[name])
             assert sheet.cells == reader._formula_cells(reader._cut_rows(xml, reader.READ_ROWS)[0])
         return sheet
 

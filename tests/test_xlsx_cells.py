@@ -103,7 +103,7 @@ def test_rows_past_the_limit_are_left_out():
 def real_sheet(tmp_path_factory) -> bytes:
     path = write(tmp_path_factory.mktemp("scan") / "a.xlsx", filled_report())
     opened = reader.open_spreadsheet(path)
-    return reader.read_entry(path, opened.zip, reader.xlsx_sheet_paths(opened)["三、依申请公开"])
+    return opened.zip.read(reader.xlsx_sheet_paths(opened)["三、依申请公开"])
 
 
 @settings(max_examples=300, deadline=None)

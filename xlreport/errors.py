@@ -31,3 +31,15 @@ class InputError(XlreportError):
 
 class OutputError(XlreportError):
     """An output that cannot or must not be written."""
+
+
+class LimitError(InputError):
+    """An input beyond one of the limits of limits.py: refused before it can exhaust the machine."""
+
+    @classmethod
+    def of(cls, path, limit, actual: str = "") -> "LimitError":
+        from .shown import shown_path
+
+        found = f"{actual}，" if actual else ""
+        return cls(f"{shown_path(path)}：{limit.name}超过上限（{found}上限{limit.shown()}），已拒绝读取",
+                   "文件可能已损坏或是伪造的（如压缩炸弹）；请向报送单位索取原文件")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import operator
 import re
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Union
@@ -154,15 +155,6 @@ def text_slots(report: Report | None):
 
 # --- JSON out ---------------------------------------------------------------------------------
 
-_NUMBER_MARK = "\x00"  # json escapes it, and user text never carries it (see _CONTROL)
-
-
-def _json_number(v: Number | None):
-    if isinstance(v, Decimal):
-        return _NUMBER_MARK + format(v, "f")
-    return v
-
-
 def _item_json(item: Item) -> dict:
     return {"heading": item.heading, "paragraphs": list(item.paragraphs)}
 
@@ -172,13 +164,13 @@ def _section_json(section: Section) -> dict:
 
 
 def to_dict(report: Report) -> dict:
-    """The report as the JSON contract's dict (Decimals marked for to_json)."""
+    """The report as the JSON contract's dict (amounts stay Decimals; to_json writes them exactly)."""
     out: dict[str, Any] = {"format": spec.FORMAT_VERSION, "meta": {m.key: report.meta.get(m.key) for m in spec.META_FIELDS}}
     for f in spec.FIELDS:
         node = out
         for key in f.path[:-1]:
             node = node.setdefault(key, {})
-        node[f.path[-1]] = _json_number(report.values.get(f.path))
+        node[f.path[-1]] = report.values.get(f.path)
     t = report.text
     other = {"intro": list(t.other.intro), "fee_note": _item_json(t.fee_note), "items": _section_json(t.other)["items"]}
     out["text"] = {
@@ -192,9 +184,18 @@ def to_dict(report: Report) -> dict:
 
 
 def to_json(report: Report) -> str:
-    text = json.dumps(to_dict(report), ensure_ascii=False, indent=2)
-    # A Decimal goes out as a JSON number with its digits exactly as kept.
-    return re.sub(r'"\\u0000(-?[0-9.]+)"', r"\1", text) + "\n"
+    # A Decimal goes out as a JSON number with its digits exactly as kept: json writes it as a
+    # string carrying a mark no text can hold (a fresh random one each time), then the quotes
+    # and the mark are taken off.
+    mark = "\x00" + secrets.token_hex(8)
+
+    def exact(value):
+        if isinstance(value, Decimal):
+            return mark + format(value, "f")
+        raise TypeError(type(value).__name__)
+
+    text = json.dumps(to_dict(report), ensure_ascii=False, indent=2, default=exact)
+    return re.sub(r'"\\u0000' + mark[1:] + r'(-?[0-9.]+)"', r"\1", text) + "\n"
 
 
 # --- JSON in --------------------------------------------------------------------------------

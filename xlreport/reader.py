@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import spec
-from .container import Opened, cached, open_spreadsheet, read_entry, xlsx_sheet_paths
+from .container import Opened, cached, open_spreadsheet, xlsx_sheet_paths
 from .errors import InputError
 from .labels import norm_label
 from .model import Report, clean_text, getter, split_paragraphs
@@ -162,10 +162,9 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
     for name, entry in paths.items():
         if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
             continue  # sheets that will not be read (校验, 填表说明, …) need no look
-        try:
-            xml = read_entry(opened.path, opened.zip, entry)
-        except InputError:
+        if entry not in opened.zip:
             continue
+        xml = opened.zip.read(entry)
         xml, cut = _cut_rows(xml, READ_ROWS)
         if cut:
             patched[entry] = xml
@@ -191,9 +190,7 @@ _STYLES = "xl/styles.xml"
 
 
 def _optional_entry(opened: Opened, name: str) -> bytes | None:
-    if name not in opened.zip.namelist():
-        return None
-    return read_entry(opened.path, opened.zip, name)
+    return opened.zip.optional(name)
 
 
 _PROPERTY_RE = re.compile(rb'<property [^>]*?name="(xlreport_[a-z]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', re.S)
@@ -210,10 +207,9 @@ _DATE_STYLES: dict = {}
 
 
 def _read_properties(opened: Opened) -> dict[str, str]:
-    try:
-        xml = read_entry(opened.path, opened.zip, "docProps/custom.xml", 64 * 1024)
-    except InputError:
+    if "docProps/custom.xml" not in opened.zip or opened.zip.size("docProps/custom.xml") > 64 * 1024:
         return {}
+    xml = opened.zip.read("docProps/custom.xml")
     found = {_PROPERTY_KEYS[k.decode()]: html.unescape(v.decode("utf-8", "replace")) for k, v in _PROPERTY_RE.findall(xml) if k.decode() in _PROPERTY_KEYS}
     return found if len(found) == len(_PROPERTY_KEYS) else {}
 
@@ -225,8 +221,8 @@ _INPUT_SHEETS = {f.sheet for f in spec.INPUT_FIELDS} | {m.sheet for m in spec.ME
 def _rezip(opened: Opened, patched: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in opened.zip.infolist():
-            z.writestr(info.filename, patched.get(info.filename) or read_entry(opened.path, opened.zip, info.filename))
+        for name in opened.zip.namelist():
+            z.writestr(name, patched.get(name) or opened.zip.read(name))
     return out.getvalue()
 
 

@@ -60,7 +60,7 @@ def import_report(path, with_text: bool = True) -> Imported:
     kind = spec.PUBLISHED_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"{path}：不支持的文件类型“{path.suffix}”", "可导入 " + "、".join(SUFFIXES))
-    data = read_bytes(path)
+    data = read_bytes(path, kind)
     _sniff(path, kind, data)
     doc = extract(path, kind, data)
     found = assemble.find_tables(doc)

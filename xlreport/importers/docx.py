@@ -6,9 +6,6 @@ controls opened, deleted text (tracked changes) left out, gridSpan and vMerge ex
 
 from __future__ import annotations
 
-import io
-import struct
-import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -17,7 +14,7 @@ try:  # lxml comes with python-docx (a dependency of docxtpl) and parses a repor
 except ImportError:  # pragma: no cover
     _fast = None
 
-from ..container import ZipReader, guard_zip, read_entry
+from ..container import open_package
 from ..errors import InputError
 from .document import Block, Document, clean_prose
 
@@ -29,17 +26,9 @@ _MAX_SPAN = 64
 
 
 def _open(path: Path, data: bytes):
-    try:
-        try:
-            zf = ZipReader(data)
-        except (zipfile.BadZipFile, struct.error, UnicodeDecodeError):
-            zf = zipfile.ZipFile(io.BytesIO(data))
-        names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InputError(f"{path}：文件已损坏（不是完整的 .docx 文件，可能没有下载或复制完整）") from None
-    guard_zip(path, zf)
-    if "word/document.xml" not in names:
-        if "xl/workbook.xml" in names:
+    zf = open_package(path, data, " .docx 文件")
+    if "word/document.xml" not in zf:
+        if "xl/workbook.xml" in zf:
             raise InputError(f"{path}：这是 Excel 工作簿，不是 Word 文档", "工作簿请用 xlreport check 检查")
         raise InputError(f"{path}：不是 Word 文档（.docx），无法读取")
     return zf
@@ -127,7 +116,7 @@ def _grid(tbl) -> list[list[str]]:
 
 def extract(path: Path, data: bytes) -> Document:
     zf = _open(path, data)
-    xml = read_entry(path, zf, "word/document.xml")
+    xml = zf.read("word/document.xml")
     try:
         if _fast is not None:
             root = _fast.fromstring(xml, _fast.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))

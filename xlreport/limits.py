@@ -1,0 +1,92 @@
+"""Every limit a reader, writer or worker enforces, in one place, each with its reason.
+
+Files reach xlreport from other agencies and from the public: every one is untrusted until it
+has passed these. A limit breached is never a crash or a silent cut: the reader raises
+``LimitError`` (an ``InputError``: exit 2, one Chinese line naming the file and the limit).
+docs/security.md lists the same values; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limit:
+    value: int
+    unit: str  # how the value reads in a message: "字节", "个", "层", "秒", ...
+    name: str  # Chinese, as a message names it
+    why: str  # the reason, for docs/security.md
+
+    def shown(self) -> str:
+        if self.unit == "字节":
+            return f"{self.value // MB} MB" if self.value >= MB else f"{self.value // 1024} KB"
+        return f"{self.value:,}{self.unit}".replace(",", "")
+
+
+# --- files --------------------------------------------------------------------------------------
+
+FILE_BYTES = {
+    # a filled workbook is about 30 KB; a province's merge of ten thousand agencies about 2 MB
+    "workbook": Limit(64 * MB, "字节", "工作簿文件大小", "一份年度报告工作簿约 30 KB，一万个单位的汇总约 2 MB"),
+    "template": Limit(32 * MB, "字节", "Word 模板文件大小", "默认模板约 20 KB；加了图片、印章的模板也在几 MB 以内"),
+    "docx": Limit(64 * MB, "字节", "Word 文件大小", "已发布的 Word 报告通常在 1 MB 以内，带扫描图片的也在几十 MB 以内"),
+    "pdf": Limit(64 * MB, "字节", "PDF 文件大小", "已发布的 PDF 报告通常在 2 MB 以内"),
+    "html": Limit(16 * MB, "字节", "网页文件大小", "一篇报告的网页通常在 200 KB 以内"),
+    "txt": Limit(8 * MB, "字节", "文本文件大小", "一篇报告的全文约 2 万字（60 KB）"),
+    "json": Limit(16 * MB, "字节", "JSON 文件大小", "一份 JSON 报告约 20 KB"),
+    "accept": Limit(1 * MB, "字节", "确认记录文件大小", "每条确认记录约 300 字节"),
+}
+
+# --- zip containers (xlsx, ods, docx, templates) -------------------------------------------------
+# checked on the central directory before anything inflates, and again while inflating: a
+# declared size can lie, so no entry is ever inflated past its limit whatever its header says
+
+ZIP_ENTRIES = Limit(5000, "个", "压缩包内文件数", "工作簿约 20 个部件，Word 文档约 15 个")
+ZIP_ENTRY_BYTES = Limit(64 * MB, "字节", "压缩包内单个文件解压后大小", "最大的部件是工作表 XML，年度报告的不到 1 MB")
+ZIP_TOTAL_BYTES = Limit(256 * MB, "字节", "压缩包解压后总大小", "一份工作簿解压后约 300 KB")
+ZIP_RATIO = Limit(200, "倍", "压缩比", "XML 的压缩比通常在 5—50 倍；压缩炸弹在千倍以上（只对解压后超过 4 MB 的部件检查）")
+ZIP_RATIO_FROM = 4 * MB  # small parts compress very well and are harmless whatever their ratio
+SHEETS = Limit(255, "个", "工作表数", "模板有 8 张工作表；更多的是生成的或恶意的文件")
+
+# --- cells ----------------------------------------------------------------------------------------
+
+SHEET_ROWS = Limit(1_048_576, "行", "工作表行数", "Excel 的上限；超出的行号只能来自伪造的文件")
+SHEET_COLS = Limit(16_384, "列", "工作表列数", "Excel 的上限（XFD 列）")
+CELL_CHARS = Limit(32_767, "字", "单元格文字长度", "Excel 单元格最多容纳 32767 个字符")
+MAX_COUNT = 10**12  # a count of requests, documents or decisions: a trillion is beyond any agency
+MAX_AMOUNT = 10**12  # an amount in 万元 or 元
+AMOUNT_DIGITS = 15  # significant digits an amount may have: what Excel (a double) keeps exactly
+
+# --- published reports ----------------------------------------------------------------------------
+
+TABLE_SPAN = Limit(200, "格", "表格单元格的跨行或跨列数", "官方表格最大的合并单元格跨 22 行")
+TABLE_CELLS = Limit(100_000, "格", "一个表格展开后的单元格数", "表三展开后 290 格；版面表格也在几千格以内")
+DOCUMENT_CELLS = Limit(1_000_000, "格", "全部表格展开后的单元格数", "一篇报告的全部表格约 500 格")
+PDF_PAGES = Limit(200, "页", "PDF 页数", "年度报告通常 5—15 页")
+PDF_CHARS = Limit(2_000_000, "字", "PDF 文字数", "一篇报告约 2 万字；扫描件转换的 PDF 也在 20 万字以内")
+PDF_SECONDS = Limit(60, "秒", "读取 PDF 的时间", "正常的报告在 1 秒内读完；对象循环引用的 PDF 会一直读下去")
+PDF_MEMORY = Limit(1024 * MB, "字节", "读取 PDF 的内存", "正常的报告用 100 MB 以内")
+
+# --- JSON -----------------------------------------------------------------------------------------
+
+JSON_DEPTH = Limit(32, "层", "JSON 嵌套层数", "报告的 JSON 最深 5 层")
+JSON_NUMBER_CHARS = Limit(40, "位", "JSON 中一个数字的长度", "最大的件数 12 位、金额 15 位有效数字；1e999999999 这样的数字展开后有十亿位")
+
+# --- a batch (check / merge of a folder) ----------------------------------------------------------
+
+WORKER_MEMORY = Limit(2048 * MB, "字节", "批量检查中每个进程的内存", "读一份工作簿用 50 MB 以内；超出的文件单独报告无法读取，其余照常检查")
+FILE_SECONDS = Limit(120, "秒", "批量检查中每个文件的时间", "一份工作簿在 10 毫秒内读完；超时的文件单独报告无法读取")
+
+# --- what an acceptance may say ---------------------------------------------------------------------
+
+ACCEPT_ENTRIES = Limit(10_000, "条", "确认记录条数", "一份报告的提醒不过几十条")
+REASON_CHARS = Limit(500, "字", "确认理由长度", "理由是一两句话")
+
+# --- output names -----------------------------------------------------------------------------------
+
+NAME_CHARS = 60  # characters of the agency name in a default file name (a file name holds 255 bytes)
+
+__all__ = [name for name in dir() if name.isupper()] + ["Limit", "MB"]

@@ -1,0 +1,58 @@
+"""Text from a file made safe to show: on a terminal, in a message, in a file name.
+
+A cell, a file name or an accept reason may hold escape sequences that retitle or rewrite the
+clerk's console, right-to-left overrides that disguise a name, or (a file name that is not
+UTF-8) lone surrogates that no encoder accepts. What reaches a console or a message shows each
+such character as a visible escape instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NAME_CHARS = 60  # see limits.NAME_CHARS; repeated here so that this module imports nothing
+
+# C0 and C1 controls (tab and newline are layout, kept), DEL, bidirectional controls, the
+# invisible formatting characters that can hide text, and lone surrogates
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
+def _escape(m: re.Match) -> str:
+    ch = m.group(0)
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(text) -> str:
+    """Text for a console: control and invisible characters as visible escapes; lines kept."""
+    s = str(text)
+    return _UNSAFE.sub(_escape, s) if _UNSAFE.search(s) else s
+
+
+def shown_line(text) -> str:
+    """The same for something that must stay on one line (a file name, a path)."""
+    s = str(text)
+    return _UNSAFE_LINE.sub(_escape, s) if _UNSAFE_LINE.search(s) else s
+
+
+def shown_path(path) -> str:
+    return shown_line(path)
+
+
+_NOT_IN_NAME = re.compile(r'[\\/:*?"<>|]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
+
+
+def safe_name(text: str, max_chars: int = NAME_CHARS) -> str:
+    """A piece of a file name made from text in a file (an agency name): characters no file
+    system takes, controls and invisible characters replaced by _, capped in length."""
+    s = unicodedata.normalize("NFC", str(text))
+    s = _UNSAFE_LINE.sub("_", s)
+    s = _NOT_IN_NAME.sub("_", s).strip().strip(".")
+    if _RESERVED.match(s):
+        s = "_" + s
+    return s[:max_chars].rstrip(" .")
