@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Union
 
-from . import spec
+from . import limits, spec
 from .errors import DataError, InputError
 
 Number = Union[int, Decimal]
@@ -110,6 +110,30 @@ class Report:
     @property
     def year(self) -> int | None:
         return self.meta.get("year")
+
+
+# --- what a number may be ---------------------------------------------------------------------
+
+
+def _plain_digits(value: Decimal) -> str:
+    return format(value, "f") if abs(value.adjusted()) < 40 else format(value, "e")
+
+
+def bound_problem(value: Number, unit: spec.Unit) -> str | None:
+    """Why a non-negative number cannot be a value of ``unit`` (beyond the maxima of limits.py,
+    or an amount with more digits than a workbook keeps), or None. Checked before anything turns
+    the number into digits: 1e999999999 has a billion of them."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return "不是有效数字"
+    top = limits.MAX_COUNT if unit is spec.Unit.COUNT else limits.MAX_AMOUNT
+    if value >= top:
+        shown = _plain_digits(value) if isinstance(value, Decimal) else (str(value) if value < 10**40 else "超过40位的数")
+        return f"{shown}超过上限（{'件数' if unit is spec.Unit.COUNT else '金额'}应小于{top:,}）".replace(",", "")
+    if unit is not spec.Unit.COUNT and isinstance(value, Decimal):
+        digits = len(value.normalize().as_tuple().digits)
+        if digits > limits.AMOUNT_DIGITS:
+            return f"金额{_plain_digits(value)}的有效数字超过{limits.AMOUNT_DIGITS}位（工作簿只能准确保存{limits.AMOUNT_DIGITS}位）"
+    return None
 
 
 # --- text normalisation -----------------------------------------------------------------
@@ -223,8 +247,13 @@ class _Loader:
             value = Decimal(repr(value))  # from a plain json.load: the shortest repr is what was written
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             raise self.fail(where, f"应为数字，实际是{_type_name(value)}（{value!r}）")
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise self.fail(where, "不是有效数字")
         if value < 0:
-            raise self.fail(where, f"不能为负数（{value}）")
+            raise self.fail(where, f"不能为负数（{_plain_digits(value) if isinstance(value, Decimal) else value}）")
+        too_big = bound_problem(value, unit)
+        if too_big:
+            raise self.fail(where, too_big)
         if unit is spec.Unit.COUNT:
             if isinstance(value, Decimal):
                 if value != value.to_integral_value():
@@ -361,13 +390,47 @@ def parse_year(value: Any, fail) -> int | None:
     return value
 
 
+class _NumberTooLong(ValueError):
+    def __init__(self, literal: str):
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _json_number(parse):
+    def hook(literal: str):
+        if len(literal) > limits.JSON_NUMBER_CHARS.value:
+            raise _NumberTooLong(literal)
+        return parse(literal)
+
+    return hook
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest (iteratively: the data came from outside)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= limits.JSON_DEPTH.value:
+                stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
 def from_json(text: str, source: str = "数据") -> Report:
     try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        data = json.loads(text, parse_float=_json_number(Decimal), parse_int=_json_number(int), parse_constant=_reject_constant)
+    except _NumberTooLong as e:
+        limit = limits.JSON_NUMBER_CHARS
+        raise DataError(f"{source}：JSON 中的数字“{e.literal[:20]}…”有{len(e.literal)}位，{limit.name}超过上限（上限{limit.shown()}），已拒绝读取") from None
+    except RecursionError:
+        raise DataError(f"{source}：{limits.JSON_DEPTH.name}超过上限（上限{limits.JSON_DEPTH.shown()}），已拒绝读取") from None
     except (json.JSONDecodeError, ValueError) as e:
         line = getattr(e, "lineno", None)
         where = f"第{line}行" if line else "内容"
         raise DataError(f"{source}：不是有效的 JSON（{where}）") from None
+    if _depth(data) > limits.JSON_DEPTH.value:
+        raise DataError(f"{source}：{limits.JSON_DEPTH.name}超过上限（上限{limits.JSON_DEPTH.shown()}），已拒绝读取")
     return from_dict(data, source)
 
 
@@ -376,22 +439,15 @@ def _reject_constant(name: str):
 
 
 def load_json_file(path) -> Report:
-    from pathlib import Path
+    from .container import read_bytes
+    from .shown import shown_path
 
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}：文件不存在", "请检查文件名和路径") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}：这是一个文件夹，不是 JSON 文件") from None
-    except OSError as e:
-        raise InputError(f"{p}：无法读取（{e.strerror}）") from None
+    raw = read_bytes(path, "json")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{p}：不是 UTF-8 编码的 JSON 文件", "请用 UTF-8 编码另存") from None
-    return from_json(text, str(p))
+        raise InputError(f"{shown_path(path)}：不是 UTF-8 编码的 JSON 文件", "请用 UTF-8 编码另存") from None
+    return from_json(text, shown_path(path))
 
 
 def equal(a: Report, b: Report) -> bool:

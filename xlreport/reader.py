@@ -16,12 +16,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import spec
+from . import limits, spec
 from .container import Opened, cached, open_spreadsheet, xlsx_sheet_paths
 from .errors import InputError
 from .labels import norm_label
-from .model import Report, clean_text, getter, split_paragraphs
-from . import xlsx_cells
+from .model import Report, bound_problem, clean_text, getter, split_paragraphs
+from . import extent, xlsx_cells
 from .problems import Problem, make, rule_problem
 from .xlsx_cells import Cell, SheetCells
 
@@ -72,31 +72,8 @@ class _Sheet:
 
 # --- opening ------------------------------------------------------------------------------
 
-_ROW_RE = re.compile(rb'<row r="([0-9]+)"')
-_LAST_ROW_RE = re.compile(rb'<row r="([0-9]+)"[^<]*$')
 _FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[^>]*?(?:/>|>(.*?)</f>)', re.S)
 _ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?t="e"[^>]*>(?:\s*<f[^>]*?(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>', re.S)
-
-
-def _last_row(xml: bytes) -> int:
-    at = xml.rfind(b"<row ")
-    if at == -1:
-        return 0
-    m = _ROW_RE.match(xml, at)
-    return int(m.group(1)) if m else 0
-
-
-def _cut_rows(xml: bytes, limit_rows: int) -> tuple[bytes, bool]:
-    """The sheet XML without the rows after ``limit_rows``: a stray value far below the tables
-    would make calamine build a huge dense grid."""
-    if _last_row(xml) > limit_rows:
-        for m in _ROW_RE.finditer(xml):
-            if int(m.group(1)) > limit_rows:
-                end = xml.find(b"</sheetData>", m.start())
-                if end != -1:
-                    return xml[: m.start()] + xml[end:], True
-                break
-    return xml, False
 
 
 def _formula_cells(xml: bytes) -> dict[str, Cell]:
@@ -116,10 +93,10 @@ class _Book:
     """A workbook's sheets as grids: scanned from the XML when xlsx_cells could read every sheet
     wanted, otherwise by calamine (``wb``, which also serves the searches by content)."""
 
-    def __init__(self, opened: Opened, patched: dict[str, bytes], formulas: dict[str, dict[str, Cell]],
+    def __init__(self, opened: Opened, trimmed: dict[str, bytes], formulas: dict[str, dict[str, Cell]],
                  scanned: dict[str, SheetCells] | None = None, names: list[str] | None = None):
         self._opened = opened
-        self._patched = patched
+        self._trimmed = trimmed
         self._formulas = formulas
         self._scanned = scanned or {}
         self._wb = None
@@ -130,7 +107,7 @@ class _Book:
         if self._wb is None:
             from python_calamine import CalamineWorkbook
 
-            data = _rezip(self._opened, self._patched) if self._patched else self._opened.data
+            data = _calamine_input(self._opened, self._trimmed)
             try:
                 self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
             except Exception as e:  # calamine raises its own error types and sometimes plain ones
@@ -157,18 +134,14 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
     ours = spec.SHEET_STAMP in paths
     if ours:
         stamp = _stamp_from_properties(opened)
-    patched: dict[str, bytes] = {}
+    trimmed: dict[str, bytes] = {}  # entry -> sheet XML cut to the range calamine may read
     xmls: dict[str, bytes] = {}
     for name, entry in paths.items():
         if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
             continue  # sheets that will not be read (校验, 填表说明, …) need no look
         if entry not in opened.zip:
             continue
-        xml = opened.zip.read(entry)
-        xml, cut = _cut_rows(xml, READ_ROWS)
-        if cut:
-            patched[entry] = xml
-        xmls[name] = xml
+        xmls[name] = opened.zip.read(entry)
     wanted = [n for n in spec.DATA_SHEETS if with_text or n != spec.SHEET_TEXT]
     if stamp and xlsx_cells.AVAILABLE and all(n in xmls for n in wanted):
         try:
@@ -178,11 +151,13 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
                 lambda: cached(opened, (_STYLES,), _DATE_STYLES, lambda: xlsx_cells.date_styles(_optional_entry(opened, _STYLES))),
                 READ_ROWS, READ_COLS,
             )
-            return _Book(opened, patched, {}, scanned, list(paths)), stamp
+            return _Book(opened, trimmed, {}, scanned, list(paths)), stamp
         except xlsx_cells.Decline:
             pass
+    for name, xml in xmls.items():
+        xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml)
     formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS}
-    return _Book(opened, patched, formulas), stamp
+    return _Book(opened, trimmed, formulas), stamp
 
 
 _SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -218,11 +193,29 @@ _WANTED_SHEETS = set(spec.DATA_SHEETS)
 _INPUT_SHEETS = {f.sheet for f in spec.INPUT_FIELDS} | {m.sheet for m in spec.META_FIELDS}
 
 
-def _rezip(opened: Opened, patched: dict[str, bytes]) -> bytes:
+_PACKAGE_PARTS = (".xml", ".rels", "mimetype")
+
+
+def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
+    """What calamine reads. For an xlsx or ods: a package rebuilt (stored, not compressed) from
+    entries read within the limits, every worksheet (an ods: content.xml) cut to the range the
+    readers look at, so no cell far away makes calamine allocate a huge grid. An .xls as it is
+    (its format caps a sheet at 65,536 × 256 cells)."""
+    if opened.zip is None:
+        return opened.data
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for name in opened.zip.namelist():
-            z.writestr(name, patched.get(name) or opened.zip.read(name))
+            if not name.endswith(_PACKAGE_PARTS):
+                continue  # pictures, printer settings, embedded objects: nothing a value is in
+            data = trimmed.get(name)
+            if data is None:
+                data = opened.zip.read(name)
+                if opened.kind == "ods" and name == "content.xml":
+                    data = extent.trim_ods_content(opened.path, data)
+                elif opened.kind == "xlsx" and name.startswith("xl/worksheets/"):
+                    data = extent.trim_xlsx_sheet(opened.path, data)
+            z.writestr(name, data)
     return out.getvalue()
 
 
@@ -413,6 +406,9 @@ def parse_number(raw, unit: spec.Unit):
         return None, None, f"“{raw}”不是数字"
     if value < 0:
         return None, None, f"不能为负数（{_plain(value)}）"
+    too_big = bound_problem(value, unit)
+    if too_big:
+        return None, None, too_big
     if unit is spec.Unit.COUNT:
         if value != value.to_integral_value():
             return None, None, f"件数应为整数，实际为{_plain(value)}"
@@ -429,9 +425,8 @@ def canonical_decimal(value: Decimal) -> Decimal:
 
 
 def _plain(value) -> str:
-    if isinstance(value, Decimal):
-        return format(canonical_decimal(value), "f")
-    return str(value)
+    text = format(canonical_decimal(value), "f") if isinstance(value, Decimal) else str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…（共{len(text)}位）"
 
 
 def _meta_text(raw) -> str | None:
@@ -545,7 +540,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
             row, cell = f.row, f.cell
         raw = sheet.get(row, f.col)
         info = sheet.cells.get(cell) if sheet.cells else None
-        if info is None and type(raw) is float and raw >= 0 and f.unit is spec.Unit.COUNT and raw.is_integer():
+        if info is None and type(raw) is float and 0 <= raw < limits.MAX_COUNT and f.unit is spec.Unit.COUNT and raw.is_integer():
             values[f.path] = int(raw)  # the common case, kept fast for batches
             continue
         shown = sheet.name
@@ -639,7 +634,7 @@ def _plain_counts(sheets: dict[str, _Sheet], mappings, values: dict) -> set[str]
             ints = list(map(int, raws))
         except (ValueError, OverflowError):  # nan, inf
             continue
-        if ints != raws or min(ints) < 0:
+        if ints != raws or min(ints) < 0 or max(ints) >= limits.MAX_COUNT:
             continue
         values.update(zip(paths, ints))
         done.add(name)

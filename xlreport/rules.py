@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from . import spec
-from .model import Report, getter
+from .model import Report, bound_problem, getter
 from .problems import Problem, make, rule_problem
 
 
@@ -75,8 +75,12 @@ def check_values(report: Report) -> list[Problem]:
         reason = None
         if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
             reason = f"“{v!r}”不是数字"
+        elif isinstance(v, Decimal) and not v.is_finite():
+            reason = "不是有效数字"
         elif v < 0:
             reason = f"不能为负数（{_fmt(v)}）"
+        elif bound_problem(v, f.unit):
+            reason = bound_problem(v, f.unit)
         elif f.unit is spec.Unit.COUNT and (not isinstance(v, int)):
             if v != v.to_integral_value():
                 reason = f"件数应为整数，实际为{_fmt(v)}"

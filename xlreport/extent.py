@@ -1,0 +1,205 @@
+"""Sheet XML cut to the range the reader reads, before calamine sees it.
+
+calamine builds a dense grid as large as the farthest cell: one value at XFD1048576, or a row
+numbered near 10⁸, or an ODS cell repeated a million times, makes it allocate gigabytes (or
+abort) for a file of a few hundred bytes. The tables live in the top-left corner of each sheet,
+so every cell outside ``nrows`` × ``ncols`` is dropped here; what is inside is copied as it was.
+
+A sheet whose every row and cell carries an in-range reference (any workbook Excel, WPS,
+LibreOffice or xlreport writes) is passed through untouched after one quick scan; anything
+else is re-emitted through expat, which also refuses a DOCTYPE (entity expansion).
+"""
+
+from __future__ import annotations
+
+import re
+from xml.parsers import expat
+
+from .errors import InputError
+from .shown import shown_path
+
+# The range kept: rows 1–999 and columns A–AZ. Chosen so that "out of range" is a pattern one
+# regex finds at C speed (a row number of four digits, or column letters past AZ): the check
+# costs a few microseconds per sheet, and a batch of ten thousand workbooks feels every one.
+ROWS = 999
+COLS = 52
+_OUT_OF_RANGE = re.compile(rb'<(?:row|c) r="(?:[A-Z]{0,3}[0-9]{4}|[A-Z]{3}|[B-Z][A-Z][0-9])')
+_PREFIXED = re.compile(rb"<[\w.-]+:(?:row|c)\b")
+
+
+def _column(letters: str) -> int:
+    """Column letters to a 0-based index (A -> 0)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def xlsx_in_range(xml: bytes) -> bool:
+    """Every row and cell carries a reference (as its first attribute, the way every producer
+    writes it) inside ROWS × COLS: then the sheet needs no cutting."""
+    return (
+        _OUT_OF_RANGE.search(xml) is None
+        and xml.count(b"<row ") + xml.count(b"<row>") == xml.count(b'<row r="')
+        and xml.count(b"<c ") + xml.count(b"<c>") == xml.count(b'<c r="')
+        and _PREFIXED.search(xml) is None
+    )
+
+
+class _Copier:
+    """Re-emits XML element by element. ``keep(local_name, attrs, parents)`` decides per element:
+    the attributes to write, or None to drop the element and everything inside it; ``parents``
+    are the local names of the kept elements around it."""
+
+    def __init__(self, path, keep):
+        self.path = path
+        self.keep = keep
+        self.out: list[str] = []
+        self.parents: list[str] = []
+        self.skipping = 0
+        p = self.parser = expat.ParserCreate()
+        p.ordered_attributes = True
+        p.buffer_text = True
+        p.StartElementHandler = self.start
+        p.EndElementHandler = self.end
+        p.CharacterDataHandler = self.text
+        p.StartDoctypeDeclHandler = self.doctype
+
+    def doctype(self, *args):
+        raise InputError(f"{shown_path(self.path)}：文件中的表格 XML 含有 DOCTYPE 声明（实体定义），已拒绝读取",
+                         "正常的工作簿不含 DOCTYPE；请向报送单位索取原文件")
+
+    def start(self, name: str, attrs: list[str]) -> None:
+        if self.skipping:
+            self.skipping += 1
+            return
+        local = name.rpartition(":")[2]
+        kept = self.keep(local, dict(zip(attrs[::2], attrs[1::2])), self.parents)
+        if kept is None:
+            self.skipping = 1
+            return
+        self.parents.append(local)
+        self.out.append("<" + name + "".join(f' {k}="{_escape(v)}"' for k, v in kept.items()) + ">")
+
+    def end(self, name: str) -> None:
+        if self.skipping:
+            self.skipping -= 1
+            return
+        self.parents.pop()
+        self.out.append(f"</{name}>")
+
+    def text(self, data: str) -> None:
+        if not self.skipping:
+            self.out.append(_escape(data, quote=False))
+
+    def run(self, xml: bytes) -> bytes:
+        try:
+            self.parser.Parse(xml, True)
+        except expat.ExpatError as e:
+            raise InputError(f"{shown_path(self.path)}：文件已损坏（表格 XML 第{e.lineno}行无法解析）",
+                             "请用 WPS/Excel 打开后另存再试") from None
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(self.out)).encode("utf-8")
+
+
+def _escape(s: str, quote: bool = True) -> str:
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace('"', "&quot;") if quote else s
+
+
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> bytes:
+    """The worksheet with its sheetData cut to ``nrows`` × ``ncols`` (and nothing else a reader
+    of values needs: column styles, merges, conditional formats and the like are left out).
+    Rows and cells without a reference are numbered as a reader would (one after the other)
+    and written with one."""
+    if nrows >= ROWS and ncols >= COLS and xlsx_in_range(xml):
+        return xml
+    at = {"row": 0, "col": 0}
+
+    def keep(local: str, attrs: dict, parents: list[str]):
+        depth = len(parents)
+        if depth == 0:
+            return attrs  # the worksheet element, with its namespace declarations
+        if depth == 1:
+            return attrs if local == "sheetData" else None
+        if parents[-1] == "sheetData":
+            if local != "row":
+                return None
+            row = _number(attrs.get("r"), at["row"] + 1)
+            at["row"], at["col"] = row, 0
+            return {"r": str(row), **{k: v for k, v in attrs.items() if k not in ("r", "spans")}} if row <= nrows else None
+        if parents[-1] == "row":
+            if local != "c":
+                return None
+            m = _REF.fullmatch(attrs.get("r") or "")
+            if m and int(m.group(2)) != at["row"]:
+                return None  # a cell filed under another row: no reader agrees where it is
+            col = _column(m.group(1)) + 1 if m else at["col"] + 1
+            at["col"] = col
+            return {"r": _ref(at["row"], col), **{k: v for k, v in attrs.items() if k != "r"}} if col <= ncols else None
+        return attrs
+
+    return _Copier(path, keep).run(xml)
+
+
+def _number(value: str | None, default: int) -> int:
+    if value is not None and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return default
+
+
+def _ref(row: int, col: int) -> str:
+    letters = ""
+    c = col
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+_ODS_ROW = "table-row"
+_ODS_CELLS = ("table-cell", "covered-table-cell")
+_ODS_REPEAT_ROWS = "table:number-rows-repeated"
+_ODS_REPEAT_COLS = "table:number-columns-repeated"
+_ODS_SPACES = "text:c"
+CELL_CHARS = 32767
+
+
+def trim_ods_content(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> bytes:
+    """content.xml with every table cut to ``nrows`` × ``ncols``: repeated rows and cells (an
+    ODS writes a run of equal cells as one element with a count) clamped to the range."""
+    state = {"row": 0, "col": 0, "in_row": False}
+
+    def keep(local: str, attrs: dict, parents: list[str]):
+        if local == "table":
+            state["row"] = 0
+        elif local == _ODS_ROW:
+            if state["row"] >= nrows:
+                return None
+            repeat = _number(attrs.get(_ODS_REPEAT_ROWS), 1)
+            take = max(1, min(repeat, nrows - state["row"]))
+            state["row"] += repeat if repeat <= nrows else nrows + 1
+            state["col"] = 0
+            if repeat != take or _ODS_REPEAT_ROWS in attrs:
+                attrs = dict(attrs)
+                attrs[_ODS_REPEAT_ROWS] = str(take)
+        elif local in _ODS_CELLS:
+            if state["col"] >= ncols:
+                return None
+            repeat = _number(attrs.get(_ODS_REPEAT_COLS), 1)
+            take = max(1, min(repeat, ncols - state["col"]))
+            state["col"] += take
+            if _ODS_REPEAT_COLS in attrs:
+                attrs = dict(attrs)
+                attrs[_ODS_REPEAT_COLS] = str(take)
+        elif local == "s" and _ODS_SPACES in attrs:  # a run of spaces written as a count
+            attrs = dict(attrs)
+            attrs[_ODS_SPACES] = str(max(1, min(_number(attrs[_ODS_SPACES], 1), CELL_CHARS)))
+        elif local == "table-column" and _ODS_REPEAT_COLS in attrs:
+            attrs = dict(attrs)
+            attrs[_ODS_REPEAT_COLS] = str(max(1, min(_number(attrs[_ODS_REPEAT_COLS], 1), ncols)))
+        return attrs
+
+    return _Copier(path, keep).run(xml)
