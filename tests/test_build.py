@@ -264,8 +264,8 @@ def test_custom_template_with_unknown_placeholder(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(EXAMPLE_JSON), "-o", str(out), "--template", str(custom)])
     assert result.exit_code == 2
     assert result.stderr == (
-        f"错误：{custom}：模板中的占位符“{{{{ n.requests.bogus.total }}}}”在报告数据中不存在（“n.requests.bogus”无此项）"
-        "（可用的占位符见 xlreport template 生成的默认模板）\n"
+        f"错误：{custom}：模板中的占位符“{{{{ n.requests.bogus.total }}}}”在报告数据中不存在（“n.requests.bogus”无此项），"
+        "位置：正文第1段（可用的占位符见 xlreport template 生成的默认模板）\n"
     )
     assert not out.exists()
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 from . import spec
 from .errors import InputError, OutputError
-from .model import Report
+from .model import Item, Report, Section, Text
 from .output import atomic_target
 from .resources import default_template
+from .shown import shown_path
 
 CN_NUMBERS = "一二三四五六七八九十"
 
@@ -107,84 +106,68 @@ def context(report: Report) -> dict:
 
 # --- templates -------------------------------------------------------------------------------
 
-_TAG = re.compile(r"{%-?\s*(?:p|tr|tc|r)?\s*(.*?)\s*-?%}|{{-?\s*(?:r\s+)?(.*?)\s*-?}}", re.S)
-_FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+([\w.]+)")
-_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
+
+def template_shape(report: Report) -> dict:
+    """What a template may reach: the shape of the report's context, with the elements of every
+    list described even where this report's list is empty (a template must not pass or fail with
+    the data: the shape of a report whose every prose list holds one entry is merged in)."""
+    from .template_policy import merge, shape_of
+
+    return merge(shape_of(context(report)), shape_of(context(_every_list_filled())))
 
 
-def template_text(path: Path) -> str:
-    """All the text of the template's body, headers and footers, XML tags removed."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if re.match(r"word/(document|header\d*|footer\d*)\.xml$", n)]
-            if "word/document.xml" not in names:
-                raise InputError(f"{path}：不是 Word 文档（.docx）模板")
-            xml = "".join(z.read(n).decode("utf-8", "replace") for n in names)
-    except zipfile.BadZipFile:
-        raise InputError(f"{path}：不是 Word 文档（.docx）模板，或文件已损坏") from None
-    except OSError as e:
-        raise InputError(f"{path}：无法读取模板（{e.strerror}）") from None
-    # runs split a tag across <w:t> elements: join the text of each paragraph
-    return "".join(re.sub(r"<[^>]+>", "", p) + "\n" for p in re.split(r"</w:p>", xml))
+def _every_list_filled() -> Report:
+    one = ["…"]
 
+    def section() -> Section:
+        return Section(list(one), [Item("…", list(one))])
 
-def check_template(path: Path, ctx: dict) -> None:
-    """Every placeholder must name something the report provides: say which one does not."""
-    text = template_text(path)
-    bound: set[str] = set()
-    for m in _TAG.finditer(text):
-        stmt, expr = m.group(1), m.group(2)
-        names = []
-        if stmt is not None:
-            fm = _FOR.match(stmt)
-            if fm:
-                bound.update(x for x in fm.group(1, 2) if x)
-                names.append(fm.group(3))
-            elif stmt.startswith(("if ", "elif ")):
-                names += re.findall(r"[A-Za-z_][\w.]*", stmt.split(" ", 1)[1])
-        elif expr is not None:
-            head = re.split(r"[|\s(\[]", expr.strip(), 1)[0]
-            if _NAME.match(head):
-                names.append(head)
-        for name in names:
-            if name in ("and", "or", "not", "in", "is", "none", "None", "true", "false", "loop"):
-                continue
-            parts = name.split(".")
-            if parts[0] in bound:
-                continue
-            node = ctx
-            for i, part in enumerate(parts):
-                if isinstance(node, dict) and part in node:
-                    node = node[part]
-                else:
-                    raise InputError(
-                        f"{path}：模板中的占位符“{{{{ {name} }}}}”在报告数据中不存在（“{'.'.join(parts[: i + 1])}”无此项）",
-                        "可用的占位符见 xlreport template 生成的默认模板",
-                    )
+    return Report(text=Text(list(one), section(), section(), section(), Item("…", list(one)), list(one)))
 
 
 def render_docx(report: Report, out, template=None, force: bool = False) -> Path:
-    """Fill the template with the report and write the .docx atomically."""
-    from docxtpl import DocxTemplate
-    from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
+    """Fill the template with the report and write the .docx atomically. The template (the
+    default one too) is read like any untrusted input, every source docxtpl will compile is
+    checked against the template policy first, and it renders in jinja2's sandbox."""
+    from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
+    from lxml import etree
 
-    template = Path(template) if template else default_template()
+    from .template_file import TemplateCheck, open_template
+    from .template_file import detail as _detail
+    from .template_policy import PolicyEnvironment, Refused
+
+    path = Path(template) if template else default_template()
+    where = shown_path(path)
+    tpl = open_template(path)
     ctx = context(report)
-    if not template.exists():
-        raise InputError(f"{template}：模板文件不存在")
-    check_template(template, ctx)
+    env = PolicyEnvironment(template_shape(report))
+    check = TemplateCheck(tpl, env, path)
+    check.run()
     try:
-        tpl = DocxTemplate(str(template))
-        env = Environment(undefined=StrictUndefined, autoescape=True)
         tpl.render(ctx, env, autoescape=True)
+    except Refused as e:  # a source none of ours matched: the environment checks it all the same
+        raise check.refusal(e) from None
     except UndefinedError as e:
-        raise InputError(f"{template}：模板引用了报告中没有的数据（{e.message}）") from None
+        raise InputError(f"{where}：模板引用了报告中没有的数据（{_detail(e.message or e)}）") from None
+    except SecurityError as e:
+        raise InputError(f"{where}：模板试图访问不允许的内容，已拒绝（{_detail(e)}）") from None
+    except TemplateSyntaxError as e:
+        raise InputError(f"{where}：模板语法有误（{_detail(e.message or e)}）") from None
     except TemplateError as e:
-        raise InputError(f"{template}：模板语法错误（{e}）") from None
-    except (KeyError, ValueError, zipfile.BadZipFile) as e:
-        raise InputError(f"{template}：不是有效的 Word 模板（{type(e).__name__}）") from None
+        raise InputError(f"{where}：按模板生成报告时出错（{_detail(e)}）") from None
+    except etree.LxmlError as e:
+        raise InputError(f"{where}：按模板生成的文档结构无效（{_detail(e)}）",
+                         "请检查 {% %} 标签是否把段落或表格拆开了") from None
+    except RecursionError:
+        raise InputError(f"{where}：模板中的表达式嵌套过深") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+        raise InputError(f"{where}：按模板生成报告时出错（{type(e).__name__}：{_detail(e)}）") from None
     with atomic_target(Path(out), force) as tmp:
-        tpl.save(str(tmp))
+        try:
+            tpl.save(str(tmp))
+        except (etree.LxmlError, TypeError, ValueError, KeyError) as e:
+            raise InputError(f"{where}：按模板生成的文档无法保存（{type(e).__name__}：{_detail(e)}）") from None
     return Path(out)
 
 
@@ -232,4 +215,4 @@ def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 18
     return pdf
 
 
-__all__ = ["context", "render_docx", "convert_to_pdf", "check_template", "fmt_number"]
+__all__ = ["context", "template_shape", "render_docx", "convert_to_pdf", "fmt_number"]
