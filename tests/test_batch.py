@@ -426,18 +426,18 @@ def many(base) -> Path:
     return root
 
 
-class CountingPool(batch.ProcessPoolExecutor):
+class CountingPool(batch.Pool):
     started: list[int] = []
 
-    def __init__(self, max_workers=None, **kwargs):
-        CountingPool.started.append(max_workers)
-        super().__init__(max_workers=max_workers, **kwargs)
+    def __init__(self, fn, workers, **kwargs):
+        CountingPool.started.append(workers)
+        super().__init__(fn, workers, **kwargs)
 
 
 def test_same_output_with_and_without_the_worker_pool(many, monkeypatch):
     assert len(batch.collect([many])) == 24 > batch.PARALLEL_FROM
     monkeypatch.chdir(many.parent)
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(batch, "Pool", CountingPool)
     CountingPool.started.clear()
     serial = run("check", "many", "--jobs", "1")
     serial_json = run("check", "many", "--jobs", "1", "--json")
@@ -462,7 +462,7 @@ def test_many_files_use_every_core_by_default_few_files_stay_in_process(many, ba
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: nothing to share")
     monkeypatch.chdir(base)
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(batch, "Pool", CountingPool)
     CountingPool.started.clear()
     assert run("check", INBOX, "--summary-only").stdout == SUMMARY  # 4 files: below batch.PARALLEL_FROM
     assert CountingPool.started == []

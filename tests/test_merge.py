@@ -397,12 +397,12 @@ def test_output_needs_an_xlsx_name(county):
 # --- the order does not depend on the worker pool ------------------------------------------------------
 
 
-class CountingPool(batch.ProcessPoolExecutor):
+class CountingPool(batch.Pool):
     started: list[int] = []
 
-    def __init__(self, max_workers=None, **kwargs):
-        CountingPool.started.append(max_workers)
-        super().__init__(max_workers=max_workers, **kwargs)
+    def __init__(self, fn, workers, **kwargs):
+        CountingPool.started.append(workers)
+        super().__init__(fn, workers, **kwargs)
 
 
 def test_same_result_with_and_without_the_worker_pool(src, tmp_path, monkeypatch):
@@ -414,7 +414,7 @@ def test_same_result_with_and_without_the_worker_pool(src, tmp_path, monkeypatch
         shutil.copyfile(kinds[i % 3], folder / f"{i:02d}-{kinds[i % 3].stem}.xlsx")
     files = [str(p) for p in batch.collect([Path("many")])]
     assert len(files) == 21 > batch.PARALLEL_FROM
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(batch, "Pool", CountingPool)
     CountingPool.started.clear()
     serial = run("merge", "many", "-o", "1.xlsx", "--agency", AGENCY, "--jobs", "1")
     assert CountingPool.started == []

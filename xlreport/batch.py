@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from . import limits
 from .errors import InputError, XlreportError
 from .api import SPREADSHEET_SUFFIXES
+from .pool import Failed, Pool, default_workers
+from .shown import shown_path
 from .problems import Problem
 from .spec import BATCH_FILE_COLUMNS, BATCH_PROBLEM_COLUMNS, SHEET_OVERVIEW, SHEET_PROBLEMS
 
@@ -102,41 +105,54 @@ def _worker(args) -> FileResult:
     path, strict, keep, with_text, previous = args
     try:
         return check_one(path, strict, keep, with_text, previous)
+    except MemoryError:
+        raise  # the pool (or the loop below) reports the limit
     except Exception as e:  # a bug must not sink the whole batch: report it on that file's row
-        return FileResult(str(path), "unreadable", message=f"{path}：读取时出现内部错误（{type(e).__name__}: {e}）")
+        return FileResult(str(path), "unreadable", message=f"{shown_path(path)}：读取时出现内部错误（{type(e).__name__}）",
+                          hint="请把这个文件发给 xlreport 的维护者")
+
+
+def _failed(path: str, failure: Failed) -> FileResult:
+    """A file whose worker died, ran out of memory or of time: one line, the batch goes on."""
+    where = shown_path(path)
+    if failure.why == "time":
+        limit = limits.FILE_SECONDS
+        message = f"{where}：无法读取：{limit.name}超过上限（上限{limit.shown()}），已停止读取这个文件"
+    elif failure.why == "memory":
+        limit = limits.WORKER_MEMORY
+        message = f"{where}：无法读取：{limit.name}超过上限（上限{limit.shown()}），已停止读取这个文件"
+    else:
+        message = (f"{where}：无法读取：读取这个文件的进程意外退出（{failure.detail}；"
+                   f"可能超过{limits.WORKER_MEMORY.name}的上限{limits.WORKER_MEMORY.shown()}）")
+    return FileResult(path, "unreadable", message=message, hint="文件可能已损坏或是伪造的；其余文件照常检查", errors=1)
 
 
 def check_many(paths: list[Path], strict: bool = False, keep: Callable | None = None, with_text: bool = True,
                workers: int | None = None, progress: Callable[[int], None] | None = None, previous=None) -> Iterator[FileResult]:
-    """Check every file, in input order; ``workers`` 1 runs in this process."""
+    """Check every file, in input order; ``workers`` 1 runs in this process. In worker processes
+    each file has a memory and a time limit (limits.WORKER_MEMORY, FILE_SECONDS), and a file
+    that breaks its worker costs only its own line."""
     if workers is None:
-        workers = os.cpu_count() or 1
+        workers = default_workers()
     if workers <= 1 or len(paths) < PARALLEL_FROM:
         for p in paths:
-            result = _worker((p, strict, keep, with_text, previous))
+            try:
+                result = _worker((p, strict, keep, with_text, previous))
+            except MemoryError:
+                result = _failed(str(p), Failed("memory"))
             if progress:
                 progress(1)
             yield result
         return
-    pool_class = globals().get("ProcessPoolExecutor") or __getattr__("ProcessPoolExecutor")
     chunk = max(1, min(32, len(paths) // (workers * 8)))
-    window = chunk * workers * 16  # Executor.map queues every job at once: keep memory flat for ten thousand files
-    with pool_class(max_workers=workers) as pool:
-        for start in range(0, len(paths), window):
-            jobs = [(p, strict, keep, with_text, previous) for p in paths[start:start + window]]
-            for result in pool.map(_worker, jobs, chunksize=chunk):
-                if progress:
-                    progress(1)
-                yield result
-
-
-def __getattr__(name: str):
-    # concurrent.futures costs 30 ms to import: only a batch that uses the pool pays for it
-    if name == "ProcessPoolExecutor":
-        from concurrent.futures import ProcessPoolExecutor
-
-        return ProcessPoolExecutor
-    raise AttributeError(name)
+    pool = Pool(_worker, workers, memory=limits.WORKER_MEMORY.value, seconds=limits.FILE_SECONDS.value, chunk=chunk)
+    jobs = ((p, strict, keep, with_text, previous) for p in paths)
+    for path, result in zip(paths, pool.map(jobs)):
+        if isinstance(result, Failed):
+            result = _failed(str(path), result)
+        if progress:
+            progress(1)
+        yield result
 
 
 def file_row(r: FileResult) -> list:
@@ -160,10 +176,16 @@ class OverviewWriter:
     overview of ten thousand files takes no more memory than that of ten."""
 
     def __init__(self, path: Path):
+        import tempfile
+
         import xlsxwriter
 
+        # xlsxwriter keeps its row files in tmpdir and leaves them there when the run is
+        # interrupted: a folder of our own, removed on the way out whatever happened
+        self._tmp = tempfile.TemporaryDirectory(prefix="xlreport-")
         self._wb = wb = xlsxwriter.Workbook(str(path), {
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+            "tmpdir": self._tmp.name,
         })
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
         self._body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
@@ -201,6 +223,21 @@ class OverviewWriter:
             if i == 0 and rows > 1:
                 ws.conditional_format(1, 5, rows - 1, 5, {"type": "text", "criteria": "not containing", "value": "通过", "format": self._bad})
         self._wb.close()
+
+    def __enter__(self) -> "OverviewWriter":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            if kind is None:
+                self.close()
+            else:
+                for ws, _, _ in self._sheets:  # an interrupted run: let go of the row files
+                    fh = getattr(ws, "row_data_fh", None)
+                    if fh is not None:
+                        fh.close()
+        finally:
+            self._tmp.cleanup()
 
 
 __all__ = ["FileResult", "collect", "check_many", "check_one", "OverviewWriter", "file_row", "problem_rows", "InputError"]
