@@ -357,23 +357,20 @@ def test_overview_needs_an_xlsx_name(here, tmp_path):
     assert result.stderr == f"错误：{tmp_path / '总览.csv'}：--report 的输出文件应以 .xlsx 结尾\n"
 
 
-def test_overview_inside_the_checked_folder_is_not_checked_on_the_next_run(base, tmp_path, monkeypatch):
+@pytest.mark.parametrize("force", [(), ("--force",)])
+def test_overview_inside_the_checked_folder_is_refused(base, tmp_path, monkeypatch, force):
+    """The next run would check it as a workbook: refused before checking anything."""
     monkeypatch.chdir(tmp_path)
     shutil.copytree(base / INBOX / "乡镇", "乡镇")
-    shutil.copyfile(base / INBOX / "商务局.xlsx", "乡镇/商务局.xlsx")
-    first = run("check", "乡镇", "--summary-only", "--report", "乡镇/总览.xlsx")
-    second = run("check", "乡镇", "--summary-only", "--report", "乡镇/总览.xlsx", "--force")
-    assert first.exit_code == second.exit_code == 0
-    assert first.stdout == second.stdout
-    assert "总览" not in second.stdout.split("已生成")[0]
-    assert sheet_rows(openpyxl.load_workbook("乡镇/总览.xlsx")["各单位检查结果"])[1:] == [
-        ("乡镇/商务局.xlsx", "上犹县商务局", 2024, 0, 0, "通过", ""),
-        ("乡镇/城关镇.xlsx", "上犹县城关镇人民政府", 2024, 0, 1, "通过", ""),
-    ]
-
-
-# --- progress bar: on a terminal only --------------------------------------------------------------
-
+    before = sorted(p.name for p in Path("乡镇").iterdir())
+    result = run("check", "乡镇", "--summary-only", "--report", "乡镇/总览.xlsx", *force)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ("错误：乡镇/总览.xlsx：--report的输出文件在要读取的文件夹 乡镇 中，下次运行时会被当作输入，已拒绝"
+                             "（请保存到这个文件夹以外）\n")
+    assert sorted(p.name for p in Path("乡镇").iterdir()) == before
+    hidden = run("check", "乡镇", "--summary-only", "--report", "乡镇/.总览.xlsx")  # a hidden file is never collected
+    assert hidden.exit_code == 0
 
 def test_progress_bar_on_a_terminal_never_in_the_piped_output(here):
     """stderr a terminal, stdout a pipe: the bar goes to the terminal, stdout is the plain table."""

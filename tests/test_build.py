@@ -174,16 +174,18 @@ def test_errors_stop_the_build(tmp_path):
     assert lines[0] == "【三、依申请公开】"
     assert lines[3].startswith("错误  三、依申请公开!D28  （七）总计 / 自然人")
     assert "发现 2 个错误、0 个提醒。请按“应为”一栏修改后重新检查。" in lines
-    assert result.stderr.rstrip().endswith("存在错误，未生成报告。请修改后重试，或加 --force 强制生成。")
+    assert result.stderr.rstrip().endswith("存在错误，未生成报告。请修改后重试，或加 --allow-errors 带着错误生成。")
     assert list(tmp_path.iterdir()) == [source]
 
 
-def test_force_builds_anyway_and_says_so(tmp_path):
+def test_allow_errors_builds_anyway_and_says_so(tmp_path):
     source = broken_workbook(tmp_path)
     out = tmp_path / "out.docx"
-    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(out), "--force"])
+    forced = CliRunner().invoke(cli, ["build", str(source), "-o", str(out), "--force"])  # --force only overwrites
+    assert forced.exit_code == 1 and not out.exists()
+    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(out), "--allow-errors"])
     assert result.exit_code == 0
-    assert "提醒：报告中有 2 个错误，已按 --force 强制生成。" in result.stderr
+    assert "提醒：报告中有 2 个错误，已按 --allow-errors 生成。" in result.stderr
     tables = docx.Document(str(out)).tables
     cell = spec.FIELD_BY_PATH[("requests", "new", "natural_person")]
     assert tables[1].cell(cell.row - 1, cell.col).text == "3"

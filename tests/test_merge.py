@@ -7,6 +7,7 @@ xlreport's own adding up.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from decimal import Decimal
@@ -249,10 +250,11 @@ def test_a_merge_of_valid_reports_keeps_every_rule(reports):
             checked = api.check_file(d / f"{i}.xlsx")
             assert checked.errors == 0
             broken_in_inputs |= {p.code for p in checked.problems}
-        out = d / "汇总.xlsx"
+        out = d.with_name(d.name + "-汇总.xlsx")  # beside the folder: an output is never among the inputs
         result = run("merge", d, "-o", out, "--agency", AGENCY, "--jobs", 1)
         assert result.exit_code == 0, result.stderr
         checked = api.check_file(out)
+        out.unlink()
         assert checked.errors == 0
         held = {r.code for r in spec.RULES} - broken_in_inputs - NOT_ADDITIVE
         assert [p for p in checked.problems if p.code in held] == []
@@ -285,17 +287,19 @@ def test_year_option_must_match_every_input(county):
     assert api.load("汇总.xlsx").report.year == 2024
 
 
-def test_invalid_input_refused_unless_force(county, src):
+def test_invalid_input_refused_unless_allowed(county, src):
     shutil.copyfile(src / "交通局.xlsx", "县/交通局.xlsx")
     result = run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == "错误：以下文件有错误，未汇总：县/交通局.xlsx（2个错误）（先用 xlreport check 查看并修改，或加 --force 强制汇总）\n"
+    assert result.stderr == "错误：以下文件有错误，未汇总：县/交通局.xlsx（2个错误）（先用 xlreport check 查看并修改，或加 --allow-errors 带着错误汇总）\n"
     assert not Path("汇总.xlsx").exists()
 
-    result = run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY, "--force")
+    forced = run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY, "--force")  # --force only overwrites
+    assert (forced.exit_code, forced.stderr) == (1, result.stderr)
+    result = run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY, "--allow-errors")
     assert result.exit_code == 0
-    assert result.stderr == "提醒：有 1 个文件存在错误，已按 --force 强制汇总\n"
+    assert result.stderr == "提醒：有 1 个文件存在错误，已按 --allow-errors 汇总\n"
     assert result.stdout == "已汇总 4 个单位：汇总.xlsx\n"
     files = ["县/乡镇/城关镇.xlsx", "县/交通局.xlsx", "县/商务局.xlsx", "县/教育局.xlsx"]
     assert merged_numbers(Path("汇总.xlsx")) == expected_sum(files)  # the numbers as the clerk typed them
@@ -332,17 +336,28 @@ def test_existing_output_refused_without_force(county):
     assert merged_numbers(Path("汇总.xlsx")) == expected_sum(COUNTY_FILES)
 
 
-def test_output_inside_the_input_folder_is_not_merged_into_itself(county):
-    first = run("merge", "县", "-o", "县/汇总.xlsx", "--agency", AGENCY)
-    assert first.stdout == "已汇总 3 个单位：县/汇总.xlsx\n"
-    numbers = merged_numbers(Path("县/汇总.xlsx"))
-    second = run("merge", "县", "-o", "县/汇总.xlsx", "--agency", AGENCY, "--force")
-    assert second.exit_code == 0
-    assert second.stderr == ""
-    assert second.stdout == "已汇总 3 个单位：县/汇总.xlsx\n"
-    assert merged_numbers(Path("县/汇总.xlsx")) == numbers == expected_sum(COUNTY_FILES)
-    rows = sheet_rows(openpyxl.load_workbook("县/汇总.xlsx")["汇总明细"])
-    assert [r[0] for r in rows[1:]] == [*COUNTY_FILES, "合计"]
+@pytest.mark.parametrize("force", [(), ("--force",)])
+def test_output_inside_the_input_folder_is_refused(county, force):
+    """It would be an input of the next merge (and with --force, of this one): refused before any work."""
+    result = run("merge", "县", "-o", "县/汇总.xlsx", "--agency", AGENCY, *force)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ("错误：县/汇总.xlsx：-o的输出文件在要读取的文件夹 县 中，下次运行时会被当作输入，已拒绝"
+                             "（请保存到这个文件夹以外）\n")
+    assert not Path("县/汇总.xlsx").exists()
+
+
+@pytest.mark.parametrize("force", [(), ("--force",)])
+def test_output_that_is_an_input_is_refused(county, force):
+    before = Path("县/商务局.xlsx").read_bytes()
+    for output in ("县/商务局.xlsx", "./县/../县/商务局.xlsx"):
+        result = run("merge", "县/商务局.xlsx", "县/教育局.xlsx", "-o", output, "--agency", AGENCY, *force)
+        assert result.exit_code == 2
+        assert result.stderr == f"错误：{Path(output)}：-o的输出文件就是输入文件 县/商务局.xlsx，已拒绝（输入文件从不被改写）（请换一个输出文件名）\n"
+    os.symlink(Path("县/商务局.xlsx").resolve(), "链接.xlsx")
+    result = run("merge", "县/商务局.xlsx", "-o", "链接.xlsx", "--agency", AGENCY, "--force")
+    assert result.stderr == "错误：链接.xlsx：-o的输出文件就是输入文件 县/商务局.xlsx，已拒绝（输入文件从不被改写）（请换一个输出文件名）\n"
+    assert Path("县/商务局.xlsx").read_bytes() == before
 
 
 def test_an_earlier_merge_renamed_in_the_input_folder_is_warned_about(county):
@@ -357,15 +372,6 @@ def test_an_earlier_merge_renamed_in_the_input_folder_is_warned_about(county):
     alone = run("merge", "汇总.xlsx", "-o", "市.xlsx", "--agency", "XX市人民政府")
     assert (alone.exit_code, alone.stderr) == (0, "")
     assert merged_numbers(Path("市.xlsx")) == expected_sum(COUNTY_FILES)
-
-
-def test_a_folder_holding_only_the_output(county):
-    Path("空").mkdir()
-    assert run("merge", "县", "-o", "空/汇总.xlsx", "--agency", AGENCY).exit_code == 0
-    result = run("merge", "空", "-o", "空/汇总.xlsx", "--agency", AGENCY, "--force")
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert result.stderr == "错误：在空中除输出文件 空/汇总.xlsx 外没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）\n"
 
 
 def test_folder_without_spreadsheets(county):

@@ -13,9 +13,12 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from . import limits
+from .container import read_bytes
 from .errors import InputError
 from .output import atomic_target
 from .problems import Problem
+from .shown import shown_path
 
 SUFFIX = ".accept.json"
 
@@ -35,15 +38,23 @@ def place_of(p: Problem) -> str:
 
 
 def load(source: Path) -> list[dict]:
+    """The acceptances recorded beside ``source``; a file that is not what accept writes is
+    refused (it may come from whoever sent the workbook)."""
     if not os.path.exists(f"{source}{SUFFIX}"):  # the common case, asked ten thousand times in a batch
         return []
     path = accept_file(source)
+    broken = InputError(f"{shown_path(path)}：确认记录文件已损坏，无法读取", "删除该文件后重新确认")
+    data = read_bytes(path, "accept")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entries = data["accepted"]
-        assert isinstance(entries, list) and all(isinstance(e, dict) and "code" in e and "place" in e for e in entries)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError):
-        raise InputError(f"{path}：确认记录文件已损坏，无法读取", "删除该文件后重新确认") from None
+        entries = json.loads(data.decode("utf-8"))["accepted"]
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+        raise broken from None
+    if not isinstance(entries, list) or len(entries) > limits.ACCEPT_ENTRIES.value:
+        raise broken
+    for e in entries:
+        if not (isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("code", "place", "fingerprint"))
+                and isinstance(e.get("reason", ""), str)):
+            raise broken
     return entries
 
 

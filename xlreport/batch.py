@@ -156,17 +156,18 @@ def check_many(paths: list[Path], strict: bool = False, keep: Callable | None = 
 
 
 def file_row(r: FileResult) -> list:
-    return [r.path, r.agency or "", r.year or "", r.errors, r.warnings, r.status_name, r.message]
+    return [shown_path(r.path), r.agency or "", r.year or "", r.errors, r.warnings, r.status_name, r.message]
 
 
 def problem_rows(r: FileResult) -> list[list]:
     from .spec import SEVERITY_NAMES
 
     rows = []
+    path = shown_path(r.path)
     if r.status == "unreadable" and not r.problems:
-        rows.append([r.path, "", "错误", "", "", "", r.message, "", "", "unreadable"])
+        rows.append([path, "", "错误", "", "", "", r.message, "", "", "unreadable"])
     for p in r.problems:
-        rows.append([r.path, r.agency or "", SEVERITY_NAMES[p.severity], p.sheet, p.cell, p.item, p.message, p.expected, p.actual, p.code])
+        rows.append([path, r.agency or "", SEVERITY_NAMES[p.severity], p.sheet, p.cell, p.item, p.message, p.expected, p.actual, p.code])
     return rows
 
 

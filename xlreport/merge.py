@@ -113,16 +113,16 @@ def digest(report: Report) -> tuple[list, list]:
     return numbers, _figures(report)
 
 
-def merge(results, agency: str, year: int | None = None, force: bool = False) -> Merged:
+def merge(results, agency: str, year: int | None = None, allow_errors: bool = False) -> Merged:
     acc = Accumulator(year)
     for r in results:
         acc.add(r)
     if acc.unreadable:
         raise MergeError("有文件无法读取，未汇总：" + "；".join(r.message for r in acc.unreadable), acc.unreadable,
                          "请先修复或移除这些文件")
-    if acc.with_errors and not force:
+    if acc.with_errors and not allow_errors:
         raise MergeError("以下文件有错误，未汇总：" + "、".join(f"{r.path}（{r.errors}个错误）" for r in acc.with_errors), acc.with_errors,
-                         "先用 xlreport check 查看并修改，或加 --force 强制汇总")
+                         "先用 xlreport check 查看并修改，或加 --allow-errors 带着错误汇总")
     if not acc.count:
         raise MergeError("没有可汇总的文件", [])
     if year is None:
@@ -140,7 +140,7 @@ def merge(results, agency: str, year: int | None = None, force: bool = False) ->
         warnings.append("、".join(acc.merged) + f"是已有的汇总结果（含“{SUMMARY_SHEET}”表）；其中的单位如果也在本次输入中，"
                         "会被重复计算，请确认")
     if acc.with_errors:
-        warnings.append(f"有 {len(acc.with_errors)} 个文件存在错误，已按 --force 强制汇总")
+        warnings.append(f"有 {len(acc.with_errors)} 个文件存在错误，已按 --allow-errors 汇总")
     report = acc.report()
     report.meta["agency"] = agency
     report.meta["year"] = year

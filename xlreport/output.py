@@ -54,3 +54,52 @@ def atomic_target(path: Path, force: bool = False):
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _real(path) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _same(a: Path, b: Path) -> bool:
+    if _real(a) == _real(b):
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)  # hard links
+    except OSError:
+        return False
+
+
+def collected_by(folder: Path, path: Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether a folder command reading ``folder`` would pick ``path`` up (see batch.collect)."""
+    root, target = _real(folder), _real(path)
+    try:
+        if os.path.commonpath([root, target]) != root or root == target:
+            return False
+    except ValueError:  # different drives
+        return False
+    parts = Path(os.path.relpath(target, root)).parts
+    name = parts[-1]
+    return (name.lower().endswith(suffixes) and not name.startswith((".", "~$"))
+            and not any(p.startswith(".") for p in parts[:-1]))
+
+
+def refuse_overlap(outputs, inputs=(), folders=(), suffixes: tuple[str, ...] = ()) -> None:
+    """No output may be an input (whatever the spelling, a symlink or a hard link), nor land
+    among the files a folder command collects: refused before any work, with --force too.
+
+    ``outputs``: (what it is, path) pairs, e.g. ("--report", Path("总览.xlsx")); None paths skipped.
+    """
+    from .shown import shown_path
+
+    for label, out in outputs:
+        if out is None:
+            continue
+        out = Path(out)
+        for given in inputs:
+            if given is not None and _same(out, Path(given)):
+                raise OutputError(f"{shown_path(out)}：{label}的输出文件就是输入文件 {shown_path(given)}，已拒绝（输入文件从不被改写）",
+                                  "请换一个输出文件名")
+        for folder in folders:
+            if collected_by(Path(folder), out, suffixes):
+                raise OutputError(f"{shown_path(out)}：{label}的输出文件在要读取的文件夹 {shown_path(folder)} 中，"
+                                  "下次运行时会被当作输入，已拒绝", "请保存到这个文件夹以外")

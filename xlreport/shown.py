@@ -56,3 +56,16 @@ def safe_name(text: str, max_chars: int = NAME_CHARS) -> str:
     if _RESERVED.match(s):
         s = "_" + s
     return s[:max_chars].rstrip(" .")
+
+
+_UNSAFE_JSON = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
+def json_text(value, indent: int = 2) -> str:
+    """JSON for a console: json escapes C0 controls itself; C1 controls, bidirectional and
+    invisible characters and lone surrogates are written as \\uXXXX escapes too (valid JSON,
+    and a program reading it gets the same text back)."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -32,13 +32,19 @@ def width(text: str) -> int:
     return len(text) + wide
 
 
-def wrap(text: str, limit: int) -> list[str]:
+# punctuation that never begins a line (it stays at the end of the line before, one column over)
+_NO_LINE_START = frozenset("。，、；：？！）》」』】”’%")
+
+
+def wrap(text: str, limit: int, hang: bool = False) -> list[str]:
+    """Lines of at most ``limit`` columns; ``hang`` lets closing punctuation run one character
+    past the limit rather than begin a line (running text; never in a table's columns)."""
     if "\n" not in text and (len(text) * 2 <= limit or width(text) <= limit):
         return [text]  # fits as it is
     lines, line, w = [], "", 0
     for ch in text:
         cw = width(ch)
-        if ch == "\n" or (w + cw > limit and line):
+        if ch == "\n" or (w + cw > limit and line and not (hang and ch in _NO_LINE_START and w < limit + 2)):
             carry = ""
             if ch != "\n" and _WORD.match(ch):
                 # never cut a number (or a cell address) in two: "= 1" / "42" reads as 1

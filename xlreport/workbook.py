@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -75,13 +76,14 @@ EXTRA_ROWS_BY_XLSXWRITER = 200
 
 
 class _Writer:
-    def __init__(self, path: Path, report: Report | None, marks: list[Mark] | None, extra_sheets: list[tuple[str, list[list]]]):
+    def __init__(self, path: Path, report: Report | None, marks: list[Mark] | None, extra_sheets: list[tuple[str, list[list]]],
+                 scratch: str | None = None):
         self.report = report
         self.marks = marks or []
         self.extra_sheets = extra_sheets
         self.wb = xlsxwriter.Workbook(
             str(path),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "tmpdir": scratch},
         )
         self.sheets: dict[str, xlsxwriter.worksheet.Worksheet] = {}
         self._formats: dict[tuple, object] = {}
@@ -553,8 +555,8 @@ def write_workbook(path, report: Report | None = None, force: bool = False, mark
     path = Path(path)
     if report is not None:
         _check_fits(report)
-    with atomic_target(path, force) as tmp:
-        _Writer(tmp, report, marks, list(extra_sheets)).write()
+    with atomic_target(path, force) as tmp, tempfile.TemporaryDirectory(prefix="xlreport-") as scratch:
+        _Writer(tmp, report, marks, list(extra_sheets), scratch).write()
     return path
 
 

@@ -1,0 +1,301 @@
+"""What the command line does with hostile input and with its own edges: outputs that would be
+inputs, --force with one meaning, Ctrl-C, escape sequences from files, unsafe default names,
+file names that are not UTF-8, and click's usage errors and help in Chinese."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factories import filled_report, set_cells, write
+from xlreport import batch, spec
+from xlreport.cli import cli
+from xlreport.cli import zh
+
+META_AGENCY = spec.META_BY_KEY["agency"]
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="xlreport", **kwargs)
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def good(tmp_path) -> Path:
+    return write(tmp_path / "报告.xlsx", filled_report())
+
+
+# --- an output is never an input -------------------------------------------------------------------
+
+def _json_of(tmp_path: Path) -> Path:
+    path = tmp_path / "数据.json"
+    assert run("export", tmp_path / "报告.xlsx", "-o", path).exit_code == 0
+    return path
+
+
+OVERLAPS = {
+    "check --annotate": (lambda t: ["check", t / "报告.xlsx", "--annotate", t / "报告.xlsx"], "--annotate", "报告.xlsx"),
+    "check --report": (lambda t: ["check", t / "报告.xlsx", "--report", t / "报告.xlsx"], "--report", "报告.xlsx"),
+    "check --report = --previous": (lambda t: ["check", t / "报告.xlsx", "--previous", t / "上年.xlsx", "--report", t / "上年.xlsx"],
+                                    "--report", "上年.xlsx"),
+    "export -o": (lambda t: ["export", _json_of(t), "-o", t / "数据.json"], "-o", "数据.json"),
+    "new -o = --previous": (lambda t: ["new", "--previous", t / "上年.xlsx", "-o", t / "上年.xlsx"], "-o", "上年.xlsx"),
+    "build -o = --template": (lambda t: ["build", t / "报告.xlsx", "--template", t / "模板.docx", "-o", t / "模板.docx"], "-o", "模板.docx"),
+    "merge -o": (lambda t: ["merge", t / "报告.xlsx", t / "上年.xlsx", "-o", t / "上年.xlsx", "--agency", "某县人民政府"], "-o", "上年.xlsx"),
+}
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+@pytest.mark.parametrize("case", sorted(OVERLAPS))
+def test_an_output_that_is_an_input_is_refused_before_any_work(case, force, tmp_path, good):
+    write(tmp_path / "上年.xlsx", filled_report(year=2023))
+    assert run("template", "-o", tmp_path / "模板.docx").exit_code == 0
+    make, label, name = OVERLAPS[case]
+    args = make(tmp_path)
+    before = snapshot(tmp_path)
+    result = run(*args, *force)
+    assert result.exit_code == 2, result.output
+    out = tmp_path / name
+    assert result.stderr == f"错误：{out}：{label}的输出文件就是输入文件 {out}，已拒绝（输入文件从不被改写）（请换一个输出文件名）\n"
+    assert snapshot(tmp_path) == before
+
+
+def test_an_output_reached_through_a_symlink_or_a_hard_link_is_an_input_too(tmp_path, good):
+    os.symlink(good, tmp_path / "链接.xlsx")
+    os.link(good, tmp_path / "硬链接.xlsx")
+    before = snapshot(tmp_path)
+    for name in ("链接.xlsx", "硬链接.xlsx"):
+        result = run("check", good, "--annotate", tmp_path / name, "--force")
+        assert result.exit_code == 2
+        assert result.stderr == (f"错误：{tmp_path / name}：--annotate的输出文件就是输入文件 {good}，已拒绝（输入文件从不被改写）"
+                                 "（请换一个输出文件名）\n")
+    assert snapshot(tmp_path) == before
+
+
+def test_the_accept_record_is_never_the_previous_report(tmp_path, good):
+    previous = tmp_path / "报告.xlsx.accept.json"
+    previous.write_text("{}", encoding="utf-8")
+    result = run("accept", good, "--rule", "value-blank", "--reason", "确认", "--previous", previous)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"错误：{previous}：确认记录的输出文件就是输入文件 {previous}，已拒绝")
+
+
+# --- Ctrl-C --------------------------------------------------------------------------------------------
+
+def _interrupt_after(n: int):
+    seen = []
+    real = batch.check_one
+
+    def check_one(path, *args, **kwargs):
+        seen.append(path)
+        if len(seen) > n:
+            raise KeyboardInterrupt
+        return real(path, *args, **kwargs)
+
+    return check_one
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_leaves_nothing_behind_says_so_and_exits_130(tmp_path, good, monkeypatch, jobs):
+    inbox = tmp_path / "收到"
+    inbox.mkdir()
+    for i in range(20):
+        shutil.copyfile(good, inbox / f"{i:02d}.xlsx")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    if jobs == "1":
+        monkeypatch.setattr(batch, "check_one", _interrupt_after(5))
+    else:  # in the parent, as a real Ctrl-C arrives, while the workers are busy
+        from xlreport.cli import commands
+
+        real_add = commands._BatchPrinter.add
+
+        def add(self, r):
+            if sum(self.counts.values()) == 5:
+                raise KeyboardInterrupt
+            real_add(self, r)
+
+        monkeypatch.setattr(commands._BatchPrinter, "add", add)
+    out = tmp_path / "总览.xlsx"
+    before = snapshot(inbox)
+    result = run("check", inbox, "--report", out, "--jobs", jobs)
+    assert result.exit_code == 130
+    assert result.stderr.endswith("已中断\n")
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~xlreport")] == []
+    assert list(scratch.iterdir()) == []
+    assert snapshot(inbox) == before
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
+
+
+def test_ctrl_c_while_writing_a_workbook_leaves_no_half_file(tmp_path, monkeypatch):
+    from xlreport import workbook
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workbook._Writer, "write_guide", interrupted)
+    result = run("new", "--agency", "某局", "--year", "2024", "-o", tmp_path / "新.xlsx")
+    assert (result.exit_code, result.stderr) == (130, "\n已中断\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- what reaches the console -----------------------------------------------------------------------------
+
+ESCAPES = "\x1b]0;被改了标题\x07\x1b[2J\r\x9b31m\u202e"
+SHOWN = "\\x1b]0;被改了标题\\x07\\x1b[2J\\x0d\\x9b31m\\u202e"
+# as a hostile file carries them: XML escapes (_xHHHH_) in the shared strings, which readers decode
+ESCAPES_XML = "_x001B_]0;被改了标题_x0007__x001B_[2J_x000D_\x9b31m\u202e".encode()
+
+
+def with_escapes(path: Path, where, before: str, out: Path) -> Path:
+    """``path`` with the text ``before`` + ESCAPES in the cell ``where``."""
+    import zipfile
+
+    from factories import patch_zip
+
+    marked = set_cells(path, {where: before + "ESCAPEMARK"}, out)
+    with zipfile.ZipFile(marked) as z:
+        parts = [n for n in z.namelist() if n.endswith(".xml") and b"ESCAPEMARK" in z.read(n)]
+    assert parts
+    return patch_zip(marked, {n: lambda xml: xml.replace(b"ESCAPEMARK", ESCAPES_XML) for n in parts})
+
+
+def test_text_from_a_cell_reaches_the_console_escaped(tmp_path, good):
+    bad = with_escapes(good, ("active", "licensing"), "12", tmp_path / "坏.xlsx")
+    result = run("check", bad)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x9b" not in result.output and "\u202e" not in result.output
+    assert f"“12{SHOWN}”不是数字" in result.stdout.replace("\n", "")
+    doc = json.loads(run("check", bad, "--json").stdout)
+    assert doc["files"][0]["problems"][0]["actual"] == "12" + ESCAPES  # JSON keeps the text, escaped
+    assert "\\u009b" in run("check", bad, "--json").stdout
+
+
+def test_an_agency_name_with_escapes_and_an_accept_reason_with_escapes(tmp_path, good):
+    named = with_escapes(good, (META_AGENCY.sheet, META_AGENCY.cell), "某局", tmp_path / "名.xlsx")
+    result = run("check", named)
+    assert "\x1b" not in result.output
+    # the reader drops C0 controls from meta text (no document can hold them); the rest is shown escaped
+    assert result.stdout.startswith(f"文件：{named}（某局]0;被改了标题[2J\\x0d\\x9b31m\\u202e 2024年）")
+    record = {"accepted": [{"code": "value-blank", "place": "", "reason": "理由" + ESCAPES, "fingerprint": "0"}]}
+    (tmp_path / "名.xlsx.accept.json").write_text(json.dumps(record), encoding="utf-8")
+    result = run("check", named)
+    assert "\x1b" not in result.output
+    assert f"确认已失效（相关数字已变化），请重新核对：理由{SHOWN}" in result.stdout
+
+
+def test_a_file_name_with_escapes_and_one_that_is_not_utf8(tmp_path, good):
+    odd = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/\xff\xfe\x1b[31m.xlsx"))
+    shutil.copyfile(good, odd)
+    result = run("check", odd)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == f"文件：{tmp_path}/\\xff\\xfe\\x1b[31m.xlsx（测试县商务局 2024年）"
+    missing = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/\xc3(.xlsx"))
+    result = run("check", missing)
+    assert (result.exit_code, result.stderr) == (2, f"错误：{tmp_path}/\\xc3(.xlsx：文件不存在（请检查文件名和路径）\n")
+    folder = tmp_path / "收到"
+    folder.mkdir()
+    shutil.move(odd, Path(os.fsdecode(os.fsencode(str(folder)) + b"/\xff.xlsx")))
+    shutil.copyfile(good, folder / "好.xlsx")
+    report = tmp_path / "总览.xlsx"
+    result = run("check", folder, "--json", "--report", report)
+    assert result.exit_code == 0
+    files = [f["file"] for f in json.loads(result.stdout)["files"]]
+    assert files == [f"{folder}/好.xlsx", f"{folder}/\udcff.xlsx"]  # JSON gives the name back as it is
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(report)["各单位检查结果"].values)
+    assert [r[0] for r in rows[1:]] == [f"{folder}/好.xlsx", f"{folder}/\\xff.xlsx"]
+
+
+@pytest.mark.parametrize("agency, name", [
+    ("某局\u202egpj.exe", "某局_gpj.exe2024年政府信息公开工作年度报告.xlsx"),
+    ("../../上级/某局", "_.._上级_某局2024年政府信息公开工作年度报告.xlsx"),  # never a hidden file
+    ("CON", "_CON2024年政府信息公开工作年度报告.xlsx"),
+    ("很长的机关名称" * 20, "很长的机关名称" * 8 + "很长的机" + "2024年政府信息公开工作年度报告.xlsx"),
+])
+def test_default_file_names_are_safe_and_short(tmp_path, monkeypatch, agency, name):
+    monkeypatch.chdir(tmp_path)
+    result = run("new", "--agency", agency, "--year", "2024")
+    assert result.exit_code == 0, result.output
+    assert os.listdir(tmp_path) == [name]
+
+
+# --- click in Chinese -----------------------------------------------------------------------------------
+
+USAGE_ERRORS = {
+    "unknown option": (["check", "--bogus", "x"], "用法：xlreport check [选项] 文件或文件夹...\n"
+                       "错误：没有“--bogus”这个选项；是不是要用 --jobs？\n（用“xlreport check -h”查看帮助）\n"),
+    "unknown command": (["chek"], "用法：xlreport [选项] 命令 [参数]...\n错误：没有“chek”这个命令；是不是要用 check？\n（用“xlreport -h”查看帮助）\n"),
+    "missing argument": (["check"], "用法：xlreport check [选项] 文件或文件夹...\n错误：缺少参数 文件或文件夹...\n（用“xlreport check -h”查看帮助）\n"),
+    "missing option": (["merge", "x"], "用法：xlreport merge [选项] 文件或文件夹...\n错误：缺少选项 -o / --output\n（用“xlreport merge -h”查看帮助）\n"),
+    "option without its value": (["check", "x", "--jobs"], "错误：选项 --jobs 后面要跟一个值。\n"),
+    "bad value": (["check", "--jobs", "0", "x"], "用法：xlreport check [选项] 文件或文件夹...\n"
+                  "错误：--jobs 的值无效：“0”不是 1—64 之间的整数\n（用“xlreport check -h”查看帮助）\n"),
+    "extra argument": (["export", "a", "b"], "用法：xlreport export [选项] 文件\n错误：多余的参数（b）\n（用“xlreport export -h”查看帮助）\n"),
+    "flag given a value": (["check", "--json=yes", "x"], "错误：选项 --json 后面不能跟值。\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(USAGE_ERRORS))
+def test_usage_errors_are_chinese_and_exit_2(case):
+    args, expected = USAGE_ERRORS[case]
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == expected
+
+
+ENGLISH_ALLOWED = {"xlreport", "JSON", "Excel", "Word", "WPS", "LibreOffice", "PDF", "OCR", "docs", "json", "md", "rules",
+                   "check", "new", "build", "export", "import", "template", "merge", "accept", "report", "schema",
+                   "xlsx", "xlsm", "xls", "ods", "html", "htm", "docx", "pdf", "txt", "CPU", "active", "in_force", "force"}
+
+
+def _english_words(text: str) -> set[str]:
+    text = re.sub(r"--?[a-z][a-z-]*", "", text)  # option names
+    return set(re.findall(r"[A-Za-z_]{3,}", text)) - ENGLISH_ALLOWED
+
+
+@pytest.mark.parametrize("command", [None] + list(cli.commands))
+def test_help_is_chinese(command):
+    result = run(*([command] if command else []), "-h")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("用法：xlreport ")
+    assert "选项：" in result.stdout
+    assert _english_words(result.stdout) == set()
+    assert max(zh.width(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_no_command_shows_the_help():
+    result = run()
+    assert result.exit_code == 2
+    assert result.stderr.startswith("用法：xlreport [选项] 命令 [参数]...\n\n  政府信息公开工作年度报告")
+    assert "命令：\n  new       生成填报用的 Excel 工作簿\n  check     " in result.stderr
+
+
+def test_every_message_id_is_one_click_still_uses():
+    """The catalogue is keyed by click's message ids: a click release that changes one would
+    quietly bring English back."""
+    import click
+
+    source = "".join(Path(click.__file__).with_name(f"{m}.py").read_text(encoding="utf-8") for m in zh.MODULES
+                     if Path(click.__file__).with_name(f"{m}.py").exists())
+    for msgid in zh.CATALOGUE:
+        assert repr(msgid)[1:-1] in source or msgid in source, msgid
+    for singular, plural in zh.PLURALS:
+        assert singular in source and plural in source, singular

@@ -1,0 +1,628 @@
+"""The command line: parse options, call one library function, print, exit.
+
+Exit codes: 0 clean, 1 problems found, 2 usage error or unreadable input, 130 interrupted.
+Everything printed goes through ``say``: text that came from a file (cell text, file names, an
+accept reason) reaches the console with its control characters escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import XlreportError
+from ..shown import safe_name, shown, shown_path
+from . import zh
+
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
+EXIT_INTERRUPTED = 130
+
+
+def say(text: str = "", err: bool = False, nl: bool = True) -> None:
+    click.echo(shown(text), err=err, nl=nl)
+
+
+class Fail(click.ClickException):
+    """A one-line Chinese message and exit 2."""
+
+    exit_code = EXIT_UNUSABLE
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint
+
+    def format_message(self) -> str:
+        return f"{self.message}（{self.hint}）" if self.hint else self.message
+
+    def show(self, file=None) -> None:
+        say(f"错误：{self.format_message()}", err=True)
+
+
+def fail_from(e: XlreportError) -> Fail:
+    return Fail(e.message, e.hint)
+
+
+class Main(zh.Group):
+    """The xlreport group: click in Chinese, and every way a run can end told in one line."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)  # in the order of the work: new, check, …, accept
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        zh.install()
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            if zh.is_help_request(e):
+                say(e.ctx.get_help(), err=True)
+                sys.exit(EXIT_UNUSABLE)
+            if e.ctx is not None:
+                say(e.ctx.get_usage(), err=True)
+            say(f"错误：{zh.message(e)}", err=True)
+            if e.ctx is not None:
+                say(f"（用“{e.ctx.command_path} -h”查看帮助）", err=True)
+            sys.exit(EXIT_UNUSABLE)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            say("已中断", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except XlreportError as e:
+            fail_from(e).show()
+            sys.exit(EXIT_UNUSABLE)
+
+
+def report_name(report) -> str:
+    """<机关名称><年度>年政府信息公开工作年度报告, the name the published report carries (the
+    agency name made safe for a file name and capped in length)."""
+    year = f"{report.year}年" if report.year else ""
+    return f"{safe_name(report.agency or '')}{year}政府信息公开工作年度报告"
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="xlreport", message="%(prog)s %(version)s", help="显示版本号并退出。")
+def cli():
+    """政府信息公开工作年度报告：Excel 填报、校验、生成 Word 报告。
+
+    每个命令的用法：xlreport 命令 -h
+
+    退出码：0 没有错误，1 发现错误，2 用法错误或文件无法读取，130 已中断。
+    """
+
+
+def _year_option(value):
+    from ..model import parse_year
+
+    return None if value is None else parse_year(value, lambda msg: Fail(f"--year：{msg}"))
+
+
+def _refuse_overlap(outputs, inputs=(), folders=()) -> None:
+    from ..api import SPREADSHEET_SUFFIXES
+    from ..output import refuse_overlap
+
+    try:
+        refuse_overlap(outputs, inputs, folders, SPREADSHEET_SUFFIXES)
+    except XlreportError as e:
+        raise fail_from(e)
+
+
+def _split_inputs(inputs) -> tuple[list[Path], list[Path]]:
+    files = [Path(i) for i in inputs if not Path(i).is_dir()]
+    return files, [Path(i) for i in inputs if Path(i).is_dir()]
+
+
+def _check_targets(targets, force: bool) -> None:
+    """Say so before the work (checking ten thousand files), not after."""
+    from ..output import check_target
+
+    for target in targets:
+        try:
+            if target is not None:
+                check_target(target, force)
+        except XlreportError as e:
+            raise fail_from(e)
+
+
+def _need_suffix(path: Path | None, suffixes: tuple[str, ...], what: str = "") -> None:
+    if path is not None and path.suffix.lower() not in suffixes:
+        names = " 或 ".join(suffixes)
+        raise Fail(f"{shown_path(path)}：{what}输出文件应以 {names} 结尾")
+
+
+@contextmanager
+def _progress(show: bool, length: int, label: str):
+    """A progress bar on a terminal, nothing when piped: yields the step callback (or None)."""
+    if not show:
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+FILE = "文件"
+
+
+@cli.command(short_help="生成填报用的 Excel 工作簿")
+@click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), metavar=FILE,
+              help="输出文件（.xlsx）；默认为“机关名称+年度+年政府信息公开工作年度报告.xlsx”")
+@click.option("--agency", metavar="名称", help="机关名称，如“上犹县商务局”")
+@click.option("--year", metavar="年份", help="报告年度（四位数）；默认为上一年")
+@click.option("--data", "data_file", type=click.Path(path_type=Path), metavar=FILE, help="用 JSON 报告（见 report.schema.json）预先填好全部数字和正文")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), metavar=FILE,
+              help="用上一年度的报告（工作簿、JSON 或已发布的报告）预先填好基本信息、年度和上年结转")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def new(output, agency, year, data_file, previous_file, force):
+    """生成填报用的 Excel 工作簿。"""
+    from ..model import Report, clean_text, load_json_file
+    from ..workbook import write_workbook
+
+    year = _year_option(year)
+    if data_file and previous_file:
+        raise click.UsageError("--data 和 --previous 只能用其中一个")
+    if output is not None:
+        _need_suffix(output, (".xlsx",))
+        _refuse_overlap([("-o", output)], [data_file, previous_file])
+    try:
+        report = load_json_file(data_file) if data_file else Report()
+    except XlreportError as e:
+        raise fail_from(e)
+    if previous_file:
+        from ..previous import next_year_report
+        from ..spec import YEAR_MAX
+
+        last = _load_previous(previous_file)
+        if last.year is not None and last.year + 1 > YEAR_MAX:
+            raise Fail(f"--previous：上一年度报告的年度为{last.year}年，下一年超出范围")
+        report = next_year_report(last)
+    if agency is not None:
+        report.meta["agency"] = clean_text(agency) or None
+    if year is not None:
+        report.meta["year"] = year
+    if report.meta.get("year") is None:
+        report.meta["year"] = _dt.date.today().year - 1
+    if output is None:
+        output = Path(f"{report_name(report)}.xlsx")
+        _refuse_overlap([("默认", output)], [data_file, previous_file])
+    try:
+        write_workbook(output, report, force=force)
+    except XlreportError as e:
+        raise fail_from(e)
+    say(f"已生成：{output}")
+
+
+@cli.command(short_help="检查工作簿、JSON 报告或已发布的报告")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 docs/check-json.md）")
+@click.option("--strict", is_flag=True, help="空白的数字单元格也算错误")
+@click.option("--annotate", "annotate_out", type=click.Path(path_type=Path), metavar=FILE,
+              help="另存一份标注了问题的工作簿副本（.xlsx），原文件不变；只用于一个文件")
+@click.option("--summary-only", is_flag=True, help="多个文件时只列汇总表，不列每个文件的问题明细")
+@click.option("--report", "overview", type=click.Path(path_type=Path), metavar=FILE,
+              help="另存一份检查结果总览工作簿（.xlsx）：每个文件一行，另附问题清单")
+@click.option("--jobs", type=zh.WholeNumber(1, 64), default=None, help="并行进程数（1—64）；默认为 CPU 核数")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), metavar=FILE,
+              help="上一年度的报告（工作簿、JSON 或已发布的报告），核对上年结转、现行有效件数、年度和雷同")
+@click.option("--force", is_flag=True, help="覆盖已存在的 --annotate / --report 输出文件")
+def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, previous_file, force):
+    """检查工作簿或 JSON 报告：数字格式、勾稽关系和全部规则。
+
+    可以给出多个文件或文件夹（文件夹中的 .xlsx/.xlsm/.xls/.ods 逐个检查，含子文件夹）。
+    已发布的报告（.html/.htm、.docx、.pdf、.txt）直接给出文件名即可检查。
+
+    退出码：0 没有错误（可以有提醒），1 发现错误，2 有文件无法读取或用法错误，130 已中断。
+    """
+    from ..batch import check_many, collect, whole_report
+
+    _need_suffix(annotate_out, (".xlsx",), "--annotate 的")
+    _need_suffix(overview, (".xlsx",), "--report 的")
+    files, folders = _split_inputs(inputs)
+    _refuse_overlap([("--annotate", annotate_out), ("--report", overview)], files + [previous_file], folders)
+    paths = collect(inputs)
+    if not paths:
+        raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
+    if annotate_out is not None and len(paths) != 1:
+        raise click.UsageError("--annotate 只能用于一个输入文件")
+    _check_targets((overview, annotate_out), force)
+    single = len(paths) == 1 and not folders
+    if previous_file is not None and not single:
+        raise click.UsageError("--previous 只能用于一个输入文件")
+    previous = _load_previous(previous_file)
+    keep = whole_report if annotate_out is not None else None  # the annotated copy is regenerated from the report read
+    show_bar = not as_json and not single and sys.stderr.isatty()
+    printer = _BatchPrinter(as_json, single, summary_only)
+    try:
+        with ExitStack() as stack:
+            writer = None
+            if overview is not None:
+                from ..batch import OverviewWriter
+                from ..output import atomic_target
+
+                writer = stack.enter_context(OverviewWriter(stack.enter_context(atomic_target(overview, force))))
+            step = stack.enter_context(_progress(show_bar, len(paths), "检查中"))
+            for r in check_many(paths, strict, keep=keep, workers=jobs, progress=step, previous=previous):
+                printer.add(r)
+                if writer is not None:
+                    writer.add(r)
+    except BaseException as e:
+        printer.close()  # the spooled rows and details go with it
+        if isinstance(e, XlreportError):
+            raise fail_from(e) from None
+        raise
+    printer.finish()
+    if overview is not None:
+        say(f"已生成检查结果总览：{overview}", err=as_json)
+    if annotate_out is not None and printer.first.status != "unreadable":
+        from ..annotate import write_annotated
+
+        try:
+            write_annotated(annotate_out, printer.first.kept, printer.first.problems, force=force)
+        except XlreportError as e:
+            raise fail_from(e)
+        say(f"已生成标注副本：{annotate_out}", err=as_json)
+    if printer.unreadable:
+        sys.exit(EXIT_UNUSABLE)
+    if printer.with_errors:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _print_one(r) -> None:
+    from ..terminal import lapsed_lines, render_problems, summary_line
+
+    if r.status == "unreadable":
+        say(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
+        if r.problems:
+            say(render_problems(r.problems), err=True)
+        return
+    who = " ".join(x for x in (r.agency, f"{r.year}年" if r.year else "") if x)
+    say(f"文件：{r.path}" + (f"（{who}）" if who else ""))
+    if r.problems:
+        say(render_problems(r.problems))
+    for line in lapsed_lines(r.lapsed):
+        say(line)
+    say(summary_line(r.errors, r.warnings, sum(1 for p in r.problems if p.accepted)))
+
+
+SUMMARY_WIDTHS = (48, 28, 6, 6, 6, 8)
+
+
+class _BatchPrinter:
+    """What check prints, fed one result at a time. Many files: the summary table, then each
+    file's problems (both spooled to disk until the end); one file: its problems; --json: one
+    document, streamed."""
+
+    def __init__(self, as_json: bool, single: bool, summary_only: bool):
+        from ..spec import BATCH_FILE_COLUMNS
+        from ..spool import RowSpool, TextSpool
+
+        self.as_json, self.single = as_json, single
+        self.first = None
+        self.counts = {"ok": 0, "errors": 0, "unreadable": 0}
+        self.errors = self.warnings = 0
+        self.rows = RowSpool(BATCH_FILE_COLUMNS[: len(SUMMARY_WIDTHS)], SUMMARY_WIDTHS) if not as_json and not single else None
+        self.details = TextSpool() if self.rows is not None and not summary_only else None
+
+    @property
+    def unreadable(self) -> int:
+        return self.counts["unreadable"]
+
+    @property
+    def with_errors(self) -> int:
+        return self.counts["errors"]
+
+    def add(self, r) -> None:
+        if self.first is None:
+            self.first = r
+        self.counts[r.status] += 1
+        self.errors += r.errors
+        self.warnings += r.warnings
+        if self.as_json:
+            self._json(r)
+        elif self.rows is not None:
+            self.rows.add((r.path, r.agency or "—", str(r.year or "—"), str(r.errors), str(r.warnings), r.status_name))
+            if self.details is not None and not (r.status == "ok" and not r.problems):
+                self.details.add(_details(r))
+
+    def _json(self, r) -> None:
+        import textwrap
+
+        from ..shown import json_text
+
+        item = {
+            "file": r.path, "status": r.status, "message": r.message, "hint": r.hint,
+            "agency": r.agency, "year": r.year, "errors": r.errors, "warnings": r.warnings,
+            "problems": [p.to_dict() for p in r.problems],
+        }
+        lead = '{\n  "files": [\n' if sum(self.counts.values()) == 1 else ",\n"
+        click.echo(lead + textwrap.indent(json_text(item), "    "), nl=False)
+
+    def finish(self) -> None:
+        if self.as_json:
+            total = sum(self.counts.values())
+            head = '{\n  "files": []' if not total else "\n  ]"
+            click.echo(f'{head},\n  "errors": {self.errors},\n  "warnings": {self.warnings},\n  "unreadable": {self.unreadable}\n}}')
+        elif self.single:
+            _print_one(self.first)
+        else:
+            for line in self.rows.lines():
+                say(line)
+            total = sum(self.counts.values())
+            say(f"共 {total} 个文件：{self.counts['ok']} 个通过，{self.counts['errors']} 个有错误，{self.unreadable} 个无法读取。")
+            if self.details is not None:
+                self.details.copy_to(lambda chunk: say(chunk, nl=False))
+        self.close()
+
+    def close(self) -> None:
+        for spool in (self.rows, self.details):
+            if spool is not None:
+                spool.close()
+
+
+def _details(r) -> str:
+    from ..terminal import render_problems
+
+    if r.status == "unreadable":
+        lines = ["", f"== {r.path}：无法读取 ==", r.message + (f"（{r.hint}）" if r.hint else "")]
+        if r.problems:
+            lines.append(render_problems(r.problems))
+        return "\n".join(lines)
+    return "\n".join(["", f"== {r.path}（{r.agency or '机关名称未填'}）：{r.errors} 个错误、{r.warnings} 个提醒 ==", render_problems(r.problems)])
+
+
+@cli.command(short_help="把工作簿导出为 JSON 报告")
+@click.argument("file", type=click.Path(path_type=Path), metavar=FILE)
+@click.option("-o", "--output", default="-", metavar=FILE, help="输出的 JSON 文件；“-”或不填则输出到屏幕")
+@click.option("--strict", is_flag=True, help="有空白数字单元格时视为错误")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def export(file, output, strict, force):
+    """把工作簿（或 JSON 报告）导出为 JSON 报告（格式见 docs/json.md）。"""
+    from ..api import load
+    from ..model import to_json
+    from ..output import atomic_target
+    from ..problems import sort_key
+
+    out = None if output == "-" else Path(output)
+    _refuse_overlap([("-o", out)], [file])
+    try:
+        loaded = load(file, strict=strict)
+    except XlreportError as e:
+        raise fail_from(e)
+    errors = [p for p in loaded.problems if p.is_error]
+    for p in sorted(loaded.problems, key=sort_key):
+        say(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
+    text = to_json(loaded.report)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            with atomic_target(out, force) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        except XlreportError as e:
+            raise fail_from(e)
+        say(f"已导出：{out}", err=True)
+    if errors:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@cli.command("import", short_help="读取已发布的报告，导出为 JSON 或工作簿")
+@click.argument("file", type=click.Path(path_type=Path), metavar=FILE)
+@click.option("-o", "--output", default="-", metavar=FILE,
+              help="输出文件：.json（JSON 报告）或 .xlsx（预先填好的工作簿）；“-”或不填则把 JSON 输出到屏幕")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def import_(file, output, force):
+    """读取已发布的年度报告（.html/.htm 网页、.docx、.pdf、.txt），导出为 JSON 报告或预先填好的工作簿。
+
+    读取时不确定之处（猜测的标签、“/”“—”“无”或空白、带注释的数字等）逐条列为提醒，并写明在原文中的位置。
+    2019年旧格式的报告、缺少表格的报告或不是年度报告的文件不导入（退出码 2）。
+    """
+    from ..importers import import_report
+    from ..model import to_json
+    from ..output import atomic_target
+
+    out = None if output == "-" else Path(output)
+    _need_suffix(out, (".json", ".xlsx"))
+    _refuse_overlap([("-o", out)], [file])
+    try:
+        imported = import_report(file)
+    except XlreportError as e:
+        raise fail_from(e)
+    for p in imported.problems:
+        say(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
+    try:
+        if out is None:
+            click.echo(to_json(imported.report), nl=False)
+        elif out.suffix.lower() == ".xlsx":
+            from ..workbook import write_workbook
+
+            write_workbook(out, imported.report, force=force)
+        else:
+            with atomic_target(out, force) as tmp:
+                tmp.write_text(to_json(imported.report), encoding="utf-8")
+    except XlreportError as e:
+        raise fail_from(e)
+    errors = sum(1 for p in imported.problems if p.is_error)
+    if out is not None:
+        say(f"已导入：{out}（{len(imported.problems) - errors} 个提醒，{errors} 个错误）", err=True)
+    if errors:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@cli.command(short_help="生成 Word 年度报告（可同时生成 PDF）")
+@click.argument("file", type=click.Path(path_type=Path), metavar=FILE)
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar=FILE,
+              help="输出的 .docx；默认为输入文件旁的“机关名称+年度+年政府信息公开工作年度报告.docx”")
+@click.option("--template", "template", type=click.Path(path_type=Path), metavar=FILE, help="自定义 Word 模板（由 xlreport template 导出后修改）")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), metavar=FILE, help="上一年度的报告，同时核对与上年有关的提醒")
+@click.option("--allow-errors", is_flag=True, help="检查有错误也生成报告（报告中会带着错误的数字）")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def build(file, output, template, pdf, previous_file, allow_errors, force):
+    """由工作簿或 JSON 报告生成 Word 年度报告。先检查，有错误时不生成（--allow-errors 除外）。"""
+    from ..api import check_report, load
+    from ..render import convert_to_pdf, missing_fonts, render_docx
+    from ..terminal import render_problems, summary_line
+
+    inputs = [file, template, previous_file]
+    if output is not None:
+        _need_suffix(output, (".docx",))
+        _refuse_overlap([("-o", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
+    try:
+        loaded = load(file)
+    except XlreportError as e:
+        raise fail_from(e)
+    previous = _load_previous(previous_file)
+    problems = check_report(loaded.report, loaded.problems, previous=previous)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        say(render_problems(problems), err=True)
+        say(summary_line(len(errors), len(problems) - len(errors)), err=True)
+        if not allow_errors:
+            say("存在错误，未生成报告。请修改后重试，或加 --allow-errors 带着错误生成。", err=True)
+            sys.exit(EXIT_PROBLEMS)
+    report = loaded.report
+    if output is None:
+        output = Path(file).parent / f"{report_name(report)}.docx"
+        _refuse_overlap([("默认", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
+    _check_targets((output, output.with_suffix(".pdf") if pdf else None), force)
+    try:
+        render_docx(report, output, template=template, force=force)
+    except XlreportError as e:
+        raise fail_from(e)
+    if errors:
+        say(f"提醒：报告中有 {len(errors)} 个错误，已按 --allow-errors 生成。", err=True)
+    say(f"已生成：{output}")
+    if pdf:
+        target = output.with_suffix(".pdf")
+        try:
+            convert_to_pdf(output, target, force=force)
+        except XlreportError as e:
+            raise fail_from(e)
+        say(f"已生成：{target}")
+        missing = missing_fonts()
+        if missing:
+            say("提醒：本机没有公文字体" + "、".join(missing) + "，PDF 中已用其他字体代替；正式发布前请在装有这些字体的电脑上用 WPS/Word 打开 .docx 另存为 PDF。", err=True)
+
+
+@cli.command(short_help="导出默认 Word 模板，供修改版式")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("年度报告模板.docx"), metavar=FILE,
+              help="输出的模板文件（默认：年度报告模板.docx）")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def template(output, force):
+    """导出默认 Word 模板。可在 Word/WPS 中修改版式，保留 {{ }} 和 {% %} 占位符，再用 build --template 使用。"""
+    import shutil
+
+    from ..output import atomic_target
+    from ..resources import default_template
+
+    _need_suffix(output, (".docx",))
+    try:
+        with atomic_target(output, force) as tmp:
+            shutil.copyfile(default_template(), tmp)
+    except XlreportError as e:
+        raise fail_from(e)
+    say(f"已导出模板：{output}")
+
+
+@cli.command(short_help="把多个单位的工作簿汇总成一份")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar=FILE, help="汇总结果工作簿（.xlsx）")
+@click.option("--agency", required=True, metavar="名称", help="汇总后的机关名称，如“XX县人民政府”")
+@click.option("--year", metavar="年份", help="报告年度；默认取输入文件的年度（必须一致）")
+@click.option("--jobs", type=zh.WholeNumber(1, 64), default=None, help="并行进程数（1—64）；默认为 CPU 核数")
+@click.option("--allow-errors", is_flag=True, help="输入文件有错误也汇总")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
+def merge(inputs, output, agency, year, jobs, allow_errors, force):
+    """把多个单位的工作簿（文件或文件夹）的三张表和收费数字逐项相加，生成同一模板的汇总工作簿。"""
+    from ..batch import check_many, collect
+    from ..merge import SUMMARY_SHEET, MergeError, digest
+    from ..merge import merge as merge_results
+    from ..model import clean_text
+    from ..workbook import write_workbook
+
+    year = _year_option(year)
+    _need_suffix(output, (".xlsx",))
+    files, folders = _split_inputs(inputs)
+    _refuse_overlap([("-o", output)], files, folders)
+    paths = collect(inputs)
+    if not paths:
+        raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
+    _check_targets((output,), force)
+    try:
+        with _progress(sys.stderr.isatty(), len(paths), "读取中") as step:
+            results = check_many(paths, keep=digest, with_text=False, workers=jobs, progress=step)
+            merged = merge_results(results, clean_text(agency), year, allow_errors=allow_errors)
+    except MergeError as e:
+        say(f"错误：{e.message}" + (f"（{e.hint}）" if e.hint else ""), err=True)
+        sys.exit(EXIT_UNUSABLE if any(r.status == "unreadable" for r in e.files) else EXIT_PROBLEMS)
+    for w in merged.warnings:
+        say(f"提醒：{w}", err=True)
+    try:
+        write_workbook(output, merged.report, force=force, extra_sheets=[(SUMMARY_SHEET, merged.summary)])
+    except XlreportError as e:
+        raise fail_from(e)
+    say(f"已汇总 {merged.files} 个单位：{output}")
+
+
+def _load_previous(path: Path | None):
+    """Last year's report, from a workbook, a JSON report or a published report."""
+    if path is None:
+        return None
+    from ..api import load
+
+    try:
+        return load(path).report
+    except XlreportError as e:
+        raise Fail(f"--previous：{e.message}", e.hint)
+
+
+@cli.command(short_help="写明理由，确认一条提醒")
+@click.argument("file", type=click.Path(path_type=Path), metavar=FILE)
+@click.option("--rule", "code", required=True, metavar="规则编号", help="要确认的提醒的规则编号（见 xlreport check 的 --json 输出或 docs/rules.md）")
+@click.option("--at", "place", metavar="位置", help="提醒的位置：单元格（如 二、主动公开!D5）或 JSON 路径（如 active.rules.in_force）；不填则确认该规则的全部提醒")
+@click.option("--reason", required=True, metavar="理由", help="确认的理由，例如“本年开展了规范性文件清理”")
+@click.option("--previous", "previous_file", type=click.Path(path_type=Path), metavar=FILE, help="上一年度的报告（确认与上年有关的提醒时需要）")
+def accept(file, code, place, reason, previous_file):
+    """确认一条提醒（写明理由）。确认记录保存在输入文件旁的“文件名.accept.json”中，
+    再次检查时显示为“已确认”、不再计数；相关数字变化后确认自动失效。"""
+    from .. import accept as acceptance
+    from ..api import check_file
+    from ..limits import REASON_CHARS
+    from ..spec import RULE_BY_CODE
+
+    if code not in RULE_BY_CODE:
+        raise Fail(f"--rule：没有编号为“{code}”的规则", "规则编号见 docs/rules.md")
+    reason = reason.strip()
+    if not reason:
+        raise Fail("--reason：请写明确认的理由")
+    if len(reason) > REASON_CHARS.value:
+        raise Fail(f"--reason：{REASON_CHARS.name}超过上限（{len(reason)}字，上限{REASON_CHARS.shown()}）")
+    _refuse_overlap([("确认记录", acceptance.accept_file(Path(file)))], [file, previous_file])
+    previous = _load_previous(previous_file)
+    try:
+        checked = check_file(file, previous=previous)
+        done = acceptance.record(Path(file), checked.problems, code, place, reason)
+    except XlreportError as e:
+        raise fail_from(e)
+    for p in done:
+        say(f"已确认：{p.line()}（理由：{reason}）")
+    say(f"确认记录：{acceptance.accept_file(Path(file))}")
+
+
+def main() -> None:
+    # A GBK console (Windows 中文版) or a pipe must never raise UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+    try:
+        cli(prog_name="xlreport")
+    except KeyboardInterrupt:  # between click's own handling and the exit
+        say("已中断", err=True)
+        sys.exit(EXIT_INTERRUPTED)
