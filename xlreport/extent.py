@@ -46,6 +46,33 @@ def xlsx_in_range(xml: bytes) -> bool:
     )
 
 
+_TAIL = re.compile(rb"</(?:[\w.-]+:)?(worksheet|sst)>\s*$")
+_SHARED_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="s"[^>]*>\s*<v>([^<]*)</v>')
+
+
+def check_part(path, what: str, xml: bytes, strings: int | None = None) -> None:
+    """Refuse a worksheet or shared-string XML that a lenient reader would read wrongly without a
+    word: cut short (its last rows would read as blank), carrying a DOCTYPE (entity expansion),
+    or, given the number of shared strings, a cell pointing at one that does not exist (an index
+    of -1 read as string 0)."""
+    where = shown_path(path)
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise InputError(f"{where}：{what}的 XML 含有 DOCTYPE 或实体声明，已拒绝读取", "正常的工作簿不含这些声明；请向报送单位索取原文件")
+    if _TAIL.search(xml[-64:]) is None:
+        raise InputError(f"{where}：文件已损坏（{what}的 XML 不完整）", "请从原处重新复制一份，或用 WPS/Excel 打开后另存")
+    if strings is not None and b't="s"' in xml:
+        for ref, index in _SHARED_REF.findall(xml):
+            text = index.strip()
+            if not text.isdigit() or int(text) >= strings:
+                raise InputError(f"{where}：文件已损坏（{what}的单元格 {ref.decode()} 引用了不存在的共享字符串“{_short(index)}”）",
+                                 "请用 WPS/Excel 打开后另存再试")
+
+
+def _short(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
 class _Copier:
     """Re-emits XML element by element. ``keep(local_name, attrs, parents)`` decides per element:
     the attributes to write, or None to drop the element and everything inside it; ``parents``

@@ -142,6 +142,7 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
         if entry not in opened.zip:
             continue
         xmls[name] = opened.zip.read(entry)
+        extent.check_part(opened.path, f"工作表“{name}”", xmls[name])
     wanted = [n for n in spec.DATA_SHEETS if with_text or n != spec.SHEET_TEXT]
     if stamp and xlsx_cells.AVAILABLE and all(n in xmls for n in wanted):
         try:
@@ -194,6 +195,7 @@ _INPUT_SHEETS = {f.sheet for f in spec.INPUT_FIELDS} | {m.sheet for m in spec.ME
 
 
 _PACKAGE_PARTS = (".xml", ".rels", "mimetype")
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
 
 
 def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
@@ -203,18 +205,23 @@ def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
     (its format caps a sheet at 65,536 × 256 cells)."""
     if opened.zip is None:
         return opened.data
+    sheets = {entry: name for name, entry in xlsx_sheet_paths(opened).items()} if opened.kind == "xlsx" else {}
+    strings = None
+    if _SHARED_STRINGS in opened.zip and opened.kind == "xlsx":
+        sst = opened.zip.read(_SHARED_STRINGS)
+        extent.check_part(opened.path, "共享字符串表", sst)
+        strings = sst.count(b"<si>") + sst.count(b"<si ")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for name in opened.zip.namelist():
             if not name.endswith(_PACKAGE_PARTS):
                 continue  # pictures, printer settings, embedded objects: nothing a value is in
-            data = trimmed.get(name)
-            if data is None:
-                data = opened.zip.read(name)
-                if opened.kind == "ods" and name == "content.xml":
-                    data = extent.trim_ods_content(opened.path, data)
-                elif opened.kind == "xlsx" and name.startswith("xl/worksheets/"):
-                    data = extent.trim_xlsx_sheet(opened.path, data)
+            data = opened.zip.read(name) if name not in trimmed else trimmed[name]
+            if opened.kind == "ods" and name == "content.xml":
+                data = extent.trim_ods_content(opened.path, data)
+            elif name in sheets or _WORKSHEET.fullmatch(name):
+                extent.check_part(opened.path, f"工作表“{sheets.get(name, name)}”", data, strings)
+                data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, data)
             z.writestr(name, data)
     return out.getvalue()
 

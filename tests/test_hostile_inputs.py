@@ -1,0 +1,253 @@
+"""Workbooks, JSON reports and special files made to hurt: each gets its normal result or one
+Chinese line and exit 2, within bounded memory, and is left exactly as it was.
+
+The allocation bombs run in a child process under a memory cap (RLIMIT_AS): before the reader cut
+sheets to their range, a cell at XFD1048576 made calamine abort and a row near 10⁸ cost seconds and
+gigabytes; now they must read like any other workbook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factories import filled_report, patch_zip, write
+from xlreport import limits, spec
+from xlreport.cli import cli
+
+MEMORY_CAP = 1024**3  # ample for any honest workbook; the bombs asked for 6 GB to a terabyte
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def run_capped(*args) -> subprocess.CompletedProcess:
+    """xlreport in a child process that cannot take more than MEMORY_CAP of address space."""
+    import resource
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    code = "import sys; from xlreport.cli import main; sys.argv = ['xlreport'] + sys.argv[1:]; main()"
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+                          preexec_fn=cap, timeout=300)
+
+
+def snapshot(path: Path):
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> Path:
+    return write(tmp_path_factory.mktemp("good") / "good.xlsx", filled_report())
+
+
+def _sheet(path: Path, name: str) -> str:
+    from factories import sheet_entries
+
+    return sheet_entries(path)[name]
+
+
+def _with_cell(good: Path, tmp: Path, name: str, sheet: str, xml: bytes) -> Path:
+    """``good`` with raw cell XML put at the end of a sheet's data."""
+    out = tmp / name
+    out.write_bytes(good.read_bytes())
+    return patch_zip(out, {_sheet(good, sheet): lambda d: d.replace(b"</sheetData>", xml + b"</sheetData>")})
+
+
+FAR = {
+    "column past XFD": b'<row r="90"><c r="ZZZZ90"><v>7</v></c></row>',
+    "last cell of a sheet": b'<row r="1048576"><c r="XFD1048576"><v>7</v></c></row>',
+    "row near 10^8": b'<row r="99999999"><c r="A99999999"><v>7</v></c></row>',
+    "row without a number, far column": b'<row><c r="XFA1"><v>7</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAR))
+def test_a_cell_far_away_reads_like_the_workbook_without_it(case, good, tmp_path):
+    expected = run("check", good).stdout.replace(str(good), "FILE")
+    for sheet in (spec.SHEET_REQUESTS, spec.SHEET_CHECKS):  # a sheet read for values, one not read
+        bomb = _with_cell(good, tmp_path, f"{sheet}.xlsx", sheet, FAR[case])
+        before = snapshot(bomb)
+        result = run_capped("check", bomb)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout.replace(str(bomb), "FILE") == expected
+        assert snapshot(bomb) == before
+
+
+def test_the_same_workbook_saved_by_another_program_is_cut_too(good, tmp_path):
+    """Without our stamp (and so through calamine) a far cell is cut to the range just the same."""
+    import openpyxl
+
+    plain = tmp_path / "另存.xlsx"
+    wb = openpyxl.load_workbook(good)
+    del wb["_xlreport"]
+    wb[spec.SHEET_REQUESTS]["XFD1048576"] = 7
+    wb.save(plain)
+    result = run_capped("check", plain)
+    assert result.returncode == 0, result.stderr
+    assert "不是 xlreport 生成的工作簿" in result.stdout
+
+
+def test_an_ods_cell_repeated_a_million_times(tmp_path):
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        '<table:table table:name="S"><table:table-row table:number-rows-repeated="99000">'
+        '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="1000">'
+        '<text:p>1<text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row></table:table>'
+        '</office:spreadsheet></office:body></office:document-content>'
+    )
+    bomb = tmp_path / "重复.ods"
+    with zipfile.ZipFile(bomb, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+                   '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+    result = run_capped("check", bomb)
+    assert result.returncode == 2
+    assert result.stderr == (f"错误：{bomb}：不是政府信息公开工作年度报告工作簿（找不到{spec.FORMAT_NAME}格式的三张表格）"
+                             "（请用 xlreport new 生成模板填写）\n")
+
+
+BROKEN_SHEETS = {
+    "cut short": (lambda d: d[: len(d) // 2], "文件已损坏（工作表“三、依申请公开”的 XML 不完整）（请从原处重新复制一份，或用 WPS/Excel 打开后另存）"),
+    "doctype": (lambda d: d.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet', 1),
+                "工作表“三、依申请公开”的 XML 含有 DOCTYPE 或实体声明，已拒绝读取（正常的工作簿不含这些声明；请向报送单位索取原文件）"),
+    "shared string -1": (lambda d: re.sub(rb'(<c r="A5"[^>]*t="s"[^>]*><v>)[0-9]+', rb"\g<1>-1", d),
+                         "文件已损坏（工作表“三、依申请公开”的单元格 A5 引用了不存在的共享字符串“-1”）（请用 WPS/Excel 打开后另存再试）"),
+    "shared string past the end": (lambda d: re.sub(rb'(<c r="A5"[^>]*t="s"[^>]*><v>)[0-9]+', rb"\g<1>99999", d),
+                                   "文件已损坏（工作表“三、依申请公开”的单元格 A5 引用了不存在的共享字符串“99999”）（请用 WPS/Excel 打开后另存再试）"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_SHEETS))
+def test_sheet_xml_a_lenient_reader_would_misread_is_refused(case, good, tmp_path):
+    change, line = BROKEN_SHEETS[case]
+    bad = tmp_path / "坏.xlsx"
+    bad.write_bytes(good.read_bytes())
+    patch_zip(bad, {_sheet(good, spec.SHEET_REQUESTS): change})
+    before = snapshot(bad)
+    result = run("check", bad)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"错误：{bad}：{line}\n")
+    assert snapshot(bad) == before
+
+
+def test_an_entry_that_inflates_past_its_declared_size(good, tmp_path):
+    """A header that understates the size: no reader gets more than it declared, and the CRC fails."""
+    entry = _sheet(good, spec.SHEET_REQUESTS)
+    liar = tmp_path / "谎报.xlsx"
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as z:
+        info = z.getinfo(entry)
+    small = (100).to_bytes(4, "little")
+    name = entry.encode()
+    local = data.find(name, info.header_offset) - 30
+    data[local + 22:local + 26] = small
+    central = data.rfind(b"PK\x01\x02", 0, data.rfind(name))
+    data[central + 24:central + 28] = small
+    liar.write_bytes(bytes(data))
+    result = run("check", liar)
+    assert result.exit_code == 2
+    assert result.stderr == f"错误：{liar}：文件已损坏，无法解压其中的 {entry}（请从原处重新复制一份，或用 WPS/Excel 打开后另存）\n"
+
+
+# --- numbers past their limits ------------------------------------------------------------------------
+
+def test_numbers_past_the_limits_in_a_workbook_are_errors_naming_the_cell(good, tmp_path):
+    from factories import set_cells
+
+    licensing = spec.FIELD_BY_PATH[("active", "licensing")]
+    fees = spec.FIELD_BY_PATH[("active", "fees")]
+    bad = set_cells(good, {licensing.path: 1e300, fees.path: 1e30}, tmp_path / "大.xlsx")
+    result = run("check", bad, "--json")
+    problems = {p["cell"]: p["message"] for p in json.loads(result.stdout)["files"][0]["problems"] if p["code"] == "value-type"}
+    assert problems == {
+        licensing.cell: "1e+300超过上限（件数应小于1000000000000）",
+        fees.cell: "1000000000000000000000000000000超过上限（金额应小于1000000000000）",
+    }
+
+
+JSON_CASES = {
+    "1e999999999": ('{"active": {"licensing": 1e999999999}}', "数据.json：active.licensing：1e+999999999超过上限（件数应小于1000000000000）"),
+    "16-digit count": ('{"active": {"licensing": 1234567890123456}}', "数据.json：active.licensing：1234567890123456超过上限（件数应小于1000000000000）"),
+    "1e30 wanyuan": ('{"active": {"fees": 1e30}}', "数据.json：active.fees：1000000000000000000000000000000超过上限（金额应小于1000000000000）"),
+    "16 digits of an amount": ('{"active": {"fees": 12345.67890123456}}',
+                               "数据.json：active.fees：金额12345.67890123456的有效数字超过15位（工作簿只能准确保存15位）"),
+    "a number of 5000 digits": ('{"active": {"licensing": ' + "9" * 5000 + "}}",
+                                "数据.json：JSON 中的数字“99999999999999999999…”有5000位，JSON 中一个数字的长度超过上限（上限40位），已拒绝读取"),
+    "nesting 100000 deep": ("[" * 100000 + "]" * 100000, "数据.json：JSON 嵌套层数超过上限（上限32层），已拒绝读取"),
+    "nesting 40 deep": ('{"text": ' + "[" * 40 + "]" * 40 + "}", "数据.json：JSON 嵌套层数超过上限（上限32层），已拒绝读取"),
+}
+
+DATA_HINT = "（对照 xlreport/report.schema.json 修改数据文件）"
+
+
+@pytest.mark.parametrize("case", sorted(JSON_CASES))
+@pytest.mark.parametrize("command", ["check", "new"])
+def test_json_numbers_and_nesting_past_the_limits(case, command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text, line = JSON_CASES[case]
+    Path("数据.json").write_text(text, encoding="utf-8")
+    before = snapshot(Path("数据.json"))
+    args = ["check", "数据.json"] if command == "check" else ["new", "--data", "数据.json", "-o", "新.xlsx"]
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr == f"错误：{line}{DATA_HINT}\n"
+    assert snapshot(Path("数据.json")) == before
+    assert os.listdir(".") == ["数据.json"]
+
+
+def test_a_json_file_over_its_size_limit_is_not_read(tmp_path):
+    big = tmp_path / "大.json"
+    with big.open("wb") as fh:
+        fh.truncate(limits.FILE_BYTES["json"].value + 1)
+    result = run("check", big)
+    assert result.stderr == (f"错误：{big}：JSON 文件大小超过上限（16 MB，上限16 MB），已拒绝读取"
+                             "（文件可能已损坏或是伪造的（如压缩炸弹）；请向报送单位索取原文件）\n")
+
+
+# --- what is not a regular file -------------------------------------------------------------------------
+
+SPECIAL = {
+    "fifo": lambda t: (os.mkfifo(t / "管道.xlsx"), t / "管道.xlsx")[1],
+    "device": lambda t: Path("/dev/zero"),
+    "symlink to a device": lambda t: (os.symlink("/dev/zero", t / "零.xlsx"), t / "零.xlsx")[1],
+}
+COMMANDS = {
+    "check": lambda p, t: ["check", p],
+    "export": lambda p, t: ["export", p, "-o", t / "出.json"],
+    "build": lambda p, t: ["build", p, "-o", t / "出.docx"],
+    "import": lambda p, t: ["import", p.with_name(p.name.replace(".xlsx", ".html")) if p.parent == t else p, "-o", t / "出.json"],
+    "new --data": lambda p, t: ["new", "--data", p, "-o", t / "出.xlsx"],
+    "build --template": lambda p, t: ["build", t / "好.json", "--template", p, "-o", t / "出.docx"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+def test_fifos_and_devices_are_refused_without_being_read(kind, command, tmp_path):
+    special = SPECIAL[kind](tmp_path)
+    if command == "import" and special.parent == tmp_path:
+        html = special.with_name(special.name.replace(".xlsx", ".html"))
+        os.rename(special, html)
+        special = html
+    elif command == "import":
+        pytest.skip("a device has no .html name")
+    (tmp_path / "好.json").write_text(json.dumps({"meta": {"agency": "某局", "year": 2024}}), encoding="utf-8")
+    args = [special if a in (special, special.with_suffix(".html")) else a for a in COMMANDS[command](special, tmp_path)]
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"{special}：不是普通文件（设备、管道或套接字），已拒绝读取\n")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("出", ".~"))) == []
