@@ -19,10 +19,21 @@ def test_catalogue_lists_every_rule_with_its_source():
     assert set(r.source for r in spec.RULES) <= set(catalogue.SOURCES)
 
 
+def test_committed_security_doc_lists_every_limit():
+    text = (REPO / "docs" / "security.md").read_text(encoding="utf-8")
+    assert text == catalogue.security_doc(text)
+    from xlreport import limits
+
+    assert "| 批量检查中每个进程的内存 | 2048 MB |" in text
+    assert text.count("\n| ") - 1 >= sum(isinstance(v, limits.Limit) for v in vars(limits).values())
+
+
 def test_check_mode_reports_a_stale_file(tmp_path, monkeypatch, capsys):
     stale = tmp_path / "rules.md"
     stale.write_text("old", encoding="utf-8")
+    (tmp_path / "security.md").write_text("前\n<!-- limits:begin -->\n旧\n<!-- limits:end -->\n后\n", encoding="utf-8")
     monkeypatch.setattr(catalogue, "DOC", stale)
+    monkeypatch.setattr(catalogue, "SECURITY_DOC", tmp_path / "security.md")
     assert catalogue.main(["--check"]) == 1
     assert "is stale" in capsys.readouterr().err
     assert catalogue.main([]) == 0

@@ -1,7 +1,8 @@
-"""The rule catalogue (docs/rules.md), generated from spec.RULES so it can never drift.
+"""The documents generated from declarations, so they can never drift: the rule catalogue
+(docs/rules.md, from spec.RULES) and the table of limits in docs/security.md (from limits.py).
 
-    python -m xlreport.catalogue          # rewrite docs/rules.md
-    python -m xlreport.catalogue --check  # exit 1 when docs/rules.md is stale
+    python -m xlreport.catalogue          # rewrite both
+    python -m xlreport.catalogue --check  # exit 1 when either is stale
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import spec
+from . import limits, spec
 
 SOURCES = {
     "格式": "《中华人民共和国政府信息公开工作年度报告格式》（" + spec.FORMAT_NAME + "）明文规定",
@@ -18,6 +19,15 @@ SOURCES = {
     "填报": "填报和文件本身的要求（模板、数字格式）",
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+SECURITY_DOC = DOC.with_name("security.md")
+LIMITS_BEGIN, LIMITS_END = "<!-- limits:begin -->\n", "<!-- limits:end -->"
+
+
+def security_doc(current: str) -> str:
+    """docs/security.md with the table between its markers made from limits.py."""
+    head, _, rest = current.partition(LIMITS_BEGIN)
+    _, _, tail = rest.partition(LIMITS_END)
+    return head + LIMITS_BEGIN + limits.table() + LIMITS_END + tail
 
 
 def catalogue() -> str:
@@ -39,16 +49,20 @@ def catalogue() -> str:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    text = catalogue()
-    if "--check" in argv:
-        current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-        if current != text:
-            print(f"{DOC} is stale: run python -m xlreport.catalogue", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC}")
-    return 0
+    security = SECURITY_DOC.read_text(encoding="utf-8") if SECURITY_DOC.exists() else ""
+    wanted = {DOC: catalogue(), SECURITY_DOC: security_doc(security)}
+    stale = 0
+    for path, text in wanted.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current == text:
+            continue
+        if "--check" in argv:
+            print(f"{path} is stale: run python -m xlreport.catalogue", file=sys.stderr)
+            stale = 1
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    return stale
 
 
 if __name__ == "__main__":

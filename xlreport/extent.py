@@ -15,15 +15,17 @@ from __future__ import annotations
 import re
 from xml.parsers import expat
 
+from . import limits
 from .errors import InputError
 from .shown import shown_path
 
 # The range kept: rows 1–999 and columns A–AZ. Chosen so that "out of range" is a pattern one
 # regex finds at C speed (a row number of four digits, or column letters past AZ): the check
 # costs a few microseconds per sheet, and a batch of ten thousand workbooks feels every one.
-ROWS = 999
-COLS = 52
+ROWS = limits.READ_ROWS.value  # 999
+COLS = limits.READ_COLS.value  # 52: A–AZ
 _OUT_OF_RANGE = re.compile(rb'<(?:row|c) r="(?:[A-Z]{0,3}[0-9]{4}|[A-Z]{3}|[B-Z][A-Z][0-9])')
+assert (ROWS, COLS) == (999, 52), "_OUT_OF_RANGE spells out this range"
 _PREFIXED = re.compile(rb"<[\w.-]+:(?:row|c)\b")
 
 
@@ -191,7 +193,7 @@ _ODS_CELLS = ("table-cell", "covered-table-cell")
 _ODS_REPEAT_ROWS = "table:number-rows-repeated"
 _ODS_REPEAT_COLS = "table:number-columns-repeated"
 _ODS_SPACES = "text:c"
-CELL_CHARS = 32767
+CELL_CHARS = limits.CELL_CHARS.value
 
 
 def trim_ods_content(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> bytes:

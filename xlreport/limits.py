@@ -53,8 +53,10 @@ SHEETS = Limit(255, "个", "工作表数", "模板有 8 张工作表；更多的
 
 # --- cells ----------------------------------------------------------------------------------------
 
-SHEET_ROWS = Limit(1_048_576, "行", "工作表行数", "Excel 的上限；超出的行号只能来自伪造的文件")
-SHEET_COLS = Limit(16_384, "列", "工作表列数", "Excel 的上限（XFD 列）")
+# read, not refused: the tables sit in the top-left corner, and a cell beyond (XFD1048576, or a
+# row near 10⁸) would make calamine allocate a grid of billions of cells
+READ_ROWS = Limit(999, "行", "读取的行数（其后的行不读取）", "表格和正文都在前 120 行以内；远处的一个单元格会让读取程序分配数十亿格")
+READ_COLS = Limit(52, "列", "读取的列数（A—AZ，其后的列不读取）", "最宽的表四有 15 列")
 CELL_CHARS = Limit(32_767, "字", "单元格文字长度", "Excel 单元格最多容纳 32767 个字符")
 MAX_COUNT = 10**12  # a count of requests, documents or decisions: a trillion is beyond any agency
 MAX_AMOUNT = 10**12  # an amount in 万元 or 元
@@ -80,6 +82,11 @@ JSON_NUMBER_CHARS = Limit(40, "位", "JSON 中一个数字的长度", "最大的
 WORKER_MEMORY = Limit(2048 * MB, "字节", "批量检查中每个进程的内存", "读一份工作簿用 50 MB 以内；超出的文件单独报告无法读取，其余照常检查")
 FILE_SECONDS = Limit(120, "秒", "批量检查中每个文件的时间", "一份工作簿在 10 毫秒内读完；超时的文件单独报告无法读取")
 
+# --- Word templates (what a template may say is in template_policy.py) ---------------------------
+
+TEMPLATE_TEXT = Limit(200, "字", "模板中一个文字常量的长度", "占位符旁的默认文字不过几个字；更长的是注入的内容")
+TEMPLATE_LOOPS = Limit(2, "层", "模板中 for 循环的嵌套层数", "默认模板最深两层：小节和小节中的段落")
+
 # --- what an acceptance may say ---------------------------------------------------------------------
 
 ACCEPT_ENTRIES = Limit(10_000, "条", "确认记录条数", "一份报告的提醒不过几十条")
@@ -90,3 +97,16 @@ REASON_CHARS = Limit(500, "字", "确认理由长度", "理由是一两句话")
 NAME_CHARS = 60  # characters of the agency name in a default file name (a file name holds 255 bytes)
 
 __all__ = [name for name in dir() if name.isupper()] + ["Limit", "MB"]
+
+
+def table() -> str:
+    """The limits as the Markdown table of docs/security.md (a test keeps the two equal)."""
+    rows = [("文件大小：" + name, limit) for name, limit in FILE_BYTES.items()]
+    rows += [(name, value) for name, value in globals().items() if isinstance(value, Limit)]
+    lines = ["| 限制 | 上限 | 理由 |", "|---|---|---|"]
+    for _, limit in rows:
+        lines.append(f"| {limit.name} | {limit.shown()} | {limit.why} |")
+    lines.append(f"| 件数 | 小于 {MAX_COUNT:,} | 任何机关的申请、文件、决定数都远小于一万亿 |".replace(",", ""))
+    lines.append(f"| 金额（万元、元） | 小于 {MAX_AMOUNT:,}，有效数字不超过 {AMOUNT_DIGITS} 位 | 工作簿（Excel 的双精度数）只能准确保存 15 位 |"
+                 .replace(",", ""))
+    return "\n".join(lines) + "\n"

@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-MAX_STRING_CHARS = 200  # a label or a default text; a longer constant is a payload
-MAX_NUMBER = 10**12  # what a count in the report may reach (limits.MAX_COUNT)
-MAX_LOOP_DEPTH = 2  # subsections, then their paragraphs: the deepest list in the context
+from . import limits
+
+MAX_STRING_CHARS = limits.TEMPLATE_TEXT.value  # a label or a default text; a longer constant is a payload
+MAX_NUMBER = limits.MAX_COUNT  # what a count in the report may reach
+MAX_LOOP_DEPTH = limits.TEMPLATE_LOOPS.value  # subsections, then their paragraphs: the deepest list in the context
 SNIPPET_CHARS = 40  # a tag longer than this is shortened in a message
 
 # filter -> how many arguments it may take (all positional; keyword arguments are refused:
