@@ -299,3 +299,16 @@ def test_every_message_id_is_one_click_still_uses():
         assert repr(msgid)[1:-1] in source or msgid in source, msgid
     for singular, plural in zh.PLURALS:
         assert singular in source and plural in source, singular
+
+
+@pytest.mark.parametrize("content", [
+    b"not json", b'{"accepted": 5}', b'{"accepted": [{"code": 1, "place": "", "fingerprint": ""}]}',
+    b"[" * 100000, b'{"accepted": [' + b'{"code": "a", "place": "b", "fingerprint": "c"},' * 10001 + b'{"code": "a", "place": "b", "fingerprint": "c"}]}',
+], ids=["not-json", "not-a-list", "wrong-types", "deep", "too-many"])
+def test_a_malformed_accept_record_is_one_line(tmp_path, good, content):
+    record = tmp_path / "报告.xlsx.accept.json"
+    record.write_bytes(content)
+    result = run("check", good)
+    assert result.exit_code == 2
+    assert result.stderr == f"错误：{record}：确认记录文件已损坏，无法读取（删除该文件后重新确认）\n"
+    assert record.read_bytes() == content
