@@ -9,14 +9,24 @@ from functools import lru_cache
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "『": '"', "』": '"'})
 _SPACE = re.compile(r"\s+")
 _ITEM_NUMBER = re.compile(r"(^|\))([0-9]+)[、.．,，]")
+CACHED_CHARS = 256  # labels are short; a long text (a paragraph, a hostile cell) is not kept in a cache
 
 
-@lru_cache(maxsize=8192)
 def norm_label(text: str) -> str:
     """Full/half width, quotes, spaces and line breaks, and `1、` vs `1.` made alike."""
     if not text:
         return ""
-    t = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES)
+    text = str(text)
+    if len(text) > CACHED_CHARS:
+        # a cache would keep a long text alive after its file is read: in a batch, file after file
+        return _norm(text)
+    return _norm_cached(text)
+
+
+def _norm(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     t = _SPACE.sub("", t).replace("\u200b", "")
-    t = _ITEM_NUMBER.sub(r"\1\2.", t)
-    return t
+    return _ITEM_NUMBER.sub(r"\1\2.", t)
+
+
+_norm_cached = lru_cache(maxsize=8192)(_norm)

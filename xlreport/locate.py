@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import spec
-from .labels import norm_label
+from .labels import CACHED_CHARS, norm_label
 from .problems import Problem, make, rule_problem
 
 
@@ -50,14 +50,22 @@ class Found:
 
 # --- the catalogue of rows, from the spec ---------------------------------------------------------
 
-_NUMBERING = re.compile(r"[一二三四五六七八九十]、|\([一二三四五六七八九十]+\)|[0-9]+\.")
-_ANY_ITEM_NUMBER = re.compile(r"([0-9]+)[、.．,，]")
+# (?<![0-9]): a number is tried from its first digit only; tried from every digit of a long run,
+# each try reads the rest of the run (quadratic), and none can match where the first did not
+_NUMBERING = re.compile(r"[一二三四五六七八九十]、|\([一二三四五六七八九十]+\)|(?<![0-9])[0-9]+\.")
+_ANY_ITEM_NUMBER = re.compile(r"(?<![0-9])([0-9]+)[、.．,，]")
 
 
-@lru_cache(maxsize=16384)
 def norm_text(text: str) -> str:
     """norm_label, and `1、` made `1.` wherever it stands (a wrapped label may have text before it)."""
+    return _norm_text(text) if len(text) > CACHED_CHARS else _norm_text_cached(text)
+
+
+def _norm_text(text: str) -> str:
     return _ANY_ITEM_NUMBER.sub(r"\1.", norm_label(text))
+
+
+_norm_text_cached = lru_cache(maxsize=16384)(_norm_text)
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,6 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-@lru_cache(maxsize=4096)
 def match_label(text: str, table: str, whole: bool = True) -> tuple[Row | None, bool]:
     """The row whose label ``text`` (normalised) is: (row, exact). ``whole``: the text is the
     complete label (a cell); otherwise it may be the first part of a wrapped label.
@@ -125,6 +132,12 @@ def match_label(text: str, table: str, whole: bool = True) -> tuple[Row | None, 
     Otherwise (a guess, reported as such) the row whose label shares its numbering and at least
     four more characters with the text, when no other row fits as well.
     """
+    if len(text) > CACHED_CHARS:
+        return _match_label(text, table, whole)
+    return _match_label_cached(text, table, whole)
+
+
+def _match_label(text: str, table: str, whole: bool) -> tuple[Row | None, bool]:
     if not text:
         return None, False
     rows = ACTIVE_ROWS if table == "active" else REQUEST_ROWS + GROUP_ROWS
@@ -163,6 +176,12 @@ def match_label(text: str, table: str, whole: bool = True) -> tuple[Row | None, 
     return row, full
 
 
+_match_label_cached = lru_cache(maxsize=4096)(_match_label)
+# what match_label reads of a table B label: its first characters (a row's longest name, one more
+# for a remark's bracket); the rest only ever makes the text longer than every name
+_REQUEST_LABEL_CHARS = max(len(n) for row in REQUEST_ROWS + GROUP_ROWS for n in row.names) + 2
+
+
 # --- cells ------------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"^[/／\\\-－—–―一_＿×xX*＊无空]+$")
@@ -178,12 +197,18 @@ _ITEM_LABEL = re.compile(r"^[0-9]+\.[^0-9.,]")
 _NUMBER_START = re.compile(r"^[-+]?[0-9]")
 
 
-@lru_cache(maxsize=16384)
 def _text_is_number_like(v: str) -> bool:
+    return _number_like(v) if len(v) > CACHED_CHARS else _number_like_cached(v)
+
+
+def _number_like(v: str) -> bool:
     t = norm_label(v)
     if _ITEM_LABEL.match(t):
         return False  # an item label such as "1.属于国家秘密", not a number
     return bool(_NUMBER_START.match(t)) or t == "" or is_placeholder(v)
+
+
+_number_like_cached = lru_cache(maxsize=16384)(_number_like)
 
 
 def _is_number_like(v) -> bool:
@@ -194,25 +219,42 @@ def _is_number_like(v) -> bool:
     return isinstance(v, (int, float)) or v is None
 
 
-def _texts(row) -> list[tuple[int, str]]:
-    return [(i, v) for i, v in enumerate(row) if isinstance(v, str) and v.strip() and not _is_number_like(v)]
+def _texts(row, seen: "_Seen") -> list[tuple[int, str]]:
+    return [(i, v) for i, v in enumerate(row) if isinstance(v, str) and seen.is_label_text(v)]
+
+
+BRIEF_CHARS = 200  # a label or a number is far shorter; a cell's text quoted in a message stops here
+
+
+def brief(text) -> str:
+    """A cell's text as a message quotes it: a long one cut in the middle. A merged cell repeats
+    one text in many places, and each place's message would repeat the whole of it."""
+    t = str(text).strip()
+    return t if len(t) <= BRIEF_CHARS else f"{t[: BRIEF_CHARS - 41]}…{t[-40:]}"  # the end says what it is
 
 
 def _filled(v) -> bool:
     return v is not None and not (isinstance(v, str) and not v.strip())
 
 
-_TITLE = re.compile(r"(.*?)(20[0-9]{2})年(?:度)?(.*?)" + spec.REPORT_TITLE_WORDS)
+_TITLE_YEAR = re.compile(r"(20[0-9]{2})年(?:度)?")
 
 
 def title_meta(text: str) -> tuple[str, int] | None:
-    """(agency, year) from a title like `XX2024年政府信息公开工作年度报告` (or `2024年XX政府…`)."""
+    """(agency, year) from a title like `XX2024年政府信息公开工作年度报告` (or `2024年XX政府…`).
+
+    The first year, then the title words after it: what `(.*?)(20dd)年(?:度)?(.*?)政府信息公开…`
+    finds (a later year cannot help where the first has no title words after it), read in one
+    pass; the pattern itself is cubic on a text of many years without the title words."""
     t = norm_label(text)
-    m = _TITLE.search(t)
+    m = _TITLE_YEAR.search(t)
     if not m:
         return None
-    agency = (m.group(1) or m.group(3)).strip("：:，,。")
-    return agency, int(m.group(2))
+    words = t.find(spec.REPORT_TITLE_WORDS, m.end())
+    if words < 0:
+        return None
+    agency = (t[: m.start()] or t[m.end():words]).strip("：:，,。")
+    return agency, int(m.group(1))
 
 
 def old_format_mark(text: str) -> str | None:
@@ -238,16 +280,19 @@ def locate(grids: list[tuple[str, list[list]]], place: Callable[[str, int, int],
     """
     found = Found()
     done: set[str] = set()
+    seen = _Seen()
     header_c = None  # (grid index, row, column) of table C's 行政复议/行政诉讼 header
     for g, (name, rows) in enumerate(grids):
         for r, row in enumerate(rows):
-            texts = _texts(row)
+            texts = _texts(row, seen)
             if not texts:
                 # table C's data row has no row label: a row of numbers only
                 if header_c is not None and _appeals_row(found, name, g, r, row, header_c, place):
                     header_c = None
                 continue
             for col, text in texts:
+                if not seen.first_look(text):
+                    continue  # the same text (a merged cell) gives the same answers
                 if "agency" not in found.meta:
                     tm = title_meta(text)
                     if tm:
@@ -259,7 +304,7 @@ def locate(grids: list[tuple[str, list[list]]], place: Callable[[str, int, int],
             last_col, last_text = texts[-1]
             row_spec, exact = None, False
             for table in ("active", "requests"):
-                starts = _starts(last_text, table, whole=True)
+                starts = seen.starts(last_text, table)
                 if starts:
                     row_spec, exact = starts[-1]
                     break
@@ -284,14 +329,48 @@ def locate(grids: list[tuple[str, list[list]]], place: Callable[[str, int, int],
                     found.tables.add(row_spec.table)
                     done.add(row_spec.key)
                     if not exact:
-                        found.notes.append(Note(row_spec.table, f"行标签“{last_text.strip()}”与官方格式不完全一致，已按“{row_spec.label}”读取",
-                                                place(name, r, last_col), row_spec.label, key=fields[0].key, actual=last_text.strip()))
-            normed = [norm_text(t) for _, t in texts]
+                        found.notes.append(Note(row_spec.table, f"行标签“{brief(last_text)}”与官方格式不完全一致，已按“{row_spec.label}”读取",
+                                                place(name, r, last_col), row_spec.label, key=fields[0].key, actual=brief(last_text)))
+            normed = [seen.norm(t) for _, t in texts]
             if _APPEAL_HEADS[0] in normed and _APPEAL_HEADS[1] in normed and "appeals" not in found.tables:
                 header_c = (g, r, texts[normed.index(_APPEAL_HEADS[0])][0])
             elif header_c is not None and _appeals_row(found, name, g, r, row, header_c, place):
                 header_c = None
     return found
+
+
+class _Seen:
+    """What one locate() call has worked out about each text. A merged cell repeats one text in
+    every grid position it covers (up to limits.TABLE_CELLS of them): each text is read once."""
+
+    def __init__(self):
+        self._label: dict[str, bool] = {}
+        self._looked: set[str] = set()
+        self._starts: dict[tuple[str, str], list] = {}
+        self._norm: dict[str, str] = {}
+
+    def is_label_text(self, v: str) -> bool:
+        known = self._label.get(v)
+        if known is None:
+            known = self._label[v] = bool(v.strip()) and not _is_number_like(v)
+        return known
+
+    def first_look(self, text: str) -> bool:
+        if text in self._looked:
+            return False
+        self._looked.add(text)
+        return True
+
+    def starts(self, text: str, table: str) -> list:
+        key = (text, table)
+        if key not in self._starts:
+            self._starts[key] = _starts(text, table, whole=True)
+        return self._starts[key]
+
+    def norm(self, text: str) -> str:
+        if text not in self._norm:
+            self._norm[text] = norm_text(text)
+        return self._norm[text]
 
 
 def _appeals_row(found: Found, name: str, g: int, r: int, row: list, header, place) -> bool:
@@ -312,7 +391,9 @@ def _appeals_row(found: Found, name: str, g: int, r: int, row: list, header, pla
 # --- lines of text (PDF text layer) ----------------------------------------------------------------
 
 _NUMBER_TOKEN = re.compile(r"^[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?(?:[（(][^）)]*[）)])?$")
-_PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*[,，]?\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)$")
+# `\s*(?:[,，]\s*)?`, not `\s*[,，]?\s*`: two `\s*` side by side split a run of spaces every way
+# before the pattern fails (quadratic on `第1页` and a long run of spaces)
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*(?:[,，]\s*)?共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)$")
 
 
 def is_page_number(text: str) -> bool:
@@ -325,7 +406,8 @@ def split_values(text: str) -> tuple[str, list[str]]:
     tokens = text.split()
     values: list[str] = []
     while tokens and (_NUMBER_TOKEN.match(tokens[-1]) or is_placeholder(tokens[-1])):
-        values.insert(0, tokens.pop())
+        values.append(tokens.pop())
+    values.reverse()  # taken from the end: inserting each at the front is quadratic on a long line
     if len(values) == 1 and is_placeholder(values[0]):
         tokens.append(values.pop())  # "无" alone ends a wrapped label more often than it is a cell
     return " ".join(tokens), values
@@ -433,7 +515,8 @@ def _starts(label_text: str, table: str, whole: bool = False) -> list[tuple[Row,
         return [(row, exact)] if row is not None else []
     out: list[tuple[Row, bool]] = []
     for m in _NUMBERING.finditer(t):
-        row, exact = match_label(t[m.start():], "requests", whole)
+        # the label's first characters only: a copy of the whole rest at every numbering is quadratic
+        row, exact = match_label(t[m.start():m.start() + _REQUEST_LABEL_CHARS], "requests", whole)
         if row is not None and not (out and out[-1][0] is row):
             out.append((row, exact))
     return out

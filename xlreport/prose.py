@@ -9,40 +9,82 @@ clause is not a part (其中/含/包括), not a 备案 count and not about a sub
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, getcontext
 
 from . import spec
 from .model import Report, text_slots
 from .problems import Problem, rule_problem
 
-# (name, pattern naming the quantity, the fields whose sum it is, unit[, another sum it may mean])
+# (name, pattern naming the quantity, the fields whose sum it is, unit[, another sum it may mean]).
+# `A…B`: A, then B further on in the same part of the clause (no ，。； between them). A tuple
+# holds alternatives.
 QUANTITIES = (
     ("上年结转申请", r"(上一?年度?|去年)结转", (("requests", "carried_over", "total"),), "件"),
     ("结转下年度申请", r"(结转|顺延|转)(至|到|入)?下一?年度?", (("requests", "carried_forward", "total"),), "件"),
     # 收到/受理 often counts last year's carried-over requests too (宿迁 2024: 3646 = 3525 + 121)
-    ("本年新收申请", r"(新收|收到|受理|接收|共收)[^，。；]*?申请", (("requests", "new", "total"),), "件",
+    ("本年新收申请", r"(新收|收到|受理|接收|共收)…申请", (("requests", "new", "total"),), "件",
      (("requests", "new", "total"), ("requests", "carried_over", "total"))),
     ("办结申请", r"(办结|答复|办理完毕|已办理)", (("requests", "closed_total", "total"),), "件"),
     ("行政复议", r"行政复议", (("appeals", "review", "total"),), "件"),
     ("行政诉讼", r"行政诉讼", (("appeals", "litigation_direct", "total"), ("appeals", "litigation_after_review", "total")), "件"),
-    ("现行有效规范性文件", r"现行有效[^，。；]*?规范性文件|规范性文件[^，。；]*?现行有效", (("active", "normative_documents", "in_force"),), "件"),
-    ("废止规范性文件", r"废止[^，。；]*?规范性文件|规范性文件[^，。；]*?废止", (("active", "normative_documents", "repealed"),), "件"),
-    ("制发规范性文件", r"(制发|制定|出台|印发)[^，。；]*?规范性文件", (("active", "normative_documents", "issued"),), "件"),
-    ("现行有效规章", r"现行有效[^，。；]*?规章|规章[^，。；]*?现行有效", (("active", "rules", "in_force"),), "件"),
-    ("制发规章", r"(制发|制定|出台|印发)[^，。；]*?规章", (("active", "rules", "issued"),), "件"),
+    ("现行有效规范性文件", (r"现行有效…规范性文件", r"规范性文件…现行有效"), (("active", "normative_documents", "in_force"),), "件"),
+    ("废止规范性文件", (r"废止…规范性文件", r"规范性文件…废止"), (("active", "normative_documents", "repealed"),), "件"),
+    ("制发规范性文件", r"(制发|制定|出台|印发)…规范性文件", (("active", "normative_documents", "issued"),), "件"),
+    ("现行有效规章", (r"现行有效…规章", r"规章…现行有效"), (("active", "rules", "in_force"),), "件"),
+    ("制发规章", r"(制发|制定|出台|印发)…规章", (("active", "rules", "issued"),), "件"),
     ("行政许可", r"行政许可", (("active", "licensing"),), "件"),
     ("行政处罚", r"行政处罚", (("active", "punishment"),), "件"),
     ("行政强制", r"行政强制", (("active", "coercion"),), "件"),
     ("信息处理费", r"信息处理费", (("fees", "collected"),), "元"),
 )
-_QUANTITY_RES = tuple((q[0], re.compile(q[1]), q[2], q[3]) for q in QUANTITIES)
+_BREAKS = "，。；"
+
+
+class _Words:
+    """The words of one quantity, found as re.search finds the alternation of their patterns
+    (`A…B` read as A[^，。；]*?B): the leftmost start, the earlier alternative at one start.
+
+    A[^，。；]*?B, searched as it is, tries every A of a run of them and reads on to the next
+    ，。； from each (quadratic on a clause of one word repeated). Only the first A of each part
+    of the clause is worth trying: a B after a later A is after the first one as well. The
+    lookahead takes that first A (a lookahead is never re-entered, so no later A is tried).
+    """
+
+    def __init__(self, pattern):
+        alternatives = pattern if isinstance(pattern, tuple) else (pattern,)
+        self._res = tuple(re.compile(self._regex(a)) for a in alternatives)
+        self.starts = tuple(a.split("…")[0] for a in alternatives)  # what any match begins with
+
+    @staticmethod
+    def _regex(alternative: str) -> str:
+        if "…" not in alternative:
+            return f"(?P<words>{alternative})"
+        first, then = alternative.split("…")
+        part = f"[^{_BREAKS}]"
+        return f"(?<!{part})(?=(?P<gap>{part}*?)(?P<words>{first}))(?P=gap)(?P=words){part}*?(?:{then})"
+
+    def search(self, text: str) -> tuple[int, int] | None:
+        best = None
+        for regex in self._res:
+            m = regex.search(text)
+            if m and (best is None or m.start("words") < best[0]):
+                best = (m.start("words"), m.end())
+        return best
+
+
+_QUANTITY_RES = tuple((q[0], _Words(q[1]), q[2], q[3]) for q in QUANTITIES)
 _ALSO = {q[0]: q[4] for q in QUANTITIES if len(q) > 4}  # another sum the same words may mean
-_ANY_QUANTITY = re.compile("|".join(f"(?:{q[1]})" for q in QUANTITIES))
+# what every quantity's words begin with: a clause without any names no quantity
+_ANY_QUANTITY = re.compile("|".join(f"(?:{start})" for q in _QUANTITY_RES for start in q[1].starts))
 # a clause that names a result (予以公开…答复9件) is a part of 办结, not its total (上海市科委 2024)
 _NOT_TOTAL = {"办结申请": re.compile(r"予以|同意|部分|不予|无法|其他处理|撤回|撤销|逾期|按时|法定期限")}
 
-_NUMBER = r"(\d[\d,，]*(?:\.\d+)?)\s*"
+# A number (its digits the group) read from its run's start only: from any later digit of the
+# run it cannot match where the first digit did not, and each try reads the rest of the run (a
+# run of 32,767 digits took a minute). The leading commas are outside the group.
+_NUMBER = r"(?<![\d,，])[,，]*(\d[\d,，]*(?:\.\d+)?)\s*"
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:]")
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?])")
 _PART_WORDS = re.compile(r"^(其中|含|包括|包含|另有|另|分别|内含)")
@@ -51,14 +93,20 @@ _PAREN = re.compile(r"[（(][^（）()]*[）)]")
 _WHOLE_WORDS = re.compile(
     r"(全省|全市|全区|全县|全州|全盟|全旗|全镇|全乡|全街道|本机关|本单位|我单位|本部门|我部门|"
     r"我[局委办厅院署部处所站中心馆]|本[局委办厅院署部处所站中心馆]|全年|本年度|今年|年内|共计|累计|合计|总计|共|全部|均|已|依法|"
-    r"\d{4}\s*年度?|[一二三四五六七八九十]+是|\d+\s*月|以来|期间|全年度|办理|处理|办结|受理|收到|答复|依申请)"
-)
+    r"\d{4}\s*年度?|[一二三四五六七八九十]+是|(?<!\d)\d+\s*月|以来|期间|全年度|办理|处理|办结|受理|收到|答复|依申请)"
+)  # (?<!\d): a month from its number's first digit only (see _NUMBER)
 _UNIT_WORDS = re.compile(r"(办|局|委|厅|街道|镇|乡|部门|单位|中心|公司|学校|医院|区|县|市|政府|站|所|院)")
 _YEAR = re.compile(r"(?<![\d〔\[(（])((?:19|20)\d{2})\s*年")
-_TITLED = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
+_TITLE_OPENS = re.compile(r"[《〔\[]")
+_TITLE_CLOSES = {"《": "》", "〔": "〕", "[": "]"}
 _PERCENT_CHANGE = re.compile(_NUMBER + r"(?:件|条|个|项|次)[^。；]{0,6}?同比(增长|增加|上升|提高|下降|减少|降低)\s*(\d+(?:\.\d+)?)\s*[%％]")
 _SHARE = re.compile(_NUMBER + r"(?:件|条|个|项|次)[，,]?\s*占(?:比|总数的?|总量的?)?\s*(\d+(?:\.\d+)?)\s*[%％]")
-_BREAKDOWN = re.compile(r"(?:共|合计|总计|累计)[^，。；]*?" + _NUMBER + r"件[^。]*?其中[，,：:]?\s*(.*?)(?:。|$)")
+# (?:共|合计|总计|累计)[^，。；]*?NUMBER件[^。]*?其中[，,：:]?\s*(.*?)(?:。|$), read in parts by
+# _breakdowns: the total's word, the first count after it, what follows the first 其中
+_TOTAL_WORD = re.compile(r"共|合计|总计|累计")
+_BREAK = re.compile(f"[{_BREAKS}]")
+_TOTAL_COUNT = re.compile(r"(?<![\d,，]),*(\d[\d,，]*(?:\.\d+)?)\s*件")  # no ， before it: the gap holds none
+_ITEMS = re.compile(r"(?=(?P<before>[^。]*?其中))(?P=before)[，,：:]?\s*(.*?)(?:。|$)")
 PLACEHOLDERS = re.compile(r"(XX|ＸＸ|××|xx(?![a-z])|待填写|待补充|此处填写|请填写|（文字描述）|\(文字描述\)|【[^】]{0,10}】|某某)")
 SIMILARITY_THRESHOLD = 0.5  # the assessors' threshold: more than half identical
 SHINGLE = 8
@@ -127,20 +175,54 @@ def _clauses(sentence: str):
 def _match_quantity(clause: str):
     if not _ANY_QUANTITY.search(clause):
         return None
-    for name, pattern, paths, unit in _QUANTITY_RES:
-        m = pattern.search(clause)
-        if not m:
+    for name, words, paths, unit in _QUANTITY_RES:
+        span = words.search(clause)
+        if not span:
             continue
+        start, end = span
         if name in _NOT_TOTAL and _NOT_TOTAL[name].search(clause):
             return None
-        after = re.search(_NUMBER + unit, clause[m.end():])
+        after = re.search(_NUMBER + unit, clause[end:])
         if after:
-            return name, paths, unit, _num(after.group(1)), clause[: m.start()]
-        before = re.findall(_NUMBER + unit, clause[: m.start()])
+            return name, paths, unit, _num(after.group(1)), clause[:start]
+        before = re.findall(_NUMBER + unit, clause[:start])
         if len(before) == 1:
             return name, paths, unit, _num(before[0]), clause[: clause.find(before[0])]
         return None
     return None
+
+
+class _Named:
+    """Which quantity `_match_quantity(sentence[:at] + number + "件")` finds, for the 同比 figures
+    of one sentence, without reading the sentence again for each figure (quadratic on a
+    sentence of thousands of them).
+
+    Nothing in `number + "件"` can be part of a quantity's words, so a quantity is found in
+    sentence[:at] exactly when its first match in the whole sentence ends by ``at``: the
+    first quantity in QUANTITIES order that is decides, as in _match_quantity. Its count is
+    after its words (the "件" appended is one, and for 件 that settles it) or the only one
+    before them."""
+
+    def __init__(self, sentence: str):
+        self._first = [words.search(sentence) for _, words, _, _ in _QUANTITY_RES]
+        self._not_total = {name: m.end() for name, regex in _NOT_TOTAL.items() if (m := regex.search(sentence))}
+        yuan = [m.span() for m in re.finditer(_NUMBER + "元", sentence)]  # in order, not overlapping
+        self._yuan_starts, self._yuan_ends = [a for a, _ in yuan], [b for _, b in yuan]
+
+    def at(self, at: int):
+        for (name, _, paths, unit), span in zip(_QUANTITY_RES, self._first):
+            if span is None or span[1] > at:
+                continue
+            if self._not_total.get(name, at + 1) <= at:
+                return None
+            if unit == "件":
+                return name, paths
+            start, end = span
+            after = bisect_left(self._yuan_starts, end)  # the first amount in 元 after the words
+            if after < len(self._yuan_ends) and self._yuan_ends[after] <= at:
+                return name, paths
+            return (name, paths) if bisect_right(self._yuan_ends, start) == 1 else None
+        return None
 
 
 def check_numbers(report: Report, found: list[Passage] | None = None) -> list[Problem]:
@@ -177,14 +259,101 @@ def check_numbers(report: Report, found: list[Passage] | None = None) -> list[Pr
 
 
 def _plain(v) -> str:
-    return format(v.normalize(), "f") if isinstance(v, Decimal) else str(v)
+    if not isinstance(v, Decimal):
+        return str(v)
+    return format(v.normalize(_precise(len(v.as_tuple().digits))), "f")
+
+
+def _precise(digits: int):
+    """The context, with room for ``digits``: a figure read from a text can have thousands, and
+    in 28 digits normalize would round it and quantize would raise."""
+    ctx = getcontext().copy()
+    ctx.prec = max(ctx.prec, digits)
+    return ctx
+
+
+def _quantize(value: Decimal, q: Decimal) -> Decimal:
+    return value.quantize(q, context=_precise(value.adjusted() - q.adjusted() + 2))
 
 
 def _percent_ok(printed: Decimal, value: Decimal) -> bool:
     """Printed with d decimals: rounded or truncated both pass."""
     digits = max(0, -printed.as_tuple().exponent)
     q = Decimal(1).scaleb(-digits)
-    return value.quantize(q) == printed or (value // q) * q == printed or abs(value - printed) < q / 2
+    ctx = _precise(value.adjusted() - q.adjusted() + 2)
+    return (value.quantize(q, context=ctx) == printed or ctx.multiply(ctx.divide_int(value, q), q) == printed
+            or abs(value - printed) < q / 2)
+
+
+class _Counts:
+    """The counts (…件) of a sentence, for its shares (…件，占p%): which counts above the part are
+    worth trying. part*100/n does not grow as n grows, so the counts nearest to giving p from
+    above and from below are the only ones that can give it (rounded or truncated, p stands for
+    a range around it), and the nearest of all is one of them; of the counts giving the same
+    figure (all of them when the part is 0), the one the sentence names first. Trying every
+    count for every share was quadratic on a sentence of thousands of shares."""
+
+    def __init__(self, counts: list[Decimal]):
+        first: dict[Decimal, int] = {}
+        for i, n in enumerate(counts):
+            first.setdefault(n, i)
+        self._counts = counts
+        self._values = sorted(first)
+        size = self._size = len(self._values)
+        # a segment tree over the sorted counts: the first mention of any range of them
+        self._tree = [0] * size + [first[v] for v in self._values]
+        for i in range(size - 1, 0, -1):
+            self._tree[i] = min(self._tree[2 * i], self._tree[2 * i + 1])
+
+    def nearest(self, part: Decimal, printed: Decimal) -> list[Decimal]:
+        """The counts above ``part`` worth trying for ``printed``, in the sentence's order: the
+        nearest from above and from below, and on each side the first named of those as near
+        (as the check measures it: nearer than 28 digits tell is as near)."""
+        def share(i: int) -> Decimal:
+            return part * 100 / self._values[i]
+
+        def off(i: int) -> Decimal:
+            return abs(share(i) - printed)
+
+        start, end = bisect_right(self._values, part), self._size
+        cut = self._first(start, end, lambda i: share(i) < printed)
+        picked: set[int] = set()  # indexes into the sentence's counts
+        if cut > start:  # from above printed: nearer as the count grows
+            near = off(cut - 1)
+            picked.update((self._mention(cut - 1), self._earliest(self._first(start, cut, lambda i: off(i) <= near), cut)))
+        if cut < end:  # from below: farther as the count grows
+            near = off(cut)
+            picked.update((self._mention(cut), self._earliest(cut, self._first(cut, end, lambda i: off(i) > near))))
+        return [self._counts[i] for i in sorted(picked)]
+
+    def _mention(self, i: int) -> int:
+        """Where the sentence first names the i-th smallest count."""
+        return self._tree[self._size + i]
+
+    @staticmethod
+    def _first(lo: int, hi: int, test) -> int:
+        """The first index in [lo, hi) where ``test`` holds (it holds from there on), or hi."""
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if test(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def _earliest(self, lo: int, hi: int) -> int:
+        """The first mention (an index into the sentence's counts) among sorted counts [lo, hi)."""
+        best = len(self._counts)
+        lo, hi = lo + self._size, hi + self._size
+        while lo < hi:
+            if lo & 1:
+                best = min(best, self._tree[lo])
+                lo += 1
+            if hi & 1:
+                hi -= 1
+                best = min(best, self._tree[hi])
+            lo, hi = lo // 2, hi // 2
+        return best
 
 
 def check_arithmetic(report: Report, last: Report | None = None, found: list[Passage] | None = None) -> list[Problem]:
@@ -195,36 +364,39 @@ def check_arithmetic(report: Report, last: Report | None = None, found: list[Pas
         for sentence in _SENTENCE_SPLIT.split(p.text):
             if not sentence.strip():
                 continue
-            for m in _BREAKDOWN.finditer(sentence):
-                total = _num(m.group(1))
-                parts = [_num(x) for x in re.findall(_NUMBER + "件", m.group(2))]
+            for total_text, items in _breakdowns(sentence):
+                total = _num(total_text)
+                parts = [_num(x) for x in re.findall(_NUMBER + "件", items)]
                 if len(parts) >= 2 and sum(parts) > total:
                     problems.append(rule_problem(
                         "prose-arithmetic", {"sentence": _quote(sentence),
                                              "detail": f"其中各项之和{_plain(sum(parts))}件大于总数{_plain(total)}件"},
                         expected=f"不大于{_plain(total)}", actual=_plain(sum(parts)), **_where(p)))
-            mentioned = [_num(x) for x in re.findall(_NUMBER + "件", sentence)]
+            mentioned = None
             for m in _SHARE.finditer(sentence):
                 part, printed = _num(m.group(1)), Decimal(m.group(2))
-                candidates = [Decimal(t) for t in totals if t] + [n for n in mentioned if n > part]
+                if mentioned is None:
+                    mentioned = _Counts([_num(x) for x in re.findall(_NUMBER + "件", sentence)])
+                candidates = [Decimal(t) for t in totals if t] + mentioned.nearest(part, printed)
                 if not candidates:
                     continue
                 if not any(_percent_ok(printed, part * 100 / c) for c in candidates):
                     best = min(candidates, key=lambda c: abs(part * 100 / c - printed))
-                    computed = (part * 100 / best).quantize(Decimal("0.01"))
+                    computed = _quantize(part * 100 / best, Decimal("0.01"))
                     problems.append(rule_problem(
                         "prose-arithmetic", {"sentence": _quote(sentence),
                                              "detail": f"{_plain(part)}件占{_plain(best)}件的{computed}%，正文写{printed}%"},
                         expected=f"{computed}%", actual=f"{printed}%", **_where(p)))
             if last is None:
                 continue
+            named = None
             for m in _PERCENT_CHANGE.finditer(sentence):
                 now, direction, printed = _num(m.group(1)), m.group(2), Decimal(m.group(3))
-                prefix = sentence[: m.start(1)]
-                found = _match_quantity(prefix + m.group(1) + "件")
+                named = named or _Named(sentence)
+                found = named.at(m.start(1))  # what _match_quantity(sentence[:start] + number + "件") finds
                 if not found:
                     continue
-                name, paths, unit, _, _ = found
+                name, paths = found
                 before = Decimal(sum((last.value(path) for path in paths), 0))
                 if not before:
                     continue
@@ -232,7 +404,7 @@ def check_arithmetic(report: Report, last: Report | None = None, found: list[Pas
                 if direction in ("下降", "减少", "降低"):
                     change = -change
                 if not _percent_ok(printed, change):
-                    computed = change.quantize(Decimal("0.01"))
+                    computed = _quantize(change, Decimal("0.01"))
                     problems.append(rule_problem(
                         "prose-arithmetic", {"sentence": _quote(sentence),
                                              "detail": f"上年{name}{_plain(before)}件，本年{_plain(now)}件，同比{direction}应为{computed}%，正文写{printed}%"},
@@ -246,17 +418,80 @@ def check_years(report: Report, found: list[Passage] | None = None) -> list[Prob
         return []
     problems = []
     for p in found if found is not None else passages(report):
-        text = _TITLED.sub("", p.text)
+        text = _without_titles(p.text)
+        sentences = None
         for m in _YEAR.finditer(text):
             y = int(m.group(1))
             if y in (year, year - 1) or y < year - 4:
                 continue  # this year, last year, or history
             if y == year + 1 and p.section == "problems":
                 continue  # plans for next year belong in 五
-            sentence = next((s for s in _SENTENCE_SPLIT.split(p.text) if m.group(1) in s), p.text)
+            sentences = sentences if sentences is not None else _first_sentences(p.text)
+            sentence = sentences.get(m.group(1), p.text)  # the first sentence holding the year
             problems.append(rule_problem("prose-year", {"sentence": _quote(sentence), "mentioned": y, "year": year},
                                          expected=f"{year}年或{year - 1}年", actual=f"{y}年", **_where(p)))
     return problems
+
+
+_ANY_YEAR = re.compile(r"(?=((?:19|20)\d{2}))")
+
+
+def _first_sentences(text: str) -> dict[str, str]:
+    """Every year-like string (as _YEAR reads one) -> the first sentence of ``text`` holding it:
+    found once for the paragraph, not by a search of all its sentences for every year."""
+    out: dict[str, str] = {}
+    for sentence in _SENTENCE_SPLIT.split(text):
+        for m in _ANY_YEAR.finditer(sentence):
+            out.setdefault(m.group(1), sentence)
+    return out
+
+
+def _without_titles(text: str) -> str:
+    r"""What re.sub(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]", "", text) gives (a title or a document
+    number may hold any year), in one pass: the pattern tries each opener of a run that has no
+    closer and reads to the end of the text from every one (quadratic)."""
+    out: list[str] = []
+    kept = pos = 0  # text[:kept] is settled; openers are looked for from pos
+    closer_at: dict[str, int] = {}  # the next of each closer, or -1 when there is none any more
+    while (m := _TITLE_OPENS.search(text, pos)) is not None:
+        opener = m.start()
+        closer = _TITLE_CLOSES[text[opener]]
+        at = closer_at.get(closer, opener)
+        if 0 <= at <= opener:
+            at = closer_at[closer] = text.find(closer, opener + 1)
+        if at < 0:
+            pos = opener + 1  # no closer after it: the opener stays, as does the text after it
+            continue
+        out.append(text[kept:opener])
+        kept = pos = at + 1
+    out.append(text[kept:])
+    return "".join(out)
+
+
+def _breakdowns(sentence: str):
+    r"""(total, what follows 其中) of every `共…N件…其中…` in the sentence, as finditer of
+    (?:共|合计|总计|累计)[^，。；]*?NUMBER件[^。]*?其中[，,：:]?\s*(.*?)(?:。|$) gives them.
+
+    That pattern, searched as it is, reads on from every total's word to the first count and
+    beyond it to each later count when no 其中 follows (quadratic twice over). Only the first
+    count after a word can work (a 其中 after a later one is after it as well), every word
+    before that count comes to the same count, and when nothing follows it no later word can
+    do better. A paragraph holds no line break (model.split_paragraphs), so the first 其中 after
+    the count is the one the pattern takes."""
+    pos = 0
+    while (word := _TOTAL_WORD.search(sentence, pos)) is not None:
+        count = _TOTAL_COUNT.search(sentence, word.end())
+        if count is None:
+            return
+        stop = _BREAK.search(sentence, word.end(), count.start())
+        if stop is not None:  # a ，。； between the word and the count: the words before it lead nowhere
+            pos = stop.end()
+            continue
+        items = _ITEMS.match(sentence, count.end())
+        if items is None:
+            return
+        yield count.group(1), items.group(2)
+        pos = items.end()
 
 
 def check_hygiene(report: Report, found: list[Passage] | None = None) -> list[Problem]:

@@ -10,10 +10,10 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from .. import spec
+from .. import limits, spec
 from ..errors import InputError
 from ..labels import norm_label
-from ..locate import Found, Note, is_placeholder, locate, locate_lines, old_format_mark, section_heading, table_regions, title_meta
+from ..locate import Found, Note, brief, is_placeholder, locate, locate_lines, old_format_mark, section_heading, table_regions, title_meta
 from ..model import Item, Report, Section, Text
 from ..problems import Problem, make, rule_problem
 from ..reader import parse_number
@@ -69,24 +69,27 @@ def _note_problem(note: Note) -> Problem:
 def values_from(found: Found, report: Report, problems: list[Problem]) -> None:
     """Every field found, parsed; blanks, placeholders and annotations noted per row."""
     per_row: dict[tuple, dict[str, list]] = {}
+    read: dict[tuple, tuple] = {}  # a merged cell gives many fields one text: it is read once
     for f in spec.FIELDS:
         if f.table == "fees" or f.path not in found.raw:
             continue
         raw = found.raw[f.path]
-        value, kind, detail, error = read_cell(raw, f.unit)
+        if (raw, f.unit) not in read:
+            read[(raw, f.unit)] = read_cell(raw, f.unit)
+        value, kind, detail, error = read[(raw, f.unit)]
         where = found.where.get(f.path, "")
         sheet = spec.SECTION_TITLES[f.table]
         if error:
-            problems.append(rule_problem("value-type", {"reason": f"{error}（原文位置：{where}）"}, sheet=sheet, row_label=f.row_label,
-                                         col_label=f.col_label, key=f.key, actual=str(raw).strip(),
+            problems.append(rule_problem("value-type", {"reason": f"{brief(error)}（原文位置：{where}）"}, sheet=sheet, row_label=f.row_label,
+                                         col_label=f.col_label, key=f.key, actual=brief(raw),
                                          expected="0或正整数" if f.unit is spec.Unit.COUNT else "0或正数"))
             continue
         report.values[f.path] = value
         if kind == "annotated":
-            problems.append(make(CODE, f"“{str(raw).strip()}”按{_fmt(value)}读取，括号中的“{detail}”是说明，未计入（原文位置：{where}）",
-                                 sheet=sheet, row_label=f.row_label, col_label=f.col_label, key=f.key, actual=str(raw).strip(), expected=_fmt(value)))
+            problems.append(make(CODE, f"“{brief(raw)}”按{_fmt(value)}读取，括号中的“{brief(detail)}”是说明，未计入（原文位置：{where}）",
+                                 sheet=sheet, row_label=f.row_label, col_label=f.col_label, key=f.key, actual=brief(raw), expected=_fmt(value)))
         elif kind in ("blank", "placeholder"):
-            shown = "空白" if kind == "blank" else f"“{detail}”"
+            shown = "空白" if kind == "blank" else f"“{detail}”"  # a placeholder: four characters at most
             row = per_row.setdefault((f.table, f.row_label, shown), {"cols": [], "where": where, "key": f.key})
             row["cols"].append(f.col_label)
     widths = {}
@@ -127,7 +130,11 @@ def refuse_if_unusable(path: Path, doc: Document, found: Found) -> None:
     old = found.old_format
     missing = [k for k in TABLE_KEYS if k not in found.tables]
     if old is None and missing:
+        seen: set[str] = set()
         for where, text in _all_text(doc):
+            if text in seen:
+                continue  # a merged cell's text, again
+            seen.add(text)
             mark = old_format_mark(text)
             if mark:
                 old = (mark, where)
@@ -159,7 +166,7 @@ def table_problems(found: Found, report: Report, problems: list[Problem]) -> Non
     for group, (values, where) in found.single_rows.items():
         keys = [r[0] for r in spec.REQUEST_ROWS if r[1] == group]
         covered.update(keys)
-        shown = " ".join(str(v).strip() for v in values)
+        shown = " ".join(brief(v) for v in values)
         nonzero = any(read_cell(v, spec.Unit.COUNT)[0] for v in values)
         tail = "；这一行有不为0的数字，（七）总计的核对会因此不符" if nonzero else ""
         problems.append(make(
@@ -283,12 +290,10 @@ def prose(doc: Document, report: Report, problems: list[Problem], with_text: boo
     first = bounds[0][1]
     preamble = [t for _, t in paras[start:first]]
     if title_at is None:  # no title: only the prose right before the first heading
-        keep: list[str] = []
-        for t in reversed(preamble):
-            if not t.endswith(("。", "）", ")")):
-                break
-            keep.insert(0, t)
-        preamble = keep
+        keep = len(preamble)
+        while keep and preamble[keep - 1].endswith(("。", "）", ")")):
+            keep -= 1
+        preamble = preamble[keep:]
     # closing: the trailing paragraphs that give the download place and the contacts, or sign off
     last_key = next((k for k in ("other", "problems", "overview") if body.get(k)), None)
     closing: list[str] = []
@@ -296,7 +301,8 @@ def prose(doc: Document, report: Report, problems: list[Problem], with_text: boo
         tail = body[last_key]
         while tail and (_CLOSING.search(tail[-1]) or _DATE_LINE.match(norm_label(tail[-1]))
                         or (report.meta.get("agency") and norm_label(tail[-1]) == report.meta["agency"])):
-            closing.insert(0, tail.pop())
+            closing.append(tail.pop())
+        closing.reverse()  # taken from the end: inserting each at the front is quadratic
     text = Text(preamble=preamble, closing=closing)
     text.overview = split_items(body.get("overview", []))
     text.problems = split_items(body.get("problems", []))
@@ -307,7 +313,7 @@ def prose(doc: Document, report: Report, problems: list[Problem], with_text: boo
     else:
         fee = [p for p in other.intro if "信息处理费" in p]
         if fee:
-            other.intro = [p for p in other.intro if p not in fee]
+            other.intro = [p for p in other.intro if "信息处理费" not in p]  # `p not in fee` is quadratic
             text.fee_note = Item(spec.FEE_NOTE_HEADING, fee)
     text.other = other
     for name in ("overview", "problems", "other"):
@@ -323,9 +329,19 @@ _META_PATTERNS = {
     "postcode": re.compile(r"(?:邮编|邮政编码)[:：]([0-9]{6})"),
     "phone": re.compile(r"(?:联系电话|电话)[:：]([0-9()（）\-－—、/转]{5,40}?)(?=[，,；;。）)]|传真|电子|邮箱|$)"),
     "email": re.compile(r"(?:电子邮箱|电子信箱|邮箱|E-?mail)[:：]([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+[A-Za-z])", re.I),
-    "website": re.compile(r"电子版可(?:以)?(?:从|在|于|登录|通过)(.+?)(?:下载|查阅|获取|查看)"),
 }
+# the website: 电子版可(?:以)?(?:从|在|于|登录|通过)(.+?)(?:下载|查阅|获取|查看), read in two steps.
+# As one pattern it reads to the end from every 电子版可从 of a text that never says 下载; where
+# the first has nothing after it, no later one has.
+_SITE_BEFORE = re.compile(r"电子版可(?:以)?(?:从|在|于|登录|通过)")
+_SITE_AFTER = re.compile(r"下载|查阅|获取|查看")
 _WHO = re.compile(r"请(?:与|联系)(.{2,40}?)联系")
+
+
+def _website(text: str) -> str | None:
+    before = _SITE_BEFORE.search(text)
+    after = _SITE_AFTER.search(text, before.end() + 1) if before else None
+    return text[before.end():after.start()] if after else None
 
 
 def meta_from_prose(report: Report) -> None:
@@ -338,6 +354,9 @@ def meta_from_prose(report: Report) -> None:
         m = pattern.search(text)
         if m:
             report.meta[key] = clean_text(m.group(1)) or None
+    site = None if report.meta.get("website") else _website(text)
+    if site is not None:
+        report.meta["website"] = clean_text(site) or None
     m = _WHO.search(text)
     agency = report.meta.get("agency") or ""
     if m and not report.meta.get("office") and agency and agency in m.group(1):
@@ -358,7 +377,8 @@ def fees_from_prose(report: Report) -> None:
     n = re.search(r"发出(?:信息处理费)?收费通知([0-9]+)件", text)
     a = re.search(r"收费通知总金额([0-9]+(?:\.[0-9]+)?)元", text)
     c = re.search(r"实际收取(?:总金额)?([0-9]+(?:\.[0-9]+)?)元", text)
-    if n and a and c:
+    if n and a and c and max(len(n.group(1)), len(a.group(1)), len(c.group(1))) <= limits.JSON_NUMBER_CHARS.value:
+        # a longer figure is no count of fee notices (and int() of over 4300 digits raises)
         report.values[("fees", "notices")] = int(n.group(1))
         report.values[("fees", "notice_amount")] = Decimal(a.group(1))
         report.values[("fees", "collected")] = Decimal(c.group(1))

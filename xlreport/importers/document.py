@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import limits
+from ..errors import LimitError
 from ..locate import is_page_number, section_heading
 
 
@@ -37,10 +39,38 @@ class Document:
         return [(b.where, b.text) for b in self.blocks if b.kind == "para"]
 
 
+class CellBudget:
+    """The cells a document's tables may expand to: limits.TABLE_CELLS for one table and
+    DOCUMENT_CELLS for all of them, checked on a table's size before its grid is made."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.used = 0
+        self.tables = 0
+
+    def room(self) -> int:
+        """The most cells the next table may have."""
+        return min(limits.TABLE_CELLS.value, limits.DOCUMENT_CELLS.value - self.used)
+
+    def take(self, cells: int, where: str) -> None:
+        """Count a table of ``cells`` cells (``where``: which table, for the message), or refuse
+        the document."""
+        self.tables += 1
+        if cells > limits.TABLE_CELLS.value:
+            raise LimitError.of(self.path, limits.TABLE_CELLS, where)
+        if self.used + cells > limits.DOCUMENT_CELLS.value:
+            raise LimitError.of(self.path, limits.DOCUMENT_CELLS, f"{self.tables}个表格共{self.used + cells}格")
+        self.used += cells
+
+
 # --- text clean-up ------------------------------------------------------------------------------
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》、，。；：？！（）【】—…·"
-_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+|[ \t\u00a0\u3000]+(?=[{_CJK}])")
+_SPACES = r"[ \t\u00a0\u3000]"
+# The second branch is tried at the start of a run of spaces only ((?<!…)): it cannot match
+# inside a run where it failed at the start, and tried at each space of a long run it reads the
+# rest of the run every time (quadratic).
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]){_SPACES}+|(?<!{_SPACES}){_SPACES}+(?=[{_CJK}])")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\u200b\ufeff]")
 
 

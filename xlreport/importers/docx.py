@@ -1,7 +1,9 @@
 """A Word file (.docx) → blocks: paragraphs, and tables as grids with merged cells expanded.
 
 The document XML is read directly (ElementTree): paragraphs and tables in body order, content
-controls opened, deleted text (tracked changes) left out, gridSpan and vMerge expanded.
+controls opened, deleted text (tracked changes) left out, gridSpan and vMerge expanded. A span is
+capped at limits.TABLE_SPAN, and a table's size (from its spans, before any text is read) is
+checked against limits.TABLE_CELLS and DOCUMENT_CELLS before its grid is made.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ try:  # lxml comes with python-docx (a dependency of docxtpl) and parses a repor
 except ImportError:  # pragma: no cover
     _fast = None
 
+from .. import limits
 from ..container import open_package
 from ..errors import InputError
-from .document import Block, Document, clean_prose
+from .document import Block, CellBudget, Document, clean_prose
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _TBL, _TR, _TC, _T, _SDT, _SDT_CONTENT = (W + x for x in ("p", "tbl", "tr", "tc", "t", "sdt", "sdtContent"))
 _TAB, _BR, _CR, _TCPR, _GRIDSPAN, _VMERGE, _VAL = (W + x for x in ("tab", "br", "cr", "tcPr", "gridSpan", "vMerge", "val"))
 _TRPR, _GRIDBEFORE, _INS, _HYPERLINK, _R, _SMARTTAG, _FLDSIMPLE = (W + x for x in ("trPr", "gridBefore", "ins", "hyperlink", "r", "smartTag", "fldSimple"))
-_MAX_SPAN = 64
 
 
 def _open(path: Path, data: bytes):
@@ -65,52 +67,68 @@ def _kids(el, tag):
     return [c for c in _children(el) if c.tag == tag]
 
 
-def _cell_text(tc) -> str:
+def _cell_text(tc, budget: CellBudget) -> str:
     lines: list[str] = []
     for child in (tc.findall(_P) if tc.find(_TBL) is None and tc.find(_SDT) is None else _children(tc)):
         if child.tag == _P:
             lines.append(_paragraph_text(child))
         elif child.tag == _TBL:
-            for row in _grid(child):
+            for row in _grid(child, budget):
                 lines.append(" ".join(x for x in row if x))
     return "\n".join(line for line in lines if line.strip())
 
 
 def _int(value, default=1) -> int:
+    text = str(value).strip()
+    if len(text) > 9:  # no real span has ten digits; int() of a long one is slow, past 4300 digits refused
+        return limits.TABLE_SPAN.value if text.isdigit() else default
     try:
-        return min(max(int(value), 1), _MAX_SPAN)
-    except (TypeError, ValueError):
+        return min(max(int(text), 1), limits.TABLE_SPAN.value)
+    except ValueError:
         return default
 
 
-def _grid(tbl) -> list[list[str]]:
+def _before(tr) -> int:
+    """Grid columns left empty before the row's first cell (w:gridBefore)."""
+    trpr = tr.find(_TRPR)
+    before = trpr.find(_GRIDBEFORE) if trpr is not None else None
+    return _int(before.get(_VAL), 0) if before is not None else 0
+
+
+def _span(tc) -> tuple[int, str | None]:
+    """(grid columns the cell spans, its vMerge: None, "restart" or "continue")."""
+    pr = tc[0] if len(tc) and tc[0].tag == _TCPR else None
+    if pr is None:
+        return 1, None
+    gs, vm = pr.find(_GRIDSPAN), pr.find(_VMERGE)
+    return (_int(gs.get(_VAL)) if gs is not None else 1), ((vm.get(_VAL) or "continue") if vm is not None else None)
+
+
+def _size(tbl) -> tuple[int, int]:
+    """(rows, columns) of the table's grid, from its spans alone."""
+    rows = width = 0
+    for tr in _kids(tbl, _TR):
+        rows += 1
+        width = max(width, _before(tr) + sum(_span(tc)[0] for tc in _kids(tr, _TC)))
+    return rows, width
+
+
+def _grid(tbl, budget: CellBudget) -> list[list[str]]:
+    height, width = _size(tbl)
+    budget.take(height * width, f"第{budget.tables + 1}个表格")
     grid: list[list[str]] = []
     for tr in _kids(tbl, _TR):
-        row: list[str] = []
-        trpr = tr.find(_TRPR)
-        if trpr is not None:
-            before = trpr.find(_GRIDBEFORE)
-            if before is not None:
-                row.extend([""] * _int(before.get(_VAL), 0))
+        row: list[str] = [""] * _before(tr)
         for tc in _kids(tr, _TC):
-            span, merge = 1, None
-            pr = tc[0] if len(tc) and tc[0].tag == _TCPR else None
-            if pr is not None:
-                gs = pr.find(_GRIDSPAN)
-                if gs is not None:
-                    span = _int(gs.get(_VAL))
-                vm = pr.find(_VMERGE)
-                if vm is not None:
-                    merge = vm.get(_VAL) or "continue"
+            span, merge = _span(tc)
             col = len(row)
             if merge == "continue" and grid:
                 above = grid[-1]
                 text = above[col] if col < len(above) else ""
             else:
-                text = _cell_text(tc)
+                text = _cell_text(tc, budget)
             row.extend([text] * span)
         grid.append(row)
-    width = max((len(r) for r in grid), default=0)
     return [r + [""] * (width - len(r)) for r in grid]
 
 
@@ -129,6 +147,7 @@ def extract(path: Path, data: bytes) -> Document:
     if body is None:
         return Document(path, "docx", blocks)
     paras = grids = 0
+    budget = CellBudget(path)
     for child in _children(body):
         if child.tag == _P:
             for line in _paragraph_text(child).split("\n"):
@@ -138,5 +157,5 @@ def extract(path: Path, data: bytes) -> Document:
                     blocks.append(Block("para", f"第{paras}段", text=text))
         elif child.tag == _TBL:
             grids += 1
-            blocks.append(Block("grid", f"第{grids}个表格", rows=_grid(child)))
+            blocks.append(Block("grid", f"第{grids}个表格", rows=_grid(child, budget)))
     return Document(path, "docx", blocks)

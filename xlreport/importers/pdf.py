@@ -1,56 +1,317 @@
 """.pdf → lines of text from its text layer (pdfplumber), page by page, for locate.locate_lines.
 
-A PDF without text (a scan) cannot be read: the message says so. pdfplumber is imported here
-only, so the other commands do not pay for it.
+A PDF without text (a scan) cannot be read: the message says so.
+
+pdfplumber reads the file in a child process, within limits.PDF_MEMORY (RLIMIT_AS) and
+limits.PDF_SECONDS (the child is killed when it passes it): a PDF whose objects refer to each
+other in a loop makes pdfminer read for ever, and a page that draws millions of glyphs takes
+gigabytes. The child counts pages (PDF_PAGES, before any is read) and glyphs (PDF_CHARS, as
+each string is drawn, before pdfminer makes an object of each glyph). Where the system has fork
+(Linux) the child is forked, so pdfplumber, imported once in this process, is not imported again
+for each file; elsewhere (Windows) it is spawned, and without the resource module only the time
+is limited. A batch worker is a daemonic process and may not have children: there the file is
+read in the worker, which its pool already holds to a memory and a time limit.
+
+pdfplumber is imported here only, so the other commands do not pay for it.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
+import multiprocessing
+import os
+import signal
+import threading
+import warnings
 from collections import Counter
+from contextlib import contextmanager
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
-from ..errors import InputError
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+
+from .. import limits
+from ..errors import InputError, LimitError
 from .document import Document
 from .text import lines_document
 
-MAX_PAGES = 200
+CPU_GRACE = 5  # CPU seconds past PDF_SECONDS after which a child dies by itself (its parent gone)
 
 
 def extract(path: Path, data: bytes) -> Document:
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise InputError(f"{path}：不是 PDF 文件（文件开头没有 %PDF 标记），无法读取")
-    try:
-        import pdfplumber
-    except ImportError:  # pragma: no cover - a dependency of the package
-        raise InputError(f"{path}：读取 PDF 需要 pdfplumber", "请运行 pip install pdfplumber") from None
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    lines: list[tuple[str, str]] = []
-    starts: set[int] = set()  # lines set in from the left margin: a paragraph's first line (公文 indent)
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            if len(pdf.pages) > MAX_PAGES:
-                raise InputError(f"{path}：PDF 有 {len(pdf.pages)} 页，年度报告不应超过 {MAX_PAGES} 页，已拒绝读取")
-            for p, page in enumerate(pdf.pages, 1):
-                found = page.extract_text_lines(return_chars=True) or []
-                lefts = Counter(round(line["x0"]) for line in found)
-                margin = min((x for x, n in lefts.items() if n >= max(2, len(found) // 5)), default=None)
-                for i, line in enumerate(found, 1):
-                    chars = line.get("chars") or []
-                    size = chars[0]["size"] if chars else 12
-                    if margin is not None and 1.5 * size <= line["x0"] - margin <= 4.5 * size:
-                        starts.add(len(lines))
-                    lines.append((f"第{p}页第{i}行", line["text"]))
-    except InputError:
-        raise
-    except Exception as e:  # pdfminer raises many kinds of errors for a broken or encrypted file
-        name = type(e).__name__
-        if "Password" in name or "Encrypt" in name:
-            raise InputError(f"{path}：PDF 设置了密码，无法读取") from None
-        raise InputError(f"{path}：PDF 文件已损坏，无法读取（{name}）") from None
+    outcome = _read(data)
+    kind = outcome[0]
+    if kind == "missing":
+        raise InputError(f"{path}：读取 PDF 需要 pdfplumber", "请运行 pip install pdfplumber")
+    if kind == "encrypted":
+        raise InputError(f"{path}：PDF 设置了密码，无法读取")
+    if kind == "broken":
+        raise InputError(f"{path}：PDF 文件已损坏，无法读取（{outcome[1]}）")
+    if kind == "limit":
+        raise LimitError.of(path, getattr(limits, outcome[1]), outcome[2])
+    if kind == "no child":
+        raise InputError(f"{path}：无法启动读取 PDF 的进程（{outcome[1]}）", "请稍后再试")
+    _, lines, starts = outcome
     if not any(t.strip() for _, t in lines):
         raise InputError(f"{path}：PDF 中没有文字层（可能是扫描件），无法读取", "请找到报告的网页版或 Word 版，或先做文字识别（OCR）")
     doc = lines_document(path, "pdf", lines)
     doc.starts = starts
     return doc
+
+
+# --- the parent ---------------------------------------------------------------------------------
+
+
+def _read(data: bytes) -> tuple:
+    """The outcome of reading ``data`` (see _outcome), from a child process within the limits."""
+    ctx = _context()
+    if ctx is None:  # a daemonic batch worker: its pool limits it
+        logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it logs every oddity of a broken file
+        return _outcome(data, limits.PDF_PAGES.value, limits.PDF_CHARS.value)
+    if ctx.get_start_method() == "fork":
+        try:
+            import pdfplumber  # noqa: F401 - here once: every child forked from now on has it
+        except ImportError:  # pragma: no cover - a dependency of the package
+            return ("missing",)
+    reader, writer = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, daemon=True, args=(
+        writer, data, limits.PDF_MEMORY.value, limits.PDF_SECONDS.value, limits.PDF_PAGES.value, limits.PDF_CHARS.value))
+    try:
+        try:
+            child.start()
+        except OSError as e:  # no process to be had (too many, no memory)
+            return ("no child", e.strerror or type(e).__name__)
+        writer.close()  # the child's end: once the child is gone, reading it gives EOF
+        return _answer(child, reader, limits.PDF_SECONDS.value)
+    finally:  # also on Ctrl-C: no child is left reading
+        if child.is_alive():
+            child.kill()
+        if child.pid is not None:
+            child.join()
+        writer.close()
+        reader.close()
+
+
+def _context():
+    """How to start the child: fork where there is fork and no other thread (a fork beside
+    threads can inherit a lock held for ever); spawn otherwise; None where no child may be had."""
+    if multiprocessing.current_process().daemon:
+        return None
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _answer(child, reader, seconds: int) -> tuple:
+    """The child's outcome; a limit's when it does not answer in time or dies without one."""
+    if not reader.poll(seconds):  # an answer, or the pipe closed by the child's death
+        return ("limit", "PDF_SECONDS", "")
+    try:
+        return reader.recv()
+    except Exception:  # EOFError: died before answering; a broken pickle: died while answering
+        pass
+    child.join()
+    code = child.exitcode
+    if resource is not None and code == -getattr(signal, "SIGXCPU", 0):
+        return ("limit", "PDF_SECONDS", "")  # its own CPU limit (see _cap)
+    return ("limit", "PDF_MEMORY", "读取进程意外退出")
+
+
+# --- the child ----------------------------------------------------------------------------------
+
+
+_MEMORY_FULL = ("limit", "PDF_MEMORY", "")
+
+
+def _child(writer, data: bytes, memory: int, seconds: int, pages: int, chars: int) -> None:
+    """Read ``data`` within the limits and send the outcome; nothing escapes (multiprocessing
+    would print a traceback)."""
+    full = ForkingPickler.dumps(_MEMORY_FULL)  # made now: when the memory is full, nothing more can be
+    try:
+        _silence()
+        _cap(memory, seconds)
+        _quiet()
+        outcome = _outcome(data, pages, chars)
+    except MemoryError:
+        outcome = _MEMORY_FULL
+    except BaseException as e:  # pragma: no cover - a bug of ours, not a broken file
+        outcome = ("broken", type(e).__name__)
+    try:
+        try:
+            if outcome == _MEMORY_FULL:
+                raise MemoryError
+            writer.send(outcome)
+        except MemoryError:
+            outcome = None  # the lines that did not fit, given up
+            gc.collect()  # pdfminer's objects hold one another: what the reading left is freed here
+            writer.send_bytes(full)
+    except BaseException:  # pragma: no cover - the parent is gone
+        pass
+    finally:
+        writer.close()
+
+
+def _silence() -> None:
+    """Nothing from the child reaches the clerk's terminal: not Ctrl-C (the parent's, which ends
+    the child), not Python's own last words when the memory runs out (written to fd 2)."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # pragma: no cover - not the main thread
+        pass
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _cap(memory: int, seconds: int) -> None:
+    """RLIMIT_AS: ``memory`` above what the child starts with (a forked child shares its parent's
+    address space, which is not the PDF's doing); RLIMIT_CPU: a little past the time limit, so
+    that a child whose parent was killed does not read on for ever."""
+    if resource is None:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    want = _address_space() + memory
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft == resource.RLIM_INFINITY or want < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    want = seconds + CPU_GRACE
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft == resource.RLIM_INFINITY or want < soft:
+        resource.setrlimit(resource.RLIMIT_CPU, (want, hard))
+
+
+def _address_space() -> int:
+    """Bytes of address space this process has now (Linux), else 0."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
+def _quiet() -> None:
+    """The child says nothing on the clerk's terminal: pdfminer logs every oddity of a broken
+    file, pdfplumber warns; the outcome tells the parent all there is to tell."""
+    for name in ("pdfminer", "pdfplumber"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    warnings.simplefilter("ignore")
+
+
+class _Refused(BaseException):
+    """A limit passed while reading (``limit``: its name in limits.py). A BaseException: pdfplumber
+    wraps every Exception from pdfminer in one of its own."""
+
+    def __init__(self, limit: str, actual: str = ""):
+        super().__init__(limit)
+        self.limit, self.actual = limit, actual
+
+
+def _outcome(data: bytes, page_limit: int, char_limit: int) -> tuple:
+    """("lines", lines, starts) | ("limit", name, actual) | ("encrypted",) | ("broken", what) | ("missing",)."""
+    try:
+        import pdfplumber
+    except ImportError:  # pragma: no cover - a dependency of the package
+        return ("missing",)
+    try:
+        with _counting(char_limit), pdfplumber.open(io.BytesIO(data)) as pdf:
+            return ("lines",) + _lines(_pages(pdf, page_limit))
+    except _Refused as e:
+        return ("limit", e.limit, e.actual)
+    except Exception as e:  # pdfminer raises many kinds of errors for a broken or encrypted file
+        causes = _causes(e)
+        if any(isinstance(c, MemoryError) for c in causes):
+            return _MEMORY_FULL
+        if any("Password" in type(c).__name__ or "Encrypt" in type(c).__name__ for c in causes):
+            return ("encrypted",)
+        return ("broken", type(e).__name__)
+
+
+def _causes(e: BaseException) -> list[BaseException]:
+    """The error and what it wraps (pdfplumber: PdfminerException(the error); Python: __cause__)."""
+    out: list[BaseException] = []
+    while isinstance(e, BaseException) and e not in out and len(out) < 10:
+        out.append(e)
+        e = e.args[0] if e.args and isinstance(e.args[0], BaseException) else (e.__cause__ or e.__context__)
+    return out
+
+
+def _pages(pdf, limit: int) -> list:
+    """The pages, refused past ``limit`` before any is read (pdfplumber's pdf.pages makes all of
+    them first)."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfplumber.page import Page
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    pages = []
+    doctop = 0
+    found = PDFPage.create_pages(pdf.doc)
+    while True:
+        try:
+            page_obj = next(found, None)
+        except Exception as e:  # as pdfplumber's pdf.pages reports it
+            raise PdfminerException(e) from e
+        if page_obj is None:
+            return pages
+        if len(pages) >= limit:
+            raise _Refused("PDF_PAGES")
+        page = Page(pdf, page_obj, page_number=len(pages) + 1, initial_doctop=doctop)
+        pages.append(page)
+        doctop += page.height
+
+
+def _lines(pages: list) -> tuple[list[tuple[str, str]], set[int]]:
+    lines: list[tuple[str, str]] = []
+    starts: set[int] = set()  # lines set in from the left margin: a paragraph's first line (公文 indent)
+    for p, page in enumerate(pages, 1):
+        found = page.extract_text_lines(return_chars=True) or []
+        lefts = Counter(round(line["x0"]) for line in found)
+        margin = min((x for x, n in lefts.items() if n >= max(2, len(found) // 5)), default=None)
+        for i, line in enumerate(found, 1):
+            chars = line.get("chars") or []
+            size = chars[0]["size"] if chars else 12
+            if margin is not None and 1.5 * size <= line["x0"] - margin <= 4.5 * size:
+                starts.add(len(lines))
+            lines.append((f"第{p}页第{i}行", line["text"]))
+        page.close()  # its characters and layout: a page's worth of memory at a time
+    return lines, starts
+
+
+@contextmanager
+def _counting(limit: int):
+    """Glyphs counted as each string is drawn, before pdfminer makes an object of each glyph:
+    past ``limit`` the reading stops (_Refused)."""
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent as device
+
+    drawn = 0
+    own = device.__dict__.get("render_string")
+    render = device.render_string
+
+    def render_string(self, textstate, seq, ncs, graphicstate):
+        nonlocal drawn
+        for s in seq:
+            if isinstance(s, bytes):
+                cids = textstate.font.decode(s)  # a tuple, or (a CMap's) a generator
+                drawn += len(cids) if hasattr(cids, "__len__") else sum(1 for _ in cids)
+        if drawn > limit:
+            raise _Refused("PDF_CHARS")
+        return render(self, textstate, seq, ncs, graphicstate)
+
+    device.render_string = render_string
+    try:
+        yield
+    finally:
+        if own is None:
+            del device.render_string
+        else:  # pragma: no cover - pdfplumber does not define one today
+            device.render_string = own

@@ -39,7 +39,7 @@ def decode(data: bytes) -> str:
 def _tab_cells(path: Path, lines: list[str]) -> Document:
     blocks: list[Block] = []
     rows: list[list[str]] = []
-    row: list[str] = []
+    row: list[list[str]] = []  # each cell as its lines: adding a line to a joined text copies it (quadratic)
     grid_start = ""
     last_was_cell = False
     grids = 0
@@ -47,7 +47,7 @@ def _tab_cells(path: Path, lines: list[str]) -> Document:
     def end_row():
         nonlocal row
         if row:
-            rows.append(row)
+            rows.append(["\n".join(part for part in cell if part) for cell in row])
             row = []
 
     def end_grid():
@@ -62,13 +62,13 @@ def _tab_cells(path: Path, lines: list[str]) -> Document:
         if line.startswith("\t"):
             if not rows and not row:
                 grid_start = f"第{i}行"
-            row.append(line.strip())
+            row.append([line.strip()])
             last_was_cell = True
         elif not line.strip():
             end_row()
             last_was_cell = False
         elif last_was_cell and row:
-            row[-1] = f"{row[-1]}\n{line.strip()}" if row[-1] else line.strip()  # a cell's text goes on
+            row[-1].append(line.strip())  # a cell's text goes on
         else:
             end_grid()
             text = clean_prose(line)
@@ -113,7 +113,10 @@ def lines_document(path: Path, kind: str, lines: list[tuple[str, str]]) -> Docum
     return Document(path, kind, [], lines=lines)
 
 
-_MD_RULE = re.compile(r"^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+# `| --- | :-: |`: the spaces between the marks belong to one place each, so that a line of
+# spaces that is not a rule is refused in one pass (two `\s*` side by side split a run of n
+# spaces n ways before failing, every split read again: quadratic)
+_MD_RULE = re.compile(r"^\s*(?:\|\s*)?(?::?-{3,}:?\s*\|\s*)+(?:(?::-*:?|-+:?)\s*)?$")
 
 
 def _unpipe(line: str) -> str:
