@@ -431,7 +431,32 @@ def from_json(text: str, source: str = "数据") -> Report:
         raise DataError(f"{source}：不是有效的 JSON（{where}）") from None
     if _depth(data) > limits.JSON_DEPTH.value:
         raise DataError(f"{source}：{limits.JSON_DEPTH.name}超过上限（上限{limits.JSON_DEPTH.shown()}），已拒绝读取")
+    where = _lone_surrogate(data)
+    if where is not None:
+        raise DataError(f"{source}：{where or '顶层'}：含有无效的字符（JSON 中单独的 \\ud800—\\udfff 转义不是文字）")
     return from_dict(data, source)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(data: Any) -> str | None:
+    """The JSON path of the first string (or key) holding a lone surrogate: json accepts the
+    escape \\udfff, but no file format (and no encoder) can hold the character it gives."""
+    stack = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return path
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if _SURROGATE.search(key):
+                    return path
+                stack.append((value, f"{path}.{key}" if path else key))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
+    return None
 
 
 def _reject_constant(name: str):
