@@ -6,4 +6,4 @@ python-calamine for every workbook (slower in a batch of thousands, same results
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("xlreport._xlsxscan", ["xlreport/_xlsxscan.c"], optional=True)])
+setup(ext_modules=[Extension("xlreport.xlsx._xlsxscan", ["xlreport/xlsx/_xlsxscan.c"], optional=True)])

@@ -32,8 +32,10 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
-from xlreport import model, spec
-from xlreport.workbook import write_workbook
+from xlreport import model
+
+from xlreport.format import spec
+from xlreport.xlsx.writer import write_workbook
 
 AGENCY_PARTS = ("县", "市", "区", "镇", "乡", "街道")
 AGENCY_KINDS = ("商务局", "教育局", "卫生健康委员会", "自然资源局", "人民政府", "财政局", "公安局", "民政局")
@@ -133,7 +135,7 @@ def main() -> None:
     args = ap.parse_args()
     sizes = args.n or [1000, 10000]
     xl = [sys.executable, "-m", "xlreport"]
-    from xlreport import xlsx_cells
+    from xlreport.xlsx import cells as xlsx_cells
 
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
           f"C scanner {'built' if xlsx_cells.AVAILABLE else 'NOT built (calamine for every workbook)'}")

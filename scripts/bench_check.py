@@ -28,8 +28,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from xlreport import api, model, spec
-from xlreport.workbook import write_workbook
+from xlreport import api, model
+
+from xlreport.format import spec
+from xlreport.xlsx.writer import write_workbook
 
 HEAVY = ("docxtpl", "openpyxl", "xlsxwriter", "docx", "jinja2", "lxml")
 

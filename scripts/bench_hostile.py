@@ -36,7 +36,7 @@ def _report(paragraph: str):
 
 def _prose(unit: str, previous: bool = False):
     def run(n: int) -> None:
-        from xlreport import prose
+        from xlreport.checks import prose
 
         text = (unit * (n // len(unit) + 1))[:n]
         prose.check_prose(_report(text), _report("去年。") if previous else None)
@@ -94,11 +94,11 @@ CASES = {
     "prose: 行政许可 then 同比": _prose("行政许可1件同比增长1%，", previous=True),
     "prose: digits after a unit word": _prose("区1"),
     # locate.py / labels.py
-    "locate: norm_text digits": _call("xlreport.locate", "norm_text", "1"),
-    "locate: split_values numbers": _call("xlreport.locate", "split_values", "1 "),
-    "locate: title_meta years": _call("xlreport.locate", "title_meta", "2024年"),
-    "locate: _starts numbered items": _call("xlreport.locate", "_starts", "1.a", "requests"),
-    "labels: norm_label )digits": _call("xlreport.labels", "norm_label", ")1"),
+    "locate: norm_text digits": _call("xlreport.format.locate", "norm_text", "1"),
+    "locate: split_values numbers": _call("xlreport.format.locate", "split_values", "1 "),
+    "locate: title_meta years": _call("xlreport.format.locate", "title_meta", "2024年"),
+    "locate: _starts numbered items": _call("xlreport.format.locate", "_starts", "1.a", "requests"),
+    "labels: norm_label )digits": _call("xlreport.format.labels", "norm_label", ")1"),
     # importers
     "document: spaces between words": _call("xlreport.importers.document", "clean_prose", " ", head="a", tail="b"),
     "text: spaces before a Markdown rule": _extract("txt", " ", tail="x"),

@@ -26,11 +26,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from import_fixtures import DATA, report_html  # noqa: E402
-from xlreport import api, spec  # noqa: E402
+from xlreport import api  # noqa: E402
+from xlreport.format import spec
 from xlreport.importers import import_report  # noqa: E402
 from xlreport.model import Report  # noqa: E402
-from xlreport.render import render_docx  # noqa: E402
-from xlreport.workbook import write_workbook  # noqa: E402
+from xlreport.word.render import render_docx  # noqa: E402
+from xlreport.xlsx.writer import write_workbook  # noqa: E402
 
 SOURCES = ("shangyou-commerce-2024.txt", "06-huaian-shi-2024.txt", "07-hongze-qu-2023.txt", "08-hongze-qu-2024.txt", "hangzhou-style-2025.html")
 

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from xlreport.importers import import_report  # noqa: E402
-from xlreport.render import convert_to_pdf, render_docx  # noqa: E402
+from xlreport.word.render import convert_to_pdf, render_docx  # noqa: E402
 
 DATA = REPO / "tests" / "data"
 

@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's xlreport, installed or not
 
-from xlreport import spec  # noqa: E402
+
+from xlreport.format import spec
 
 EXAMPLE = ROOT / "examples" / "shangyou-commerce-2024.json"
 RESOLUTION = 80  # dpi

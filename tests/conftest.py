@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xlreport.workbook import write_workbook
+from xlreport.xlsx.writer import write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -33,7 +33,7 @@ _RECALC_ALWAYS_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 def scanner_agrees_with_calamine(monkeypatch):
     """Every sheet the C scanner reads anywhere in the suite is read by calamine as well, and
     the two must agree cell for cell (values, types, and the formula cells)."""
-    from xlreport import reader
+    from xlreport.xlsx import reader
 
     if not reader.xlsx_cells.AVAILABLE:
         return

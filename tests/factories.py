@@ -14,9 +14,9 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from xlreport import spec
+from xlreport.format import spec
 from xlreport.model import Item, Report, Section, Text
-from xlreport.reader import canonical_decimal
+from xlreport.xlsx.reader import canonical_decimal
 
 RESULT_ROWS = spec.REQUEST_RESULT_ROWS
 INPUT_COLUMNS = spec.REQUEST_INPUT_COLUMNS
@@ -163,7 +163,7 @@ def filled_report(agency: str = "测试县商务局", year: int = 2024) -> Repor
 
 
 def write(path: Path, report: Report | None = None) -> Path:
-    from xlreport.workbook import write_workbook
+    from xlreport.xlsx.writer import write_workbook
 
     return write_workbook(path, report if report is not None else filled_report())
 

@@ -8,9 +8,9 @@ import html
 from decimal import Decimal
 from pathlib import Path
 
-from xlreport import spec
+from xlreport.format import spec
 from xlreport.model import Report
-from xlreport.render import context, fmt_number
+from xlreport.word.render import context, fmt_number
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -19,7 +19,7 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from factories import filled_report, write
-from xlreport import spec
+from xlreport.format import spec
 from xlreport.cli import cli
 
 REFILL = "（请用 xlreport new 生成的 .xlsx 模板填写）"
@@ -227,7 +227,7 @@ BAD = {
     "2000000-rows": Bad(two_million_rows, lambda p: f"{p}：不是政府信息公开工作年度报告工作簿（找不到{spec.FORMAT_NAME}格式的三张表格）（请用 xlreport new 生成模板填写）"),
     "html": Bad(html_as_xlsx, lambda p: f"{p}：这是网页（HTML）文件，不是 Excel 工作簿"),
     "broken-pdf": Bad(pdf_file, lambda p: f"{p}：PDF 文件已损坏，无法读取（PdfminerException）"),
-    "broken-json": Bad(broken_json, lambda p: f"{p}：不是有效的 JSON（第1行）（对照 xlreport/report.schema.json 修改数据文件）"),
+    "broken-json": Bad(broken_json, lambda p: f"{p}：不是有效的 JSON（第1行）（对照 xlreport/format/report.schema.json 修改数据文件）"),
 }
 
 

@@ -17,7 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from factories import filled_report, write
-from xlreport import api, batch, spec
+from xlreport import api
+from xlreport.office import batch
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.errors import InputError
 

@@ -13,11 +13,15 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from xlreport import model, render, spec
+from xlreport import model
+
+from xlreport.word import render
+
+from xlreport.format import spec
 from xlreport.cli import cli
-from xlreport.docx_template import build_template
-from xlreport.resources import default_template
-from xlreport.workbook import write_workbook
+from xlreport.word.template import build_template
+from xlreport.word.resources import default_template
+from xlreport.xlsx.writer import write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_WORKBOOK = REPO / "examples" / "shangyou-commerce-2024.xlsx"

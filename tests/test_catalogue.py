@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from conftest import REPO
 
-from xlreport import catalogue, spec
+from xlreport.format import catalogue
+
+from xlreport.format import spec
 
 
 def test_committed_catalogue_is_current():

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from factories import filled_report, set_cells, write
-from xlreport import api, model, spec
-from xlreport.annotate import problems_sheet
+from xlreport import api, model
+from xlreport.format import spec
+from xlreport.xlsx.annotate import problems_sheet
 from xlreport.cli import cli
 
 R = filled_report()

@@ -13,10 +13,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xlreport import spec
+from xlreport.format import spec
 from xlreport.cli import cli
 
-HINT = "（对照 xlreport/report.schema.json 修改数据文件）"
+HINT = "（对照 xlreport/format/report.schema.json 修改数据文件）"
 SUFFIX = "年政府信息公开工作年度报告.xlsx"
 YEAR_RANGE = "国办公开办函〔2021〕30号格式适用于2021—2099年度的报告"
 LAST_YEAR = dt.date.today().year - 1

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from factories import filled_report, set_cells, write
-from xlreport import batch, spec
+from xlreport.office import batch
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.cli import zh
 
@@ -143,7 +144,7 @@ def test_ctrl_c_leaves_nothing_behind_says_so_and_exits_130(tmp_path, good, monk
 
 
 def test_ctrl_c_while_writing_a_workbook_leaves_no_half_file(tmp_path, monkeypatch):
-    from xlreport import workbook
+    from xlreport.xlsx import writer as workbook
 
     def interrupted(self):
         raise KeyboardInterrupt

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from xlreport import model, previous, prose, rules, spec
+from xlreport import model
+
+from xlreport.checks import previous
+
+from xlreport.checks import prose
+
+from xlreport.checks import rules
+
+from xlreport.format import spec
 from xlreport.model import Item
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from factories import filled_report, write
 from import_fixtures import DATA, plain, report_html
-from xlreport import limits, model, spec
+from xlreport import limits, model
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.importers import import_report
 from xlreport.model import Item

@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from factories import filled_report, patch_zip, write
-from xlreport import limits, spec
+from xlreport import limits
+from xlreport.format import spec
 from xlreport.cli import cli
 
 MEMORY_CAP = 1024**3  # ample for any honest workbook; the bombs asked for 6 GB to a terabyte
@@ -191,7 +192,7 @@ JSON_CASES = {
     "nesting 40 deep": ('{"text": ' + "[" * 40 + "]" * 40 + "}", "数据.json：JSON 嵌套层数超过上限（上限32层），已拒绝读取"),
 }
 
-DATA_HINT = "（对照 xlreport/report.schema.json 修改数据文件）"
+DATA_HINT = "（对照 xlreport/format/report.schema.json 修改数据文件）"
 
 
 @pytest.mark.parametrize("case", sorted(JSON_CASES))

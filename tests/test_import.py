@@ -17,17 +17,18 @@ import pytest
 from click.testing import CliRunner
 
 from import_fixtures import DATA, html_table, plain, report_html, table_rows
-from xlreport import api, model, spec
+from xlreport import api, model
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.errors import InputError
 from xlreport.importers import import_report
 from xlreport.importers.assemble import read_cell, split_heading
 from xlreport.importers.document import clean_prose, paragraphs_from_lines
 from xlreport.importers.html import decode, expand
-from xlreport.labels import norm_label
-from xlreport.locate import match_label, section_heading, split_values
+from xlreport.format.labels import norm_label
+from xlreport.format.locate import match_label, section_heading, split_values
 from xlreport.model import Report
-from xlreport.render import render_docx
+from xlreport.word.render import render_docx
 
 WARNING, ERROR = spec.Severity.WARNING, spec.Severity.ERROR
 TITLES = spec.SECTION_TITLES
@@ -407,14 +408,14 @@ def test_section_headings(text, key):
     ("（六）其他处理", "group:（六）其他处理", True),
 ])
 def test_request_labels(label, key, exact):
-    from xlreport.locate import norm_text
+    from xlreport.format.locate import norm_text
 
     row, got_exact = match_label(norm_text(label), "requests")
     assert (row.key, got_exact) == (key, exact)
 
 
 def test_partial_group_label_is_no_row():
-    from xlreport.locate import norm_text
+    from xlreport.format.locate import norm_text
 
     assert match_label(norm_text("（六）其"), "requests", whole=False) == (None, False)
     assert match_label(norm_text("（三）不"), "requests", whole=False) == (None, False)

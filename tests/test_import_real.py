@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from import_fixtures import DATA, transcribed
-from xlreport import api, model, spec
+from xlreport import api, model
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.errors import InputError
 from xlreport.importers import import_report

@@ -14,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from factories import filled_report, write
-from xlreport import batch, limits, pool
+from xlreport import limits
+from xlreport.office import batch
+from xlreport.office import pool
 from xlreport.cli import cli
-from xlreport.pool import Failed, Pool
+from xlreport.office.pool import Failed, Pool
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the poisoned jobs are planted through fork")
 

@@ -11,9 +11,9 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from conftest import run_soffice_convert
-from xlreport import spec
+from xlreport.format import spec
 from xlreport.model import Report
-from xlreport.workbook import check_rows, write_workbook
+from xlreport.xlsx.writer import check_rows, write_workbook
 
 pytestmark = pytest.mark.libreoffice
 

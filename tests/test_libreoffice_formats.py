@@ -7,7 +7,7 @@ import pytest
 from conftest import run_soffice_convert
 from factories import filled_report
 from xlreport import api, model
-from xlreport.workbook import write_workbook
+from xlreport.xlsx.writer import write_workbook
 
 pytestmark = pytest.mark.libreoffice
 

@@ -20,10 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import filled_report, valid_reports, write
-from xlreport import workbook, api, batch, spec
+from xlreport import api
+from xlreport.xlsx import writer as workbook
+from xlreport.office import batch
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.errors import InputError
-from xlreport.workbook import write_workbook
+from xlreport.xlsx.writer import write_workbook
 
 AGENCY = "XX县人民政府"
 SUMMARY_HEADER = (

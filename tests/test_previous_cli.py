@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from factories import filled_report
-from xlreport import api, model, spec
+from xlreport import api, model
+from xlreport.format import spec
 from xlreport.cli import cli
-from xlreport.workbook import write_workbook
+from xlreport.xlsx.writer import write_workbook
 
 IN_FORCE = ("active", "normative_documents", "in_force")
 

@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from factories import INPUT_COLUMNS, RESULT_ROWS, APPEAL_PARTS, filled_report, valid_reports
-from xlreport import api, model, spec
+from xlreport import api, model
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.model import Report
-from xlreport.workbook import write_workbook
+from xlreport.xlsx.writer import write_workbook
 
 # No shrinking: a report is a few hundred draws and each example writes a workbook, so shrinking a
 # failure would take minutes; the failing example is printed as drawn.

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from xlreport import api, model, spec
+from xlreport import api, model
+
+from xlreport.format import spec
 from xlreport.cli import cli
-from xlreport.labels import norm_label
-from xlreport.workbook import write_workbook
+from xlreport.format.labels import norm_label
+from xlreport.xlsx.writer import write_workbook
 
 DATA = Path(__file__).resolve().parent / "data"
 HUAIAN = DATA / "06-huaian-shi-2024.json"

@@ -21,11 +21,12 @@ from click.testing import CliRunner
 from factories import (
     edit, filled_report, foreign_workbook, patch_zip, published_html, set_cells, sheet_entries, write,
 )
-from xlreport import api, model, spec
+from xlreport import api, model
+from xlreport.format import spec
 from xlreport.cli import cli
 from xlreport.errors import InputError
 from xlreport.model import Item, Report
-from xlreport.reader import StructureError
+from xlreport.xlsx.reader import StructureError
 
 ERROR, WARNING = spec.Severity.ERROR, spec.Severity.WARNING
 META = spec.META_BY_KEY
@@ -418,7 +419,7 @@ def test_no_cached_values_after_openpyxl_save_is_fine(tmp_path):
 
 def test_blank_template_cached_zeros_are_not_a_mismatch(tmp_path):
     """xlsxwriter caches 0 in every total of a blank template; typing numbers must not warn."""
-    from xlreport.workbook import write_workbook
+    from xlreport.xlsx.writer import write_workbook
 
     book = write_workbook(tmp_path / "blank.xlsx")
     edited = set_cells(book, {(spec.SHEET_META, META["agency"].cell): "某局", (spec.SHEET_META, META["year"].cell): 2024, ("requests", "new", "natural_person"): 3,

@@ -1,4 +1,4 @@
-"""The JSON contract: xlreport/report.schema.json, model.to_json and model.from_dict agree."""
+"""The JSON contract: xlreport/format/report.schema.json, model.to_json and model.from_dict agree."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from xlreport import model, spec
+from xlreport import model
+
+from xlreport.format import spec
 from xlreport.errors import DataError
-from xlreport.schema import SCHEMA_FILE, build_schema, load_schema, schema_text
+from xlreport.format.schema import SCHEMA_FILE, build_schema, load_schema, schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shangyou-commerce-2024.json"
@@ -38,8 +40,8 @@ def load_strict(text: str):
 
 
 def test_committed_schema_equals_the_generated_one():
-    committed = (files("xlreport") / SCHEMA_FILE).read_text(encoding="utf-8")
-    assert committed == schema_text(), "run: python -m xlreport.schema"
+    committed = (files("xlreport.format") / SCHEMA_FILE).read_text(encoding="utf-8")
+    assert committed == schema_text(), "run: python -m xlreport.format.schema"
     assert schema_text() == json.dumps(build_schema(), ensure_ascii=False, indent=2) + "\n"
     assert load_schema() == build_schema()
 
@@ -137,7 +139,7 @@ def test_blank_report_validates():
 
 
 def test_schema_key_is_allowed():
-    doc = {"$schema": "../xlreport/report.schema.json", "format": "2021"}
+    doc = {"$schema": "../xlreport/format/report.schema.json", "format": "2021"}
     assert schema_errors(doc) == []
     model.from_dict(doc, SOURCE)
 

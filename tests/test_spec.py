@@ -7,7 +7,9 @@ from collections import Counter
 
 import pytest
 
-from xlreport import model, spec
+from xlreport import model
+
+from xlreport.format import spec
 
 # --- (a) the labels of the reference report, in order ---------------------------------------
 

@@ -20,10 +20,16 @@ import pytest
 from click.testing import CliRunner
 from jinja2 import nodes
 
-from xlreport import model, render, template_file, template_policy
+from xlreport import model
+
+from xlreport.word import render
+
+from xlreport.word import template_file
+
+from xlreport.word import template_policy
 from xlreport.cli import cli
-from xlreport.resources import default_template
-from xlreport.template_policy import PolicyEnvironment, Refused
+from xlreport.word.resources import default_template
+from xlreport.word.template_policy import PolicyEnvironment, Refused
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_JSON = REPO / "examples" / "shangyou-commerce-2024.json"

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from factories import edit, filled_report, patch_zip, set_cells, sheet_entries, write
-from xlreport import api, model, spec
+from xlreport import api, model
+from xlreport.format import spec
 from xlreport.cli import cli
 
 R = filled_report()
@@ -212,7 +213,7 @@ def test_strict_makes_each_blank_cell_an_error(base, tmp_path):
 
 
 def test_blank_template_counts_every_input_cell(tmp_path):
-    from xlreport.workbook import write_workbook
+    from xlreport.xlsx.writer import write_workbook
 
     book = write_workbook(tmp_path / "空白.xlsx")
     checked = api.check_file(book)
@@ -231,7 +232,7 @@ def test_wanyuan_amount_reads_back_exactly(base, tmp_path, amount):
     checked = api.check_file(typed_book)
     assert checked.report.values[("active", "fees")] == Decimal(amount)
     assert str(checked.report.values[("active", "fees")]) == amount
-    from xlreport.workbook import write_workbook
+    from xlreport.xlsx.writer import write_workbook
 
     report = filled_report()
     report.values[("active", "fees")] = Decimal(amount)

@@ -10,9 +10,9 @@ import pytest
 from openpyxl.utils import range_boundaries
 from python_calamine import CalamineWorkbook
 
-from xlreport import spec
+from xlreport.format import spec
 from xlreport.model import Item, Report, Section, Text, join_paragraphs, load_json_file
-from xlreport.workbook import check_rows, text_slots, write_workbook
+from xlreport.xlsx.writer import check_rows, text_slots, write_workbook
 
 SHEETS = [*spec.DATA_SHEETS, spec.SHEET_CHECKS, spec.SHEET_GUIDE, spec.SHEET_STAMP]
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlreport import reader, xlsx_cells
+from xlreport.xlsx import reader
+
+from xlreport.xlsx import cells as xlsx_cells
 from xlreport.api import check_file
 
 from factories import filled_report, set_cells, write

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import rules
+from .checks import rules
 from .errors import InputError
 from .model import Report, load_json_file
 from .problems import Problem, count, sort_key
-from .spec import PUBLISHED_FORMATS
+from .format.spec import PUBLISHED_FORMATS
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 PUBLISHED_SUFFIXES = tuple(PUBLISHED_FORMATS)  # published reports (.html/.htm/.docx/.pdf/.txt), read by xlreport.importers
@@ -60,7 +60,7 @@ def load(path, strict: bool = False, with_text: bool = True) -> Loaded:
 
         imported = import_report(path, with_text=with_text)
         return Loaded(path, imported.report, imported.problems, imported.kind)
-    from .reader import read_workbook
+    from .xlsx.reader import read_workbook
 
     result = read_workbook(path, strict=strict, with_text=with_text)
     return Loaded(path, result.report, result.problems, result.kind, len(result.blank_cells), result.merged)
@@ -71,11 +71,11 @@ def check_report(report: Report, already: list[Problem] = (), typed: bool = Fals
     """Every rule over a report: the format's, last year's (``previous``) and the prose checks."""
     problems = list(already) + rules.check(report, already, typed=typed)
     if previous is not None:
-        from .previous import check_previous
+        from .checks.previous import check_previous
 
         problems += check_previous(report, previous)
     if prose and report.text is not None:
-        from .prose import check_prose
+        from .checks.prose import check_prose
 
         problems += check_prose(report, previous)
     return sorted(problems, key=sort_key)
@@ -83,7 +83,7 @@ def check_report(report: Report, already: list[Problem] = (), typed: bool = Fals
 
 def check_file(path, strict: bool = False, with_text: bool = True, previous: Report | None = None) -> Checked:
     """Load and check one input; warnings accepted beside it (accept.py) are marked and stop counting."""
-    from . import accept
+    from .checks import accept
 
     loaded = load(path, strict=strict, with_text=with_text)
     typed = loaded.kind != "json"  # the workbook reader has checked every value's type

@@ -22,7 +22,7 @@ class XlreportError(Exception):
 class DataError(XlreportError):
     """A JSON report (or other report data) that does not fit the contract."""
 
-    hint = "对照 xlreport/report.schema.json 修改数据文件"
+    hint = "对照 xlreport/format/report.schema.json 修改数据文件"
 
 
 class InputError(XlreportError):

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Union
 
-from . import limits, spec
+from . import limits
+
+from .format import spec
 from .errors import DataError, InputError
 
 Number = Union[int, Decimal]

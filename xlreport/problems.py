@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .spec import RULE_BY_CODE, SEVERITY_NAMES, Severity
+from .format.spec import RULE_BY_CODE, SEVERITY_NAMES, Severity
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def count(problems) -> tuple[int, int]:
 
 def sort_key(p: Problem):
     """Grouped by sheet (in workbook order), errors before warnings, then by cell."""
-    from .spec import DATA_SHEETS
+    from .format.spec import DATA_SHEETS
 
     sheet_order = DATA_SHEETS.index(p.sheet) if p.sheet in DATA_SHEETS else len(DATA_SHEETS)
     return (sheet_order, p.sheet, 0 if p.is_error else 1, _cell_key(p.cell))

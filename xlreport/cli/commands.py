@@ -161,7 +161,7 @@ FILE = "文件"
 def new(output, agency, year, data_file, previous_file, force):
     """生成填报用的 Excel 工作簿。"""
     from ..model import Report, clean_text, load_json_file
-    from ..workbook import write_workbook
+    from ..xlsx.writer import write_workbook
 
     year = _year_option(year)
     if data_file and previous_file:
@@ -174,8 +174,8 @@ def new(output, agency, year, data_file, previous_file, force):
     except XlreportError as e:
         raise fail_from(e)
     if previous_file:
-        from ..previous import next_year_report
-        from ..spec import YEAR_MAX
+        from ..checks.previous import next_year_report
+        from ..format.spec import YEAR_MAX
 
         last = _load_previous(previous_file)
         if last.year is not None and last.year + 1 > YEAR_MAX:
@@ -218,7 +218,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
 
     退出码：0 没有错误（可以有提醒），1 发现错误，2 有文件无法读取或用法错误，130 已中断。
     """
-    from ..batch import check_many, collect, whole_report
+    from ..office.batch import check_many, collect, whole_report
 
     _need_suffix(annotate_out, (".xlsx",), "--annotate 的")
     _need_suffix(overview, (".xlsx",), "--report 的")
@@ -241,7 +241,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
         with ExitStack() as stack:
             writer = None
             if overview is not None:
-                from ..batch import OverviewWriter
+                from ..office.batch import OverviewWriter
                 from ..output import atomic_target
 
                 writer = stack.enter_context(OverviewWriter(stack.enter_context(atomic_target(overview, force))))
@@ -259,7 +259,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     if overview is not None:
         say(f"已生成检查结果总览：{overview}", err=as_json)
     if annotate_out is not None and printer.first.status != "unreadable":
-        from ..annotate import write_annotated
+        from ..xlsx.annotate import write_annotated
 
         try:
             write_annotated(annotate_out, printer.first.kept, printer.first.problems, force=force)
@@ -273,7 +273,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
 
 
 def _print_one(r) -> None:
-    from ..terminal import lapsed_lines, render_problems, summary_line
+    from .terminal import lapsed_lines, render_problems, summary_line
 
     if r.status == "unreadable":
         say(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
@@ -298,8 +298,8 @@ class _BatchPrinter:
     document, streamed."""
 
     def __init__(self, as_json: bool, single: bool, summary_only: bool):
-        from ..spec import BATCH_FILE_COLUMNS
-        from ..spool import RowSpool, TextSpool
+        from ..format.spec import BATCH_FILE_COLUMNS
+        from ..office.spool import RowSpool, TextSpool
 
         self.as_json, self.single = as_json, single
         self.first = None
@@ -365,7 +365,7 @@ class _BatchPrinter:
 
 
 def _details(r) -> str:
-    from ..terminal import render_problems
+    from .terminal import render_problems
 
     if r.status == "unreadable":
         lines = ["", f"== {r.path}：无法读取 ==", r.message + (f"（{r.hint}）" if r.hint else "")]
@@ -438,7 +438,7 @@ def import_(file, output, force):
         if out is None:
             click.echo(to_json(imported.report), nl=False)
         elif out.suffix.lower() == ".xlsx":
-            from ..workbook import write_workbook
+            from ..xlsx.writer import write_workbook
 
             write_workbook(out, imported.report, force=force)
         else:
@@ -465,8 +465,8 @@ def import_(file, output, force):
 def build(file, output, template, pdf, previous_file, allow_errors, force):
     """由工作簿或 JSON 报告生成 Word 年度报告。先检查，有错误时不生成（--allow-errors 除外）。"""
     from ..api import check_report, load
-    from ..render import convert_to_pdf, missing_fonts, render_docx
-    from ..terminal import render_problems, summary_line
+    from ..word.render import convert_to_pdf, missing_fonts, render_docx
+    from .terminal import render_problems, summary_line
 
     inputs = [file, template, previous_file]
     if output is not None:
@@ -518,7 +518,7 @@ def template(output, force):
     import shutil
 
     from ..output import atomic_target
-    from ..resources import default_template
+    from ..word.resources import default_template
 
     _need_suffix(output, (".docx",))
     try:
@@ -539,11 +539,11 @@ def template(output, force):
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
 def merge(inputs, output, agency, year, jobs, allow_errors, force):
     """把多个单位的工作簿（文件或文件夹）的三张表和收费数字逐项相加，生成同一模板的汇总工作簿。"""
-    from ..batch import check_many, collect
-    from ..merge import SUMMARY_SHEET, MergeError, digest
-    from ..merge import merge as merge_results
+    from ..office.batch import check_many, collect
+    from ..office.merge import SUMMARY_SHEET, MergeError, digest
+    from ..office.merge import merge as merge_results
     from ..model import clean_text
-    from ..workbook import write_workbook
+    from ..xlsx.writer import write_workbook
 
     year = _year_option(year)
     _need_suffix(output, (".xlsx",))
@@ -590,10 +590,10 @@ def _load_previous(path: Path | None):
 def accept(file, code, place, reason, previous_file):
     """确认一条提醒（写明理由）。确认记录保存在输入文件旁的“文件名.accept.json”中，
     再次检查时显示为“已确认”、不再计数；相关数字变化后确认自动失效。"""
-    from .. import accept as acceptance
+    from ..checks import accept as acceptance
     from ..api import check_file
     from ..limits import REASON_CHARS
-    from ..spec import RULE_BY_CODE
+    from ..format.spec import RULE_BY_CODE
 
     if code not in RULE_BY_CODE:
         raise Fail(f"--rule：没有编号为“{code}”的规则", "规则编号见 docs/rules.md")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import spec
+from ..format import spec
 from ..container import read_bytes
 from ..errors import InputError
 from ..model import Report

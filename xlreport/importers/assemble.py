@@ -10,13 +10,15 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from .. import limits, spec
+from .. import limits
+
+from ..format import spec
 from ..errors import InputError
-from ..labels import norm_label
-from ..locate import Found, Note, brief, is_placeholder, locate, locate_lines, old_format_mark, section_heading, table_regions, title_meta
+from ..format.labels import norm_label
+from ..format.locate import Found, Note, brief, is_placeholder, locate, locate_lines, old_format_mark, section_heading, table_regions, title_meta
 from ..model import Item, Report, Section, Text
 from ..problems import Problem, make, rule_problem
-from ..reader import parse_number
+from ..xlsx.reader import parse_number
 from .document import Document, paragraphs_from_lines
 
 TABLE_KEYS = ("active", "requests", "appeals")
@@ -386,7 +388,7 @@ def fees_from_prose(report: Report) -> None:
 
 def drop_defaults(report: Report) -> None:
     """A preamble or closing that `xlreport build` would write anyway is left to it."""
-    from ..render import default_closing, default_preamble
+    from ..word.render import default_closing, default_preamble
 
     if report.text.closing == [default_closing(report)]:
         report.text.closing = []

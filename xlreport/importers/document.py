@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import limits
 from ..errors import LimitError
-from ..locate import is_page_number, section_heading
+from ..format.locate import is_page_number, section_heading
 
 
 @dataclass

@@ -15,7 +15,7 @@ import codecs
 import re
 from pathlib import Path
 
-from ..locate import is_placeholder, split_values
+from ..format.locate import is_placeholder, split_values
 from .document import Block, Document, clean_prose
 
 _TAB_CELLS_MIN = 20  # tab-led lines needed to read a text as one cell per line

@@ -1,10 +1,10 @@
 """The JSON Schema (draft 2020-12) of the JSON report, generated from the spec.
 
-``xlreport/report.schema.json`` is this module's output, committed and shipped with the
+``xlreport/format/report.schema.json`` is this module's output, committed and shipped with the
 package; a test keeps the two equal. Regenerate it after changing spec.py with
 
-    python -m xlreport.schema            # rewrite xlreport/report.schema.json
-    python -m xlreport.schema --check    # exit 1 if the committed file is stale
+    python -m xlreport.format.schema            # rewrite xlreport/format/report.schema.json
+    python -m xlreport.format.schema --check    # exit 1 if the committed file is stale
 
 The schema describes the document exactly as ``model.to_json`` writes it, and accepts no
 document that ``model.from_dict`` refuses: every object is closed (additionalProperties
@@ -189,7 +189,7 @@ def schema_text() -> str:
 
 
 def load_schema() -> dict:
-    """The schema shipped with the package (xlreport/report.schema.json)."""
+    """The schema shipped with the package (xlreport/format/report.schema.json)."""
     from importlib.resources import files
 
     return json.loads((files(__package__) / SCHEMA_FILE).read_text(encoding="utf-8"))
@@ -202,11 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--check"]:
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
-            print(f"{path} is stale: run python -m xlreport.schema", file=sys.stderr)
+            print(f"{path} is stale: run python -m xlreport.format.schema", file=sys.stderr)
             return 1
         return 0
     if argv:
-        print("usage: python -m xlreport.schema [--check]", file=sys.stderr)
+        print("usage: python -m xlreport.format.schema [--check]", file=sys.stderr)
         return 2
     path.write_text(text, encoding="utf-8", newline="\n")
     print(f"wrote {path}")

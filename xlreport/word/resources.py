@@ -18,7 +18,7 @@ def templates_dir() -> Path:
     except (ModuleNotFoundError, TypeError, ValueError):
         pass
     # running from a source checkout: templates/ sits beside the package
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parent.parent.parent / "templates"
 
 
 def default_template() -> Path:

@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from . import spec
-from .model import Report
-from .problems import Problem, rule_problem
+from ..format import spec
+from ..model import Report
+from ..problems import Problem, rule_problem
 
 
 def _place(path) -> dict:

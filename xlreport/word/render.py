@@ -8,12 +8,12 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from . import spec
-from .errors import InputError, OutputError
-from .model import Item, Report, Section, Text
-from .output import atomic_target
+from ..format import spec
+from ..errors import InputError, OutputError
+from ..model import Item, Report, Section, Text
+from ..output import atomic_target
 from .resources import default_template
-from .shown import shown_path
+from ..shown import shown_path
 
 CN_NUMBERS = "一二三四五六七八九十"
 
@@ -187,7 +187,7 @@ def missing_fonts() -> list[str]:
         out = subprocess.run([fc, ":", "family"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return []
-    from .docx_template import FONTS
+    from .template import FONTS
 
     return [f for f in FONTS if f not in out]
 

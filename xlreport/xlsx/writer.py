@@ -15,9 +15,11 @@ from typing import Iterable
 
 import xlsxwriter
 
-from . import __version__, spec
-from .model import Report, join_paragraphs, text_slots
-from .output import atomic_target
+from .. import __version__
+
+from ..format import spec
+from ..model import Report, join_paragraphs, text_slots
+from ..output import atomic_target
 
 FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -157,7 +159,7 @@ class _Writer:
             ws._opt_close()  # what close() does for constant_memory sheets
         wb.close()
         for ws, rows, first_row, total, width, text, number in self._tails:
-            from .xlsx_append import append_rows
+            from .append import append_rows
 
             entry = f"xl/worksheets/sheet{wb.worksheets().index(ws) + 1}.xml"  # xlsxwriter's naming
             append_rows(self.path, entry, rows, first_row, total, width, text, number)
@@ -561,7 +563,7 @@ def write_workbook(path, report: Report | None = None, force: bool = False, mark
 
 
 def _check_fits(report: Report) -> None:
-    from .errors import DataError
+    from ..errors import DataError
 
     for slot, heading, paragraphs in text_slots(report):
         if len(join_paragraphs(paragraphs)) > spec.TEXT_MAX_CHARS:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import limits
-from .errors import InputError, XlreportError
-from .api import SPREADSHEET_SUFFIXES
+from .. import limits
+from ..errors import InputError, XlreportError
+from ..api import SPREADSHEET_SUFFIXES
 from .pool import Failed, Pool, default_workers
-from .shown import shown_path
-from .problems import Problem
-from .spec import BATCH_FILE_COLUMNS, BATCH_PROBLEM_COLUMNS, SHEET_OVERVIEW, SHEET_PROBLEMS
+from ..shown import shown_path
+from ..problems import Problem
+from ..format.spec import BATCH_FILE_COLUMNS, BATCH_PROBLEM_COLUMNS, SHEET_OVERVIEW, SHEET_PROBLEMS
 
 PARALLEL_FROM = 16  # below this many files a worker pool costs more than it saves
 
@@ -87,7 +87,7 @@ def check_one(path: Path, strict: bool = False, keep: Callable | None = None, wi
               previous=None) -> FileResult:
     """Check one file; ``keep(report)`` (a module-level function: it runs in a worker) says what
     of the report comes back with the result."""
-    from .api import check_file
+    from ..api import check_file
 
     try:
         checked = check_file(path, strict=strict, with_text=with_text, previous=previous)
@@ -160,7 +160,7 @@ def file_row(r: FileResult) -> list:
 
 
 def problem_rows(r: FileResult) -> list[list]:
-    from .spec import SEVERITY_NAMES
+    from ..format.spec import SEVERITY_NAMES
 
     rows = []
     path = shown_path(r.path)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from . import spec
-from .model import Report, bound_problem, getter
-from .problems import Problem, make, rule_problem
+from ..format import spec
+from ..model import Report, bound_problem, getter
+from ..problems import Problem, make, rule_problem
 
 
 def _fmt(v) -> str:

@@ -25,9 +25,9 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateSyntaxError
 from lxml import etree
 
-from . import container
-from .errors import InputError
-from .shown import shown_line, shown_path
+from .. import container
+from ..errors import InputError
+from ..shown import shown_line, shown_path
 from .template_policy import Refused, shorten, tags
 
 # the core properties DocxTemplate.render_properties renders, as Word names them

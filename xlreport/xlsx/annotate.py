@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import spec
-from .model import Report
-from .problems import Problem
-from .terminal import HEADERS
-from .workbook import Mark, write_workbook
+from ..format import spec
+from ..model import Report
+from ..problems import Problem
+from ..cli.terminal import HEADERS
+from .writer import Mark, write_workbook
 
 
 def _spec_cell(key: str) -> tuple[str, str] | None:

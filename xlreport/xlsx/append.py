@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterable
 
-from .spec import col_letter
+from ..format.spec import col_letter
 
 _DIMENSION_RE = re.compile(r'<dimension ref="[^"]*"/>')
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold

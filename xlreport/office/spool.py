@@ -7,7 +7,7 @@ import json
 import tempfile
 from typing import Callable, Iterator
 
-from .terminal import table_lines, width
+from ..cli.terminal import table_lines, width
 
 
 class JsonLines:

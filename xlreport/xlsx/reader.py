@@ -16,14 +16,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import limits, spec
-from .container import Opened, cached, open_spreadsheet, xlsx_sheet_paths
-from .errors import InputError
-from .labels import norm_label
-from .model import Report, bound_problem, clean_text, getter, split_paragraphs
-from . import extent, xlsx_cells
-from .problems import Problem, make, rule_problem
-from .xlsx_cells import Cell, SheetCells
+from .. import limits
+
+from ..format import spec
+from ..container import Opened, cached, open_spreadsheet, xlsx_sheet_paths
+from ..errors import InputError
+from ..format.labels import norm_label
+from ..model import Report, bound_problem, clean_text, getter, split_paragraphs
+from . import extent
+from . import cells as xlsx_cells
+from ..problems import Problem, make, rule_problem
+from .cells import Cell, SheetCells
 
 SHIFT_TOLERANCE = 40  # rows a label may have moved (inserted/deleted rows) and still be found
 READ_ROWS = max(t.height for t in spec.TABLES) + len(spec.TEXT_SLOTS) + SHIFT_TOLERANCE + 10
@@ -473,7 +476,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
         _refuse_old_format(path, book.wb)
     if not ours or stamp.get("spec_hash") != spec.SPEC_HASH:
         if not ours and not any(s in book.sheet_names for s in spec.DATA_SHEETS):
-            from .locate import read_foreign
+            from .foreign import read_foreign
 
             return read_foreign(path, book.wb, opened.kind)
         if not ours:
@@ -702,7 +705,7 @@ def _read_year(raw, m: spec.MetaField, shown: str, mapping, problems) -> int | N
 
 
 def _read_text(sheet: _Sheet, mapping) -> "Text":
-    from .model import Item, Section, Text
+    from ..model import Item, Section, Text
 
     text = Text()
     sections = {"overview": Section(), "problems": Section(), "other": Section()}
@@ -729,7 +732,7 @@ def _read_text(sheet: _Sheet, mapping) -> "Text":
 
 def _refuse_old_format(path: Path, wb) -> None:
     """A 2019-trial-format workbook is told apart by labels only it has."""
-    from .locate import old_format_mark
+    from ..format.locate import old_format_mark
 
     for name in wb.sheet_names[:20]:
         try:

@@ -13,12 +13,12 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from . import limits
-from .container import read_bytes
-from .errors import InputError
-from .output import atomic_target
-from .problems import Problem
-from .shown import shown_path
+from .. import limits
+from ..container import read_bytes
+from ..errors import InputError
+from ..output import atomic_target
+from ..problems import Problem
+from ..shown import shown_path
 
 SUFFIX = ".accept.json"
 

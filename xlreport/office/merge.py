@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
 
-from . import spec
+from ..format import spec
 from .batch import FileResult
-from .errors import XlreportError
-from .model import Report
+from ..errors import XlreportError
+from ..model import Report
 
 SUMMARY_SHEET = spec.SHEET_MERGED
 SUMMARY_HEADER = [*spec.BATCH_FILE_COLUMNS[:2], *(name for name, _ in spec.MERGE_SUMMARY_COLUMNS)]

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from typing import Iterable, Iterator
 
-from .problems import Problem
-from .spec import SEVERITY_NAMES
+from ..problems import Problem
+from ..format.spec import SEVERITY_NAMES
 
 HEADERS = ("级别", "位置", "项目", "问题", "应为", "实际")
 MAX_WIDTHS = (6, 22, 30, 56, 14, 14)

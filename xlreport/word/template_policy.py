@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import limits
+from .. import limits
 
 MAX_STRING_CHARS = limits.TEMPLATE_TEXT.value  # a label or a default text; a longer constant is a payload
 MAX_NUMBER = limits.MAX_COUNT  # what a count in the report may reach

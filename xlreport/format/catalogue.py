@@ -1,8 +1,8 @@
 """The documents generated from declarations, so they can never drift: the rule catalogue
 (docs/rules.md, from spec.RULES) and the table of limits in docs/security.md (from limits.py).
 
-    python -m xlreport.catalogue          # rewrite both
-    python -m xlreport.catalogue --check  # exit 1 when either is stale
+    python -m xlreport.format.catalogue          # rewrite both
+    python -m xlreport.format.catalogue --check  # exit 1 when either is stale
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import limits, spec
+from .. import limits
+
+from . import spec
 
 SOURCES = {
     "格式": "《中华人民共和国政府信息公开工作年度报告格式》（" + spec.FORMAT_NAME + "）明文规定",
@@ -18,7 +20,7 @@ SOURCES = {
     "推断": "由表格结构或常理推出：正确的报告都满足，但格式没有明文写出",
     "填报": "填报和文件本身的要求（模板、数字格式）",
 }
-DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "rules.md"
 SECURITY_DOC = DOC.with_name("security.md")
 LIMITS_BEGIN, LIMITS_END = "<!-- limits:begin -->\n", "<!-- limits:end -->"
 
@@ -34,7 +36,7 @@ def catalogue() -> str:
     lines = [
         "# 规则目录",
         "",
-        "本文件由 `python -m xlreport.catalogue` 根据 `xlreport/spec.py` 的 `RULES` 生成，请勿手工修改。",
+        "本文件由 `python -m xlreport.format.catalogue` 根据 `xlreport/format/spec.py` 的 `RULES` 生成，请勿手工修改。",
         "“错误”使 `xlreport check` 以退出码 1 结束、`xlreport build` 拒绝生成；“提醒”只提示，可以用 `xlreport accept` 说明理由后确认。",
         "",
         "| 编号 | 级别 | 名称 | 检查什么 | 依据 |",
@@ -57,7 +59,7 @@ def main(argv=None) -> int:
         if current == text:
             continue
         if "--check" in argv:
-            print(f"{path} is stale: run python -m xlreport.catalogue", file=sys.stderr)
+            print(f"{path} is stale: run python -m xlreport.format.catalogue", file=sys.stderr)
             stale = 1
         else:
             path.write_text(text, encoding="utf-8")

@@ -13,9 +13,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, getcontext
 
-from . import spec
-from .model import Report, text_slots
-from .problems import Problem, rule_problem
+from ..format import spec
+from ..model import Report, text_slots
+from ..problems import Problem, rule_problem
 
 # (name, pattern naming the quantity, the fields whose sum it is, unit[, another sum it may mean]).
 # `A…B`: A, then B further on in the same part of the clause (no ，。； between them). A tuple

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from xml.parsers import expat
 
-from . import limits
-from .errors import InputError
-from .shown import shown_path
+from .. import limits
+from ..errors import InputError
+from ..shown import shown_path
 
 # The range kept: rows 1–999 and columns A–AZ. Chosen so that "out of range" is a pattern one
 # regex finds at C speed (a row number of four digits, or column letters past AZ): the check

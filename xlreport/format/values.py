@@ -1,0 +1,111 @@
+"""What a clerk may type into an input cell, declared once for the reader and for the sheet.
+
+A cell is read as one of a few kinds (blank, number, text, boolean, error value, formula, a number
+shown as a date). A count takes a whole number from 0 below MAX_COUNT, an amount (万元 or 元) a
+number from 0 below MAX_AMOUNT; everything else is refused with a reason. The same list of
+checks, in the same order, makes:
+
+- ``reason(cell)``: what the reader reports for a cell (None when the value is accepted);
+- ``sheet_reason(ref)``: a formula giving the same reason as text in the workbook ("" when it is
+  accepted), from which the conditional format that turns the cell red and the counts on 校验
+  are made.
+
+Nothing typed is normalised: text that looks like a number ("12", "１２", " 12 ", "12件") is text,
+refused in both, because a sheet formula reads it as text too. A cell holding only spaces counts
+as blank in both. In a sum (the 勾稽 relations) a cell counts as its number when it holds a
+number, refused or not (2.5, -5, a date's serial number), and as 0 otherwise, in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .. import limits
+
+# the kinds a reader tells apart
+BLANK, NUMBER, TEXT, BOOLEAN, ERROR, FORMULA, DATE = "blank", "number", "text", "boolean", "error", "formula", "date"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a reader found in a cell: its kind, the value (a float, str, bool, or the error's
+    text), the formula text where it holds one, and the number behind a date."""
+
+    kind: str
+    value: object = None
+    formula: str | None = None
+
+    @property
+    def number(self):
+        """What the cell counts as in a sum: its number, or 0."""
+        return self.value if self.kind in (NUMBER, DATE) and not isinstance(self.value, bool) else 0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One reason a cell is refused: the Chinese reason (with {value} for the value shown), the
+    reader's test on a Cell, and the sheet's test on a cell reference (evaluated only when the
+    checks before it passed)."""
+
+    key: str
+    reason: str
+    sheet_short: str  # the reason as 校验 names its count
+    test: object  # Cell -> bool
+    formula: str  # with {c} for the cell reference
+
+
+def _is_count(unit) -> bool:
+    return unit.value == "count"
+
+
+def checks(unit) -> tuple[Check, ...]:
+    """The checks for a field of ``unit``, in order (format/spec.Unit)."""
+    whole = _is_count(unit)
+    top = limits.MAX_COUNT if whole else limits.MAX_AMOUNT
+    what = "件数" if whole else "金额"
+    out = [
+        Check("formula", "填写单元格中是公式“={formula}”，应直接填写数字", "填了公式", lambda c: c.kind == FORMULA, "ISFORMULA({c})"),
+        Check("error", "单元格显示错误值“{value}”", "显示错误值", lambda c: c.kind == ERROR, "ISERROR({c})"),
+        Check("text", "“{value}”是文字，不是数字；请删除后直接填写数字（没有的填0）", "填成文字",
+              lambda c: c.kind == TEXT, "ISTEXT({c})"),
+        Check("boolean", "“{value}”是逻辑值，不是数字", "填成逻辑值", lambda c: c.kind == BOOLEAN, "ISLOGICAL({c})"),
+        Check("date", "这一格是日期（{value}），不是数字", "填成日期", lambda c: c.kind == DATE, 'LEFT(CELL("format",{c}),1)="D"'),
+        Check("negative", "不能为负数（{value}）", "填了负数", lambda c: c.number < 0, "{c}<0"),
+    ]
+    if whole:
+        out.append(Check("decimal", "件数应为整数，实际为{value}", "填了小数",
+                         lambda c: c.number != int(c.number), "{c}<>INT({c})"))
+    out.append(Check("too-big", f"{{value}}超过上限（{what}应小于{top}）", "超过上限", lambda c: c.number >= top, f"{{c}}>={top:.0E}"))
+    return tuple(out)
+
+
+def reason(cell: Cell, unit) -> tuple[str, str] | None:
+    """(check key, the reason in Chinese) when ``cell`` cannot be a value of ``unit``."""
+    if cell.kind == BLANK:
+        return None
+    for check in checks(unit):
+        if check.test(cell):
+            return check.key, check.reason.format(value=shown(cell.value), formula=cell.formula or "")
+    return None
+
+
+def sheet_reason(ref: str, unit) -> str:
+    """A formula whose value is the short reason (as 校验 counts it) or "" when ``ref`` holds an
+    accepted value. Nested IFs, so that a test is evaluated only where the ones before passed
+    (INT of a text is an error, and an error in OR makes the whole condition an error)."""
+    text = '""'
+    for check in reversed(checks(unit)):
+        text = f'IF({check.formula.format(c=ref)},"{check.sheet_short}",{text})'
+    return f'IF(OR(ISBLANK({ref}),AND(ISTEXT({ref}),LEN(TRIM({ref}))=0)),"",{text})'
+
+
+def shown(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    if isinstance(value, Decimal):
+        return format(value, "f") if abs(value.adjusted()) < 40 else format(value, "e")
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…（共{len(text)}个字符）"

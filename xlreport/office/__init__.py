@@ -1,0 +1,1 @@
+"""Many files at once: the isolating pool, batch check, merge, the overview."""

@@ -1,0 +1,1 @@
+"""The Word report: its context, the template (checked and sandboxed), rendering, PDF."""
