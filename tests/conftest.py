@@ -33,7 +33,7 @@ _RECALC_ALWAYS_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 def scanner_agrees_with_calamine(monkeypatch):
     """Every sheet the C scanner reads anywhere in the suite is read by calamine as well, and
     the two must agree cell for cell (values, types, and the formula cells)."""
-    from xlreport.xlsx import reader
+    from xlreport.xlsx import sheets as reader
 
     if not reader.xlsx_cells.AVAILABLE:
         return

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlreport.xlsx import reader
+from xlreport.xlsx import reader, sheets
 
 from xlreport.xlsx import cells as xlsx_cells
 from xlreport.api import check_file
@@ -105,7 +105,7 @@ def test_rows_past_the_limit_are_left_out():
 def real_sheet(tmp_path_factory) -> bytes:
     path = write(tmp_path_factory.mktemp("scan") / "a.xlsx", filled_report())
     opened = reader.open_spreadsheet(path)
-    return opened.zip.read(reader.xlsx_sheet_paths(opened)["三、依申请公开"])
+    return opened.zip.read(sheets.xlsx_sheet_paths(opened)["三、依申请公开"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -117,7 +117,7 @@ def test_broken_xml_never_crashes(real_sheet, cut, flips):
         if xml:
             xml[at % len(xml)] = byte
     try:
-        xlsx_cells.read_sheets({"s": bytes(xml)}, lambda: SST, lambda: xlsx_cells.date_styles(STYLES), reader.READ_ROWS, reader.READ_COLS)
+        xlsx_cells.read_sheets({"s": bytes(xml)}, lambda: SST, lambda: xlsx_cells.date_styles(STYLES), sheets.READ_ROWS, sheets.READ_COLS)
     except xlsx_cells.Decline:
         pass
 

@@ -9,12 +9,12 @@ from ..format import spec
 from ..format.locate import locate
 from ..model import Report
 from ..problems import Problem, make, rule_problem
+from .numbers import parse_number
+from .sheets import READ_COLS, READ_ROWS
 
 
 def read_foreign(path: Path, wb, kind: str):
     """A workbook not made by xlreport: find the tables by label on any sheet, warn that we did."""
-    from .reader import READ_COLS, READ_ROWS, ReadResult, parse_number
-
     grids = []
     for name in wb.sheet_names[:50]:
         try:
@@ -54,4 +54,4 @@ def read_foreign(path: Path, wb, kind: str):
     report.meta.update({k: v for k, v in found.meta.items() if k in report.meta})
     if blanks:
         problems.append(rule_problem("value-blank", {"count": len(blanks)}, actual=f"{len(blanks)}个空白"))
-    return ReadResult(report, problems, blanks, kind, ours=False)
+    return report, problems, blanks

@@ -6,32 +6,19 @@ from the inputs, and a cached total that disagrees is reported as a hint of odd 
 
 from __future__ import annotations
 
-import html
-import io
-import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
 from pathlib import Path
 
 from .. import limits
-
-from ..format import spec
-from ..container import Opened, cached, open_spreadsheet, xlsx_sheet_paths
+from ..container import open_spreadsheet
 from ..errors import InputError
+from ..format import spec
 from ..format.labels import norm_label
-from ..model import Report, bound_problem, clean_text, getter, split_paragraphs
-from . import extent
-from . import cells as xlsx_cells
+from ..model import Report, clean_text, getter, split_paragraphs
 from ..problems import Problem, make, rule_problem
-from .cells import Cell, SheetCells
-
-SHIFT_TOLERANCE = 40  # rows a label may have moved (inserted/deleted rows) and still be found
-READ_ROWS = max(t.height for t in spec.TABLES) + len(spec.TEXT_SLOTS) + SHIFT_TOLERANCE + 10
-READ_COLS = max(t.width for t in spec.TABLES) + 4
-
+from .numbers import _describe, _plain, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
+from .sheets import READ_COLS, READ_ROWS, SHIFT_TOLERANCE, _WANTED_SHEETS, _Book, _load, _Sheet, _stamp
 
 
 class StructureError(InputError):
@@ -52,201 +39,7 @@ class ReadResult:
     merged: bool = False  # a merge's result (it has the 汇总明细 sheet)
 
 
-class _Sheet:
-    """The known range of one sheet as a grid of raw values."""
-
-    def __init__(self, name: str, rows: list[list], cells: dict[str, Cell] | None):
-        self.name = name
-        self.rows = rows
-        self.cells = cells or {}
-
-    def get(self, row: int, col: int):
-        if 0 <= row < len(self.rows):
-            r = self.rows[row]
-            if 0 <= col < len(r):
-                v = r[col]
-                return None if v == "" else v
-        return None
-
-    def text(self, row: int, col: int) -> str:
-        v = self.get(row, col)
-        return "" if v is None else str(v)
-
-
-# --- opening ------------------------------------------------------------------------------
-
-_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[^>]*?(?:/>|>(.*?)</f>)', re.S)
-_ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?t="e"[^>]*>(?:\s*<f[^>]*?(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>', re.S)
-
-
-def _formula_cells(xml: bytes) -> dict[str, Cell]:
-    """Formula and error cells, which calamine's values do not show."""
-    cells: dict[str, Cell] = {}
-    for m in _FORMULA_CELL_RE.finditer(xml):
-        formula = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) is not None else ""
-        cells[m.group(1).decode()] = Cell(formula, None)
-    if b't="e"' in xml:
-        for m in _ERROR_CELL_RE.finditer(xml):
-            ref = m.group(1).decode()
-            cells[ref] = Cell(cells[ref].formula if ref in cells else None, m.group(2).decode("utf-8", "replace"))
-    return cells
-
-
-class _Book:
-    """A workbook's sheets as grids: scanned from the XML when xlsx_cells could read every sheet
-    wanted, otherwise by calamine (``wb``, which also serves the searches by content)."""
-
-    def __init__(self, opened: Opened, trimmed: dict[str, bytes], formulas: dict[str, dict[str, Cell]],
-                 scanned: dict[str, SheetCells] | None = None, names: list[str] | None = None):
-        self._opened = opened
-        self._trimmed = trimmed
-        self._formulas = formulas
-        self._scanned = scanned or {}
-        self._wb = None
-        self.sheet_names = names if scanned else self.wb.sheet_names
-
-    @property
-    def wb(self):
-        if self._wb is None:
-            from python_calamine import CalamineWorkbook
-
-            data = _calamine_input(self._opened, self._trimmed)
-            try:
-                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            except Exception as e:  # calamine raises its own error types and sometimes plain ones
-                raise _calamine_error(self._opened.path, e) from None
-        return self._wb
-
-    def grid(self, name: str) -> _Sheet:
-        scanned = self._scanned.get(name)
-        if scanned is not None:
-            return _Sheet(name, scanned.rows, scanned.cells)
-        try:
-            rows = self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS)
-        except Exception as e:
-            raise _calamine_error(self._opened.path, e) from None
-        return _Sheet(name, [r[:READ_COLS] for r in rows], self._formulas.get(name))
-
-
-def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]]:
-    """The workbook's sheets, and the identity stamp when the document properties carry it."""
-    stamp: dict[str, str] = {}
-    if opened.kind != "xlsx":
-        return _Book(opened, {}, {}), stamp
-    paths = xlsx_sheet_paths(opened)
-    ours = spec.SHEET_STAMP in paths
-    if ours:
-        stamp = _stamp_from_properties(opened)
-    trimmed: dict[str, bytes] = {}  # entry -> sheet XML cut to the range calamine may read
-    xmls: dict[str, bytes] = {}
-    for name, entry in paths.items():
-        if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
-            continue  # sheets that will not be read (校验, 填表说明, …) need no look
-        if entry not in opened.zip:
-            continue
-        xmls[name] = opened.zip.read(entry)
-        extent.check_part(opened.path, f"工作表“{name}”", xmls[name])
-    wanted = [n for n in spec.DATA_SHEETS if with_text or n != spec.SHEET_TEXT]
-    if stamp and xlsx_cells.AVAILABLE and all(n in xmls for n in wanted):
-        try:
-            scanned = xlsx_cells.read_sheets(
-                {n: xmls[n] for n in wanted},
-                lambda: _optional_entry(opened, _SHARED_STRINGS),
-                lambda: cached(opened, (_STYLES,), _DATE_STYLES, lambda: xlsx_cells.date_styles(_optional_entry(opened, _STYLES))),
-                READ_ROWS, READ_COLS,
-            )
-            return _Book(opened, trimmed, {}, scanned, list(paths)), stamp
-        except xlsx_cells.Decline:
-            pass
-    for name, xml in xmls.items():
-        xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml)
-    formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS}
-    return _Book(opened, trimmed, formulas), stamp
-
-
-_SHARED_STRINGS = "xl/sharedStrings.xml"
-_STYLES = "xl/styles.xml"
-
-
-def _optional_entry(opened: Opened, name: str) -> bytes | None:
-    return opened.zip.optional(name)
-
-
-_PROPERTY_RE = re.compile(rb'<property [^>]*?name="(xlreport_[a-z]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', re.S)
-_PROPERTY_KEYS = {"xlreport_template": "template_id", "xlreport_format": "format_version", "xlreport_spec": "spec_hash"}
-
-
-def _stamp_from_properties(opened: Opened) -> dict[str, str]:
-    """The custom document properties repeat the stamp; reading them spares a sheet."""
-    return dict(cached(opened, ("docProps/custom.xml",), _STAMPS, lambda: _read_properties(opened)))
-
-
-_STAMPS: dict = {}
-_DATE_STYLES: dict = {}
-
-
-def _read_properties(opened: Opened) -> dict[str, str]:
-    if "docProps/custom.xml" not in opened.zip or opened.zip.size("docProps/custom.xml") > 64 * 1024:
-        return {}
-    xml = opened.zip.read("docProps/custom.xml")
-    found = {_PROPERTY_KEYS[k.decode()]: html.unescape(v.decode("utf-8", "replace")) for k, v in _PROPERTY_RE.findall(xml) if k.decode() in _PROPERTY_KEYS}
-    return found if len(found) == len(_PROPERTY_KEYS) else {}
-
-
-_WANTED_SHEETS = set(spec.DATA_SHEETS)
-_INPUT_SHEETS = {f.sheet for f in spec.INPUT_FIELDS} | {m.sheet for m in spec.META_FIELDS}
-
-
-_PACKAGE_PARTS = (".xml", ".rels", "mimetype")
-_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
-
-
-def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
-    """What calamine reads. For an xlsx or ods: a package rebuilt (stored, not compressed) from
-    entries read within the limits, every worksheet (an ods: content.xml) cut to the range the
-    readers look at, so no cell far away makes calamine allocate a huge grid. An .xls as it is
-    (its format caps a sheet at 65,536 × 256 cells)."""
-    if opened.zip is None:
-        return opened.data
-    sheets = {entry: name for name, entry in xlsx_sheet_paths(opened).items()} if opened.kind == "xlsx" else {}
-    strings = None
-    if _SHARED_STRINGS in opened.zip and opened.kind == "xlsx":
-        sst = opened.zip.read(_SHARED_STRINGS)
-        extent.check_part(opened.path, "共享字符串表", sst)
-        strings = sst.count(b"<si>") + sst.count(b"<si ")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-        for name in opened.zip.namelist():
-            if not name.endswith(_PACKAGE_PARTS):
-                continue  # pictures, printer settings, embedded objects: nothing a value is in
-            data = opened.zip.read(name) if name not in trimmed else trimmed[name]
-            if opened.kind == "ods" and name == "content.xml":
-                data = extent.trim_ods_content(opened.path, data)
-            elif name in sheets or _WORKSHEET.fullmatch(name):
-                extent.check_part(opened.path, f"工作表“{sheets.get(name, name)}”", data, strings)
-                data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, data)
-            z.writestr(name, data)
-    return out.getvalue()
-
-
-def _calamine_error(path: Path, e: Exception) -> InputError:
-    name = type(e).__name__
-    if "Password" in name:
-        return InputError(f"{path}：工作簿设置了打开密码，无法读取", "请在 WPS/Excel 中取消“打开密码”后另存，再运行本命令")
-    return InputError(f"{path}：文件已损坏或不是有效的工作簿，无法读取（{name}）", "请用 WPS/Excel 打开后另存为 .xlsx 再试")
-
-
 # --- structure ------------------------------------------------------------------------------
-
-
-def _stamp(wb) -> dict[str, str]:
-    if spec.SHEET_STAMP not in wb.sheet_names:
-        return {}
-    try:
-        rows = wb.get_sheet_by_name(spec.SHEET_STAMP).to_python(skip_empty_area=False, nrows=10)
-    except Exception:
-        return {}
-    return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[0] != ""}
 
 
 def _labels_by_sheet() -> dict[str, list[spec.Label]]:
@@ -367,78 +160,6 @@ def _check_labels(sheet: _Sheet, spec_sheet: str, mapping: dict[int, int], missi
 
 # --- values -------------------------------------------------------------------------------
 
-_INT_RE = re.compile(r"^[+]?[0-9]+(\.0*)?$")
-_DEC_RE = re.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
-_EXCEL_ERRORS = {"#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
-
-
-def _describe(raw) -> str:
-    if isinstance(raw, bool):
-        return "TRUE" if raw else "FALSE"
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))  # calamine reads a typed 2019 or -3 as 2019.0 / -3.0
-    if isinstance(raw, (datetime, date)):
-        return raw.isoformat()
-    if isinstance(raw, (time, timedelta)):
-        return str(raw)
-    return str(raw)
-
-
-def parse_number(raw, unit: spec.Unit):
-    """(value, normalised_from, error) for a raw cell value; value None means blank."""
-    if raw is None or raw == "":
-        return None, None, None
-    if isinstance(raw, bool) or isinstance(raw, (datetime, date, time, timedelta)):
-        return None, None, f"“{_describe(raw)}”不是数字"
-    normalised_from = None
-    if isinstance(raw, str):
-        text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
-        if not text:
-            return None, None, None
-        if text.upper() in _EXCEL_ERRORS:
-            return None, None, f"单元格显示错误值“{text.upper()}”"
-        pattern = _INT_RE if unit is spec.Unit.COUNT else _DEC_RE
-        if text.startswith("-") and _DEC_RE.match(text[1:]):
-            return None, None, f"不能为负数（{raw.strip()}）"
-        if not pattern.match(text):
-            if unit is spec.Unit.COUNT and _DEC_RE.match(text):
-                return None, None, f"件数应为整数，实际为{text}"
-            return None, None, f"“{raw}”不是数字" + ("；只填数字，不要带单位" if re.match(r"^[0-9.]+\D+$", text) else "")
-        normalised_from = raw
-        value = Decimal(text)
-    elif isinstance(raw, int):
-        value = Decimal(raw)
-    elif isinstance(raw, float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
-            return None, None, "不是有效数字"
-        value = Decimal(repr(raw))
-    else:
-        return None, None, f"“{raw}”不是数字"
-    if value < 0:
-        return None, None, f"不能为负数（{_plain(value)}）"
-    too_big = bound_problem(value, unit)
-    if too_big:
-        return None, None, too_big
-    if unit is spec.Unit.COUNT:
-        if value != value.to_integral_value():
-            return None, None, f"件数应为整数，实际为{_plain(value)}"
-        return int(value), normalised_from, None
-    return canonical_decimal(value), normalised_from, None
-
-
-def canonical_decimal(value: Decimal) -> Decimal:
-    """0.10 and 0.1 are one amount: drop trailing zeros, never use an exponent."""
-    try:
-        return Decimal(format(value.normalize(), "f"))
-    except InvalidOperation:
-        return value
-
-
-def _plain(value) -> str:
-    text = format(canonical_decimal(value), "f") if isinstance(value, Decimal) else str(value)
-    return text if len(text) <= 40 else f"{text[:20]}…（共{len(text)}位）"
-
-
 def _meta_text(raw) -> str | None:
     if raw is None or raw == "":
         return None
@@ -478,7 +199,8 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
         if not ours and not any(s in book.sheet_names for s in spec.DATA_SHEETS):
             from .foreign import read_foreign
 
-            return read_foreign(path, book.wb, opened.kind)
+            report, problems, blanks = read_foreign(path, book.wb, opened.kind)
+            return ReadResult(report, problems, blanks, opened.kind, ours=False)
         if not ours:
             problems.append(make("structure-foreign", "不是 xlreport 生成的工作簿（缺少模板标识），已按表格标签读取；建议用 xlreport new 生成的模板填写",
                                  actual="缺少模板标识"))

@@ -1,0 +1,218 @@
+"""A workbook's sheets as grids of raw values, read within the limits: by the C scanner (cells.py)
+where it can read every sheet wanted, otherwise by python-calamine from a package rebuilt with
+every sheet cut to its range (extent.py). Formula and error cells, which calamine's values do not
+show, come with each grid.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from ..container import Opened, cached, xlsx_sheet_paths
+from ..errors import InputError
+from ..format import spec
+from . import cells as xlsx_cells
+from . import extent
+from .cells import Cell, SheetCells
+
+SHIFT_TOLERANCE = 40  # rows a label may have moved (inserted/deleted rows) and still be found
+READ_ROWS = max(t.height for t in spec.TABLES) + len(spec.TEXT_SLOTS) + SHIFT_TOLERANCE + 10
+READ_COLS = max(t.width for t in spec.TABLES) + 4
+
+
+class _Sheet:
+    """The known range of one sheet as a grid of raw values."""
+
+    def __init__(self, name: str, rows: list[list], cells: dict[str, Cell] | None):
+        self.name = name
+        self.rows = rows
+        self.cells = cells or {}
+
+    def get(self, row: int, col: int):
+        if 0 <= row < len(self.rows):
+            r = self.rows[row]
+            if 0 <= col < len(r):
+                v = r[col]
+                return None if v == "" else v
+        return None
+
+    def text(self, row: int, col: int) -> str:
+        v = self.get(row, col)
+        return "" if v is None else str(v)
+
+
+# --- opening ------------------------------------------------------------------------------
+
+_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[^>]*?(?:/>|>(.*?)</f>)', re.S)
+_ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?t="e"[^>]*>(?:\s*<f[^>]*?(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>', re.S)
+
+
+def _formula_cells(xml: bytes) -> dict[str, Cell]:
+    """Formula and error cells, which calamine's values do not show."""
+    cells: dict[str, Cell] = {}
+    for m in _FORMULA_CELL_RE.finditer(xml):
+        formula = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) is not None else ""
+        cells[m.group(1).decode()] = Cell(formula, None)
+    if b't="e"' in xml:
+        for m in _ERROR_CELL_RE.finditer(xml):
+            ref = m.group(1).decode()
+            cells[ref] = Cell(cells[ref].formula if ref in cells else None, m.group(2).decode("utf-8", "replace"))
+    return cells
+
+
+class _Book:
+    """A workbook's sheets as grids: scanned from the XML when xlsx_cells could read every sheet
+    wanted, otherwise by calamine (``wb``, which also serves the searches by content)."""
+
+    def __init__(self, opened: Opened, trimmed: dict[str, bytes], formulas: dict[str, dict[str, Cell]],
+                 scanned: dict[str, SheetCells] | None = None, names: list[str] | None = None):
+        self._opened = opened
+        self._trimmed = trimmed
+        self._formulas = formulas
+        self._scanned = scanned or {}
+        self._wb = None
+        self.sheet_names = names if scanned else self.wb.sheet_names
+
+    @property
+    def wb(self):
+        if self._wb is None:
+            from python_calamine import CalamineWorkbook
+
+            data = _calamine_input(self._opened, self._trimmed)
+            try:
+                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            except Exception as e:  # calamine raises its own error types and sometimes plain ones
+                raise _calamine_error(self._opened.path, e) from None
+        return self._wb
+
+    def grid(self, name: str) -> _Sheet:
+        scanned = self._scanned.get(name)
+        if scanned is not None:
+            return _Sheet(name, scanned.rows, scanned.cells)
+        try:
+            rows = self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS)
+        except Exception as e:
+            raise _calamine_error(self._opened.path, e) from None
+        return _Sheet(name, [r[:READ_COLS] for r in rows], self._formulas.get(name))
+
+
+def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]]:
+    """The workbook's sheets, and the identity stamp when the document properties carry it."""
+    stamp: dict[str, str] = {}
+    if opened.kind != "xlsx":
+        return _Book(opened, {}, {}), stamp
+    paths = xlsx_sheet_paths(opened)
+    ours = spec.SHEET_STAMP in paths
+    if ours:
+        stamp = _stamp_from_properties(opened)
+    trimmed: dict[str, bytes] = {}  # entry -> sheet XML cut to the range calamine may read
+    xmls: dict[str, bytes] = {}
+    for name, entry in paths.items():
+        if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
+            continue  # sheets that will not be read (校验, 填表说明, …) need no look
+        if entry not in opened.zip:
+            continue
+        xmls[name] = opened.zip.read(entry)
+        extent.check_part(opened.path, f"工作表“{name}”", xmls[name])
+    wanted = [n for n in spec.DATA_SHEETS if with_text or n != spec.SHEET_TEXT]
+    if stamp and xlsx_cells.AVAILABLE and all(n in xmls for n in wanted):
+        try:
+            scanned = xlsx_cells.read_sheets(
+                {n: xmls[n] for n in wanted},
+                lambda: _optional_entry(opened, _SHARED_STRINGS),
+                lambda: cached(opened, (_STYLES,), _DATE_STYLES, lambda: xlsx_cells.date_styles(_optional_entry(opened, _STYLES))),
+                READ_ROWS, READ_COLS,
+            )
+            return _Book(opened, trimmed, {}, scanned, list(paths)), stamp
+        except xlsx_cells.Decline:
+            pass
+    for name, xml in xmls.items():
+        xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml)
+    formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS}
+    return _Book(opened, trimmed, formulas), stamp
+
+
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_STYLES = "xl/styles.xml"
+
+
+def _optional_entry(opened: Opened, name: str) -> bytes | None:
+    return opened.zip.optional(name)
+
+
+_PROPERTY_RE = re.compile(rb'<property [^>]*?name="(xlreport_[a-z]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', re.S)
+_PROPERTY_KEYS = {"xlreport_template": "template_id", "xlreport_format": "format_version", "xlreport_spec": "spec_hash"}
+
+
+def _stamp_from_properties(opened: Opened) -> dict[str, str]:
+    """The custom document properties repeat the stamp; reading them spares a sheet."""
+    return dict(cached(opened, ("docProps/custom.xml",), _STAMPS, lambda: _read_properties(opened)))
+
+
+_STAMPS: dict = {}
+_DATE_STYLES: dict = {}
+
+
+def _read_properties(opened: Opened) -> dict[str, str]:
+    if "docProps/custom.xml" not in opened.zip or opened.zip.size("docProps/custom.xml") > 64 * 1024:
+        return {}
+    xml = opened.zip.read("docProps/custom.xml")
+    found = {_PROPERTY_KEYS[k.decode()]: html.unescape(v.decode("utf-8", "replace")) for k, v in _PROPERTY_RE.findall(xml) if k.decode() in _PROPERTY_KEYS}
+    return found if len(found) == len(_PROPERTY_KEYS) else {}
+
+
+_WANTED_SHEETS = set(spec.DATA_SHEETS)
+_INPUT_SHEETS = {f.sheet for f in spec.INPUT_FIELDS} | {m.sheet for m in spec.META_FIELDS}
+
+
+_PACKAGE_PARTS = (".xml", ".rels", "mimetype")
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
+    """What calamine reads. For an xlsx or ods: a package rebuilt (stored, not compressed) from
+    entries read within the limits, every worksheet (an ods: content.xml) cut to the range the
+    readers look at, so no cell far away makes calamine allocate a huge grid. An .xls as it is
+    (its format caps a sheet at 65,536 × 256 cells)."""
+    if opened.zip is None:
+        return opened.data
+    sheets = {entry: name for name, entry in xlsx_sheet_paths(opened).items()} if opened.kind == "xlsx" else {}
+    strings = None
+    if _SHARED_STRINGS in opened.zip and opened.kind == "xlsx":
+        sst = opened.zip.read(_SHARED_STRINGS)
+        extent.check_part(opened.path, "共享字符串表", sst)
+        strings = sst.count(b"<si>") + sst.count(b"<si ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for name in opened.zip.namelist():
+            if not name.endswith(_PACKAGE_PARTS):
+                continue  # pictures, printer settings, embedded objects: nothing a value is in
+            data = opened.zip.read(name) if name not in trimmed else trimmed[name]
+            if opened.kind == "ods" and name == "content.xml":
+                data = extent.trim_ods_content(opened.path, data)
+            elif name in sheets or _WORKSHEET.fullmatch(name):
+                extent.check_part(opened.path, f"工作表“{sheets.get(name, name)}”", data, strings)
+                data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, data)
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def _calamine_error(path: Path, e: Exception) -> InputError:
+    name = type(e).__name__
+    if "Password" in name:
+        return InputError(f"{path}：工作簿设置了打开密码，无法读取", "请在 WPS/Excel 中取消“打开密码”后另存，再运行本命令")
+    return InputError(f"{path}：文件已损坏或不是有效的工作簿，无法读取（{name}）", "请用 WPS/Excel 打开后另存为 .xlsx 再试")
+
+
+def _stamp(wb) -> dict[str, str]:
+    if spec.SHEET_STAMP not in wb.sheet_names:
+        return {}
+    try:
+        rows = wb.get_sheet_by_name(spec.SHEET_STAMP).to_python(skip_empty_area=False, nrows=10)
+    except Exception:
+        return {}
+    return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[0] != ""}
