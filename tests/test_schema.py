@@ -63,8 +63,8 @@ def test_schema_ships_in_the_installed_distribution():
         pytest.skip("not installed from a wheel (editable install or source tree)")
     for dist in installed:
         names = {p.as_posix() for p in dist.files or ()}
-        assert f"xlreport/{SCHEMA_FILE}" in names
-        shipped = Path(dist.locate_file(f"xlreport/{SCHEMA_FILE}"))
+        assert f"xlreport/format/{SCHEMA_FILE}" in names
+        shipped = Path(dist.locate_file(f"xlreport/format/{SCHEMA_FILE}"))
         assert shipped.read_text(encoding="utf-8") == schema_text()
 
 
