@@ -96,7 +96,9 @@ def soffice() -> str:
 
 
 def run_soffice_convert(src, outdir, target_ext: str, *, soffice: str | None = None, recalc_always: bool = False) -> Path:
-    """Convert ``src`` with LibreOffice headless into ``outdir``; returns the output path.
+    """Convert ``src`` (a path, or a list of paths converted by one LibreOffice run, which is
+    much faster than one run each) with LibreOffice headless into ``outdir``; returns the
+    output path (a list for a list).
 
     Each call gets its own profile (two soffice processes must never share one). LibreOffice's
     exit code is 0 even when the conversion failed, so the output file is what is checked.
@@ -105,11 +107,14 @@ def run_soffice_convert(src, outdir, target_ext: str, *, soffice: str | None = N
     soffice = soffice or find_soffice()
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed")
-    src, outdir = Path(src), Path(outdir)
+    many = isinstance(src, (list, tuple))
+    sources = [Path(p) for p in (src if many else [src])]
+    outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    target = outdir / f"{src.stem}.{target_ext}"
-    if target.exists():
-        target.unlink()
+    targets = [outdir / f"{p.stem}.{target_ext}" for p in sources]
+    for target in targets:
+        if target.exists():
+            target.unlink()
     work = Path(tempfile.mkdtemp(prefix="xlreport-lo-"))
     try:
         profile = work / "lo-profile"
@@ -118,7 +123,7 @@ def run_soffice_convert(src, outdir, target_ext: str, *, soffice: str | None = N
             (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_ALWAYS_XCU, encoding="utf-8")
         cmd = [
             soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-            "--convert-to", target_ext, "--outdir", str(outdir), str(src),
+            "--convert-to", target_ext, "--outdir", str(outdir), *map(str, sources),
         ]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
@@ -126,12 +131,13 @@ def run_soffice_convert(src, outdir, target_ext: str, *, soffice: str | None = N
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # the group of the process started above
             proc.communicate()
-            pytest.fail(f"LibreOffice did not finish converting {src} within {SOFFICE_TIMEOUT} s")
-        if not target.is_file():
-            pytest.fail(
-                f"LibreOffice wrote no {target} (exit code {proc.returncode}):\n"
-                + out.decode(errors="replace") + err.decode(errors="replace")
-            )
-        return target
+            pytest.fail(f"LibreOffice did not finish converting {sources} within {SOFFICE_TIMEOUT} s")
+        for target in targets:
+            if not target.is_file():
+                pytest.fail(
+                    f"LibreOffice wrote no {target} (exit code {proc.returncode}):\n"
+                    + out.decode(errors="replace") + err.decode(errors="replace")
+                )
+        return targets if many else targets[0]
     finally:
         shutil.rmtree(work, ignore_errors=True)

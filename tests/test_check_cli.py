@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from factories import filled_report, set_cells, write
 from xlreport import api, model
 from xlreport.format import spec
-from xlreport.xlsx.annotate import problems_sheet
+from xlreport.xlsx.annotate import problem_rows
 from xlreport.cli import cli
 
 R = filled_report()
@@ -72,10 +72,10 @@ def test_check_table_exact(many):
 错误  基本信息!B3  机关名称  机关名称未填写  必填  空白
 
 【二、主动公开】
-级别  位置              项目                         问题                                              应为       实际
-----  ----------------  ---------------------------  ------------------------------------------------  ---------  ----
-错误  二、主动公开!B12  行政强制 / 本年处理决定数量  “3件”不是数字；只填数字，不要带单位               0或正整数  3件
-提醒  二、主动公开!B8   行政许可 / 本年处理决定数量  “１２”是文字，已按数字12读取；请改为直接填写数字  12         １２
+级别  位置              项目                         问题                                    应为       实际
+----  ----------------  ---------------------------  --------------------------------------  ---------  ----
+错误  二、主动公开!B8   行政许可 / 本年处理决定数量  “１２”是文字，不是数字；请直接填写数字  0或正整数  １２
+错误  二、主动公开!B12  行政强制 / 本年处理决定数量  “3件”是文字，不是数字；请直接填写数字   0或正整数  3件
 
 【三、依申请公开】
 级别  位置                项目                   问题                                                      应为       实际
@@ -97,7 +97,7 @@ def test_check_table_exact(many):
 ----  ----  ----  --------------------------------------------------  ----  -------
 提醒  —     —     1个数字单元格为空，已按0计算（如确实为0，建议填0）        1个空白
 
-发现 5 个错误、2 个提醒。请按“应为”一栏修改后重新检查。
+发现 6 个错误、1 个提醒。请按“应为”一栏修改后重新检查。
 """
 
 
@@ -130,7 +130,7 @@ def test_clean_file_summary(base):
 
 
 def test_warnings_only_exit_zero(base, tmp_path):
-    book = set_cells(base, {("active", "licensing"): "１２"}, tmp_path / "提醒.xlsx")
+    book = set_cells(base, {("appeals", "review", "upheld"): None}, tmp_path / "提醒.xlsx")
     result = run("check", str(book))
     assert result.exit_code == 0
     assert result.stdout.endswith("检查通过：没有错误，有 1 个提醒。\n")
@@ -145,10 +145,10 @@ def test_check_json_lists_every_problem(many):
     assert result.stderr == ""
     doc = json.loads(result.stdout)
     checked = api.check_file(many)
-    assert (doc["errors"], doc["warnings"], doc["unreadable"]) == (5, 2, 0)
+    assert (doc["errors"], doc["warnings"], doc["unreadable"]) == (6, 1, 0)
     (entry,) = doc["files"]
     assert (entry["file"], entry["status"], entry["agency"], entry["year"], entry["errors"], entry["warnings"]) == (
-        str(many), "errors", None, 2024, 5, 2)
+        str(many), "errors", None, 2024, 6, 1)
     assert len(entry["problems"]) == len(checked.problems) == 7
     for got, want in zip(entry["problems"], checked.problems):
         for key in PROBLEM_KEYS:
@@ -189,11 +189,11 @@ def test_several_files_one_unreadable_exit_2(base, many, tmp_path, monkeypatch):
 文件         机关名称      年度  错误  提醒  状态
 -----------  ------------  ----  ----  ----  --------
 好.xlsx      测试县商务局  2024  0     0     通过
-多问题.xlsx  —             2024  5     2     有错误
+多问题.xlsx  —             2024  6     1     有错误
 空.xlsx      —             —     1     0     无法读取
 共 3 个文件：1 个通过，1 个有错误，1 个无法读取。
 
-== 多问题.xlsx（机关名称未填）：5 个错误、2 个提醒 ==
+== 多问题.xlsx（机关名称未填）：6 个错误、1 个提醒 ==
 {run("check", many.name).stdout.split(chr(10), 1)[1].rsplit("发现", 1)[0]}
 == 空.xlsx：无法读取 ==
 空.xlsx：文件是空的（0 字节）
@@ -244,7 +244,7 @@ def test_gbk_console_json(many):
     proc = run_gbk("check", "--json", str(many))
     assert proc.returncode == 1
     doc = json.loads(proc.stdout.decode("gbk"))
-    assert doc["errors"] == 5
+    assert doc["errors"] == 6
 
 
 # --- the annotated copy --------------------------------------------------------------------
@@ -269,11 +269,16 @@ def test_annotate_marks_every_problem_cell(many, tmp_path):
     # the cells a balance involves are marked too
     forward = spec.FIELD_BY_PATH[("requests", "carried_forward", "business")]
     assert "商业企业列" in wb[forward.sheet][forward.cell].comment.text
-    listed = [list(r) for r in wb[spec.SHEET_PROBLEMS].iter_rows(values_only=True)]
+    listed = [list(r) for r in wb[spec.SHEET_PROBLEMS].iter_rows(max_col=6, values_only=True) if any(r)]
     assert listed[0] == ["级别", "位置", "项目", "问题", "应为", "实际"]
     assert [row[3] for row in listed[1:]] == [p.message for p in problems]
-    assert [[v or "" for v in row] for row in listed] == problems_sheet(problems)
+    assert [[v or "" for v in row] for row in listed] == problem_rows(problems)
     assert wb.active.title == spec.SHEET_PROBLEMS
+    # the clerk's entries are in the copy as typed (it is their file plus marks)
+    licensing = spec.FIELD_BY_PATH[("active", "licensing")]
+    assert wb[licensing.sheet][licensing.cell].value == "１２"
+    pending = spec.FIELD_BY_PATH[("appeals", "review", "pending")]
+    assert wb[pending.sheet][pending.cell].value == -1
 
 
 def test_annotate_json_mode_tells_on_stderr(many, tmp_path):
@@ -291,7 +296,9 @@ def test_fixing_the_marked_cell_passes(base, tmp_path):
     out = tmp_path / "标注.xlsx"
     assert run("check", str(book), "--annotate", str(out)).exit_code == 1
     wb = openpyxl.load_workbook(out)
-    assert "“3件”不是数字" in wb[coercion.sheet][coercion.cell].comment.text
+    (told,) = api.check_file(book).problems
+    assert told.actual == "3件" and told.message in wb[coercion.sheet][coercion.cell].comment.text
+    assert wb[coercion.sheet][coercion.cell].value == "3件"  # still what the clerk typed
     wb[coercion.sheet][coercion.cell] = 3  # the clerk fixes the marked cell
     wb.save(out)
     result = run("check", str(out))
@@ -377,12 +384,12 @@ def test_export_tells_reading_problems_on_stderr(base, tmp_path):
     coercion = spec.FIELD_BY_PATH[("active", "coercion")]
     licensing = spec.FIELD_BY_PATH[("active", "licensing")]
     assert sorted(result.stderr.splitlines()) == sorted([
-        f"错误：{coercion.sheet}!{coercion.cell}（行政强制 / 本年处理决定数量）：“3件”不是数字；只填数字，不要带单位",
-        f"提醒：{licensing.sheet}!{licensing.cell}（行政许可 / 本年处理决定数量）：“１２”是文字，已按数字12读取；请改为直接填写数字",
+        f"错误：{coercion.sheet}!{coercion.cell}（行政强制 / 本年处理决定数量）：“3件”是文字，不是数字；请直接填写数字",
+        f"错误：{licensing.sheet}!{licensing.cell}（行政许可 / 本年处理决定数量）：“１２”是文字，不是数字；请直接填写数字",
     ])
     data = json.loads(result.stdout)
     assert data["active"]["coercion"] is None
-    assert data["active"]["licensing"] == 12
+    assert data["active"]["licensing"] is None
 
 
 def test_export_of_a_json_report_is_the_same_json(tmp_path):

@@ -181,7 +181,7 @@ def test_text_from_a_cell_reaches_the_console_escaped(tmp_path, good):
     result = run("check", bad)
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\x9b" not in result.output and "\u202e" not in result.output
-    assert f"“12{SHOWN}”不是数字" in result.stdout.replace("\n", "")
+    assert f"“12{SHOWN}”是文字" in result.stdout.replace("\n", "")
     doc = json.loads(run("check", bad, "--json").stdout)
     assert doc["files"][0]["problems"][0]["actual"] == "12" + ESCAPES  # JSON keeps the text, escaped
     assert "\\u009b" in run("check", bad, "--json").stdout

@@ -24,6 +24,7 @@ from xlreport import api
 from xlreport.xlsx import writer as workbook
 from xlreport.office import batch
 from xlreport.format import spec
+from xlreport.format import rules
 from xlreport.cli import cli
 from xlreport.errors import InputError
 from xlreport.xlsx.writer import write_workbook
@@ -173,13 +174,13 @@ def test_decimal_amounts_add_exactly(src, tmp_path):
     assert (numbers[("fees", "notice_amount")], numbers[("fees", "collected")]) == (Decimal("901.5"), Decimal("600.75"))
 
 
-@pytest.mark.parametrize("by_xlsxwriter", [200, 2, 1])
-def test_summary_sheet_one_row_per_input_and_a_total(county, monkeypatch, by_xlsxwriter):
-    """Rows past the first few hundred are appended as XML (xlsx_append): the same sheet either way."""
-    monkeypatch.setattr(workbook, "EXTRA_ROWS_BY_XLSXWRITER", by_xlsxwriter)
+@pytest.mark.parametrize("measured", [200, 2, 1])
+def test_summary_sheet_one_row_per_input_and_a_total(county, monkeypatch, measured):
+    """The column widths follow the first rows; the rows after them are the same sheet."""
+    monkeypatch.setattr(workbook, "EXTRA_ROWS_FOR_WIDTHS", measured)
     assert run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY).exit_code == 0
     wb = openpyxl.load_workbook("汇总.xlsx")
-    assert wb.sheetnames == [*spec.DATA_SHEETS, spec.SHEET_CHECKS, "汇总明细", spec.SHEET_GUIDE, spec.SHEET_STAMP]
+    assert wb.sheetnames == [*spec.DATA_SHEETS, spec.SHEET_CHECKS, "汇总明细", spec.SHEET_GUIDE, spec.SHEET_STAMP, spec.SHEET_CELLCHECK]
     ws = wb["汇总明细"]
     assert (ws.freeze_panes, ws.auto_filter.ref, ws.dimensions) == ("A2", "A1:N5", "A1:N5")
     assert {(ws.cell(r, c).border.left.style, ws.cell(r, c).alignment.vertical) for r in range(2, 6) for c in (1, 3)} == {("thin", "top")}
@@ -259,7 +260,7 @@ def test_a_merge_of_valid_reports_keeps_every_rule(reports):
         checked = api.check_file(out)
         out.unlink()
         assert checked.errors == 0
-        held = {r.code for r in spec.RULES} - broken_in_inputs - NOT_ADDITIVE
+        held = {r.code for r in rules.RULES} - broken_in_inputs - NOT_ADDITIVE
         assert [p for p in checked.problems if p.code in held] == []
         assert checked.report.year == year
         assert {f.path: checked.report.value(f.path) for f in spec.FIELDS} == expected_sum(sorted(d.glob("[0-9].xlsx")))
@@ -445,11 +446,11 @@ def test_same_result_with_and_without_the_worker_pool(src, tmp_path, monkeypatch
 
 @pytest.mark.libreoffice
 def test_appended_summary_rows_open_in_libreoffice(county, soffice, monkeypatch):
-    """The rows xlsx_append writes by hand read the same in LibreOffice as in calamine."""
+    """汇总明细 reads the same in LibreOffice as in calamine, rows past the measured ones too."""
     from conftest import run_soffice_convert
     from python_calamine import CalamineWorkbook
 
-    monkeypatch.setattr(workbook, "EXTRA_ROWS_BY_XLSXWRITER", 1)
+    monkeypatch.setattr(workbook, "EXTRA_ROWS_FOR_WIDTHS", 1)
     assert run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY).exit_code == 0
     resaved = run_soffice_convert("汇总.xlsx", "lo", "xlsx", soffice=soffice)
     ours = CalamineWorkbook.from_path("汇总.xlsx").get_sheet_by_name("汇总明细").to_python()

@@ -10,6 +10,7 @@ import pytest
 from xlreport import model
 
 from xlreport.format import spec
+from xlreport.format import rules
 
 # --- (a) the labels of the reference report, in order ---------------------------------------
 
@@ -248,29 +249,40 @@ def test_text_slots_rows_are_consecutive():
     assert items == ["主动公开", "依申请公开", "政府信息管理", "政府信息公开平台建设", "监督保障"]
 
 
-def test_rules_codes_unique_and_equations_resolve():
-    codes = [r.code for r in spec.RULES]
+def test_rules_codes_unique_and_instances_resolve():
+    codes = [r.code for r in rules.RULES]
     assert len(codes) == len(set(codes))
-    for eq in spec.EQUATIONS:
-        assert eq.rule in spec.RULE_BY_CODE, eq.rule
-        for p in eq.lhs + eq.rhs + (eq.anchor,):
+    for i in rules.INSTANCES:
+        assert rules.RULE_BY_CODE[i.rule].scope == "sheet", i.rule
+        for p in i.paths + (i.anchor,):
             assert p in spec.FIELD_BY_PATH, p
-            assert spec.FIELD_BY_PATH[p].sheet == eq.sheet
+    assert {i.rule for i in rules.INSTANCES} == {r.code for r in rules.RULES if r.scope == "sheet"}
 
 
-def test_equations_cover_the_format_rules():
-    by_rule = Counter(eq.rule for eq in spec.EQUATIONS)
+def test_instances_cover_the_format_rules():
+    by_rule = Counter(i.rule for i in rules.INSTANCES)
     assert by_rule == {
         "requests-balance": 7,  # one per column of table B
         "requests-row-total": 25,  # one per row of table B
         "requests-closed-total": 6,  # one per input column (the 总计 column is a row total)
         "appeals-total": 3,
+        "fees-unpaid-without-notice": 1, "fees-collected-exceeds-notices": 1, "fees-amount-without-notice": 1,
     }
-    for eq in spec.EQUATIONS:
-        if eq.rule == "requests-balance":
-            c = eq.lhs[0][2]
-            assert eq.lhs == (("requests", "new", c), ("requests", "carried_over", c))
-            assert eq.rhs == (("requests", "closed_total", c), ("requests", "carried_forward", c))
+    for i in rules.INSTANCES:
+        if i.rule == "requests-balance":
+            c = i.anchor[2]
+            assert i.relation.left.plus == (("requests", "new", c), ("requests", "carried_over", c))
+            assert i.relation.right.plus == (("requests", "closed_total", c), ("requests", "carried_forward", c))
+
+
+def test_a_relation_is_the_same_in_python_and_as_a_formula():
+    """The formula spells the relation's own terms: every field it names, in the same order."""
+    import re
+
+    for i in rules.INSTANCES:
+        formula = i.relation.formula(lambda p: spec.FIELD_BY_PATH[p].sheet + "!" + spec.FIELD_BY_PATH[p].cell)
+        named = re.findall(r"IF\(ISNUMBER\(([^)]+)\)", formula)
+        assert named == [spec.FIELD_BY_PATH[p].sheet + "!" + spec.FIELD_BY_PATH[p].cell for p in i.paths]
 
 
 @pytest.mark.parametrize("label", spec.LABELS, ids=lambda l: f"{l.sheet}!{l.ref}")

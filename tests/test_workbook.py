@@ -10,11 +10,13 @@ import pytest
 from openpyxl.utils import range_boundaries
 from python_calamine import CalamineWorkbook
 
+from xlreport import limits
 from xlreport.format import spec
 from xlreport.model import Item, Report, Section, Text, join_paragraphs, load_json_file
-from xlreport.xlsx.writer import check_rows, text_slots, write_workbook
+from xlreport.xlsx.live import check_rows
+from xlreport.xlsx.writer import text_slots, write_workbook
 
-SHEETS = [*spec.DATA_SHEETS, spec.SHEET_CHECKS, spec.SHEET_GUIDE, spec.SHEET_STAMP]
+SHEETS = [*spec.DATA_SHEETS, spec.SHEET_CHECKS, spec.SHEET_GUIDE, spec.SHEET_STAMP, spec.SHEET_CELLCHECK]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -73,7 +75,7 @@ def cal_value(sheet_grid, row: int, col: int):
 
 def test_sheet_names_and_visibility(blank_xl, blank_workbook):
     assert blank_xl.sheetnames == SHEETS
-    assert [ws.sheet_state for ws in blank_xl.worksheets] == ["visible"] * 7 + ["hidden"]
+    assert [ws.sheet_state for ws in blank_xl.worksheets] == ["visible"] * 7 + ["hidden", "hidden"]
     assert CalamineWorkbook.from_path(str(blank_workbook)).sheet_names == SHEETS
     assert blank_xl.active.title == spec.SHEET_META
 
@@ -180,15 +182,20 @@ def blank_validations(blank_xl):
 
 @pytest.mark.parametrize("field", spec.INPUT_FIELDS, ids=field_id)
 def test_input_validation(blank_validations, field):
+    """Whole numbers (counts) or numbers (amounts) from 0 below the declared limit, with a
+    Chinese message; the red cell and 校验 tell what a paste gets past it."""
     dvs = blank_validations[field.sheet].get(field.cell, [])
     assert len(dvs) == 1
     (dv,) = dvs
-    assert dv.type == ("whole" if field.unit is spec.Unit.COUNT else "decimal")
-    assert dv.operator == "greaterThanOrEqual"
+    count = field.unit is spec.Unit.COUNT
+    assert dv.type == ("whole" if count else "decimal")
+    assert dv.operator in (None, "between")
     assert dv.formula1 == "0"
+    top = limits.MAX_COUNT - 1 if count else limits.MAX_AMOUNT
+    assert float(dv.formula2) == top
     assert dv.showErrorMessage and dv.errorStyle in (None, "stop")
     assert CJK.search(dv.error or "") and CJK.search(dv.errorTitle or "")
-    if field.unit is not spec.Unit.COUNT:
+    if not count:
         assert spec.UNIT_NAMES[field.unit] in dv.error
 
 
@@ -211,11 +218,13 @@ def test_year_validation(blank_validations):
 
 
 def formula_cells(formula: str) -> list[str]:
-    m = re.fullmatch(r"=SUM\((.*)\)", formula)
-    assert m, formula
-    out: list[str] = []
-    for part in m.group(1).split(","):
-        out += sorted(cells_of(part.replace("$", "")))
+    """The cells a total adds, each counted as its number or 0: IF(ISNUMBER(c),c,0)+…"""
+    terms = formula.removeprefix("=").split("+")
+    out = []
+    for term in terms:
+        m = re.fullmatch(r"IF\(ISNUMBER\(\$([A-Z]+)\$(\d+)\),\$\1\$\2,0\)", term)
+        assert m, term
+        out.append(m.group(1) + m.group(2))
     return out
 
 
@@ -383,8 +392,8 @@ def test_prefilled_cached_checks(prefilled):
     g = cal[spec.SHEET_CHECKS]
     assert len(g) == len(rows) + 1
     for i, row in enumerate(rows, start=1):
-        assert g[i][0] == row.code
-        assert g[i][5] == ("通过" if row.passed else "不通过"), (i, row.code, row.place)
+        assert (g[i][0], g[i][1]) == (row.title, row.place)
+        assert g[i][4] == ("通过" if row.passed else "不通过"), (i, row.rule, row.place)
 
 
 def test_numbered_report_totals_are_not_trivial(example_json):

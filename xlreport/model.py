@@ -69,6 +69,9 @@ class Report:
     meta: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(_META_KEYS))
     values: dict[tuple, Number | None] = field(default_factory=lambda: dict.fromkeys(_ALL_PATHS))
     text: Text = field(default_factory=Text)
+    # numbers the reader found in cells whose value it refused (2.5 in a count, -5, the serial
+    # number behind a date): not values of the report, but the sums count them as the sheet does
+    raw_numbers: dict[tuple, Number] = field(default_factory=dict)
 
     def given(self, path: tuple) -> Number | None:
         return self.values.get(path)
@@ -92,7 +95,8 @@ class Report:
 
     def all_computed(self) -> dict[tuple, Number]:
         """Every total recomputed from the inputs in one pass (blank inputs count as 0)."""
-        values = dict(zip(_INPUT_PATHS, [v or 0 for v in map(self.values.get, _INPUT_PATHS)]))
+        raw = self.raw_numbers
+        values = {p: raw.get(p, 0) if v is None else v for p, v in zip(_INPUT_PATHS, map(self.values.get, _INPUT_PATHS))}
         for path, parts in _TOTAL_PARTS:
             values[path] = sum(parts(values), 0)
         return values
@@ -112,6 +116,22 @@ class Report:
     @property
     def year(self) -> int | None:
         return self.meta.get("year")
+
+
+def _as_number(v) -> Number:
+    return v if isinstance(v, (int, Decimal, float)) and not isinstance(v, bool) else 0
+
+
+def relation_numbers(report: Report) -> dict[tuple, Number]:
+    """Every field as the rules' sums count it (format/values.py): a value as given, a refused
+    cell's number, otherwise 0; a total not given is the sum of its parts counted so."""
+    raw = report.raw_numbers
+    values = report.values
+    numbers = {p: _as_number(values[p]) if values.get(p) is not None else raw.get(p, 0) for p in _INPUT_PATHS}
+    for path, parts in _TOTAL_PARTS:
+        given = values.get(path)
+        numbers[path] = _as_number(given) if given is not None else sum(parts(numbers), 0)
+    return numbers
 
 
 # --- what a number may be ---------------------------------------------------------------------

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .format.spec import RULE_BY_CODE, SEVERITY_NAMES, Severity
+from .format.rules import RULE_BY_CODE
+from .format.spec import SEVERITY_NAMES, Severity
 
 
 @dataclass(frozen=True)
 class Problem:
-    code: str  # a rule code of spec.RULES
+    code: str  # a rule code of format/rules.RULES
     severity: Severity
     message: str  # Chinese, complete on its own
     sheet: str = ""

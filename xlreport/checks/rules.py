@@ -1,7 +1,8 @@
 """The rules of the format over the report as data: model → list of Problem.
 
-Every rule is declared once in spec.RULES (code, severity, message); this module only
-evaluates them. It works on any report, so totals given in a JSON report are checked too.
+Every rule is declared once in format/rules.py; this module only evaluates the declarations:
+the relations of the sheet rules (the same ones the workbook's 校验 sheet computes), the meta
+checks, the value types of a report built in code, and the report-wide fee check.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ import re
 from decimal import Decimal
 
 from ..format import spec
-from ..model import Report, bound_problem, getter
+from ..format.relations import shown
+from ..format.rules import INSTANCES, META_CHECKS, RULE_BY_CODE, Instance
+from ..model import Report, bound_problem, relation_numbers
 from ..problems import Problem, make, rule_problem
 
-
-def _fmt(v) -> str:
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    return str(v)
+_fmt = shown
 
 
 def _place(path) -> dict:
@@ -30,39 +29,25 @@ def _ref(path) -> str:
     return f"{f.sheet}!{f.cell}"
 
 
-_TOTALS = getter(tuple(f.path for f in spec.TOTAL_FIELDS))
-_SIDES = tuple((eq, getter(eq.lhs), getter(eq.rhs)) for eq in spec.EQUATIONS)
+_CELLS = {i: tuple(dict.fromkeys(_ref(p) for p in i.paths)) for i in INSTANCES}
 
 
-def check_equations(report: Report) -> list[Problem]:
-    problems = []
-    values = report.values
-    if None in _TOTALS(values):
-        computed = report.all_computed()
-        values = {path: computed[path] if v is None else v for path, v in values.items()}
-    for eq, left, right in _SIDES:
-        try:
-            lhs, rhs = sum(left(values)), sum(right(values))
-        except TypeError:  # a blank input
-            lhs, rhs = sum([v or 0 for v in left(values)]), sum([v or 0 for v in right(values)])
-        if lhs == rhs:
-            continue
-        cells = tuple(_ref(p) for p in eq.lhs + eq.rhs)
-        rule = spec.RULE_BY_CODE[eq.rule]
-        if eq.rule == "requests-balance":
-            col = eq.anchor[2]
-            parts = {k: report.value(("requests", k, col)) for k in ("new", "carried_over", "closed_total", "carried_forward")}
-            msg = rule.message.format(column=eq.column_label, lhs=_fmt(lhs), rhs=_fmt(rhs), **{k: _fmt(v) for k, v in parts.items()})
-            should = lhs - parts["closed_total"]
-            if should >= 0:
-                msg += f"；若前三项无误，{spec.REQUEST_SHORT['carried_forward']}应为{_fmt(should)}"
-            problems.append(make(eq.rule, msg, expected=f"一+二={_fmt(lhs)}", actual=f"（七）+四={_fmt(rhs)}", cells=cells, **_place(eq.anchor)))
-        else:
-            total = eq.lhs[0]
-            f = spec.FIELD_BY_PATH[total]
-            msg = rule.message.format(row=f.row_label, column=f.col_label, actual=_fmt(lhs), expected=_fmt(rhs))
-            problems.append(make(eq.rule, msg, expected=_fmt(rhs), actual=_fmt(lhs), cells=cells, **_place(total)))
-    return problems
+def instance_problem(i: Instance, number) -> Problem:
+    """The problem of an instance whose relation does not hold, its message filled from its terms."""
+    rule = RULE_BY_CODE[i.rule]
+    args = {name: term.value(number) for name, term in i.terms}
+    shown_args = {name: _fmt(v) for name, v in args.items()} | {"column": i.label, "row": i.label}
+    message = rule.message.format(**shown_args)
+    if rule.hint and args[rule.hint[0]] >= 0:
+        message += rule.hint[1].format(**shown_args)
+    return make(i.rule, message, expected=rule.expected.format(**shown_args), actual=rule.actual.format(**shown_args),
+                cells=_CELLS[i], **_place(i.anchor))
+
+
+def check_relations(report: Report) -> list[Problem]:
+    """Every instance of the sheet rules, on the numbers as the sheet counts them."""
+    number = relation_numbers(report).__getitem__
+    return [instance_problem(i, number) for i in INSTANCES if not i.relation.holds(number)]
 
 
 def check_values(report: Report) -> list[Problem]:
@@ -92,16 +77,17 @@ def check_values(report: Report) -> list[Problem]:
 
 def check_meta(report: Report) -> list[Problem]:
     problems = []
-    for m in spec.META_FIELDS:
-        if not m.required:
-            continue
+    for c in META_CHECKS:
+        m = c.field
         v = report.meta.get(m.key)
+        if c.holds(v):
+            continue
         where = {"sheet": m.sheet, "cell": m.cell, "row_label": m.label, "key": f"meta.{m.key}"}
-        if v is None or v == "":
-            problems.append(rule_problem("meta-required", {"label": m.label}, expected="必填", actual="空白", **where))
-        elif m.kind == "year" and not (isinstance(v, int) and spec.YEAR_MIN <= v <= spec.YEAR_MAX):
-            problems.append(rule_problem("meta-year", {"actual": v, "min": spec.YEAR_MIN, "max": spec.YEAR_MAX},
-                                 expected=f"{spec.YEAR_MIN}—{spec.YEAR_MAX}", actual=str(v), **where))
+        if c.kind == "required":
+            problems.append(rule_problem(c.rule, {"label": m.label}, expected="必填", actual="空白", **where))
+        else:
+            problems.append(rule_problem(c.rule, {"actual": v, "min": spec.YEAR_MIN, "max": spec.YEAR_MAX},
+                                         expected=f"{spec.YEAR_MIN}—{spec.YEAR_MAX}", actual=str(v), **where))
     return problems
 
 
@@ -123,38 +109,19 @@ def agency_level(agency: str | None) -> tuple[str, int]:
     return DEPARTMENT
 
 
-def check_fees(report: Report) -> list[Problem]:
-    problems = []
-    unpaid_path = ("requests", "other_fee_unpaid", "total")
-    unpaid = report.value(unpaid_path)
-    notices = report.value(("fees", "notices"))
-    amount = report.value(("fees", "notice_amount"))
-    collected = report.value(("fees", "collected"))
-    if unpaid > 0 and notices == 0:
-        rule = spec.RULE_BY_CODE["fees-unpaid-without-notice"]
-        problems.append(make("fees-unpaid-without-notice", rule.message.format(unpaid=unpaid, notices=notices),
-                             expected="大于0", actual=str(notices), cells=(_ref(unpaid_path), _ref(("fees", "notices"))),
-                             **_place(("fees", "notices"))))
-    if collected > amount:
-        rule = spec.RULE_BY_CODE["fees-collected-exceeds-notices"]
-        problems.append(make("fees-collected-exceeds-notices", rule.message.format(collected=_fmt(collected), notice_amount=_fmt(amount)),
-                             expected=f"不大于{_fmt(amount)}", actual=_fmt(collected),
-                             cells=(_ref(("fees", "collected")), _ref(("fees", "notice_amount"))), **_place(("fees", "collected"))))
-    wanyuan = report.value(("active", "fees"))
+def check_fee_level(report: Report) -> list[Problem]:
+    """The 万元 amount against what an agency of its level collects (report-wide: the level comes
+    from the agency's name)."""
+    wanyuan = report.value(spec.FIELD_BY_PATH[("active", "fees")].path)
     level, limit = agency_level(report.agency)
-    if wanyuan > limit:
-        yi = Decimal(wanyuan) / 10000
-        problems.append(rule_problem(
-            "fees-wanyuan-suspect",
-            {"amount": _fmt(wanyuan), "yi": _fmt(yi.quantize(Decimal("0.01"))), "level": level, "converted": _fmt(yi.normalize())},
-            expected=f"不超过{limit}万元", actual=_fmt(wanyuan), **_place(("active", "fees")),
-        ))
-    if notices == 0 and amount > 0:
-        rule = spec.RULE_BY_CODE["fees-amount-without-notice"]
-        problems.append(make("fees-amount-without-notice", rule.message.format(notice_amount=_fmt(amount)),
-                             expected="0", actual=_fmt(amount), cells=(_ref(("fees", "notices")), _ref(("fees", "notice_amount"))),
-                             **_place(("fees", "notice_amount"))))
-    return problems
+    if wanyuan <= limit:
+        return []
+    yi = Decimal(wanyuan) / 10000
+    return [rule_problem(
+        "fees-wanyuan-suspect",
+        {"amount": _fmt(wanyuan), "yi": _fmt(yi.quantize(Decimal("0.01"))), "level": level, "converted": _fmt(yi.normalize())},
+        expected=f"不超过{limit}万元", actual=_fmt(wanyuan), **_place(("active", "fees")),
+    )]
 
 
 def check(report: Report, already: list[Problem] = (), typed: bool = False) -> list[Problem]:
@@ -163,5 +130,5 @@ def check(report: Report, already: list[Problem] = (), typed: bool = False) -> l
     ``typed``: the values come from a reader that has checked every type already.
     """
     taken = {(p.key, p.code) for p in already} | {p.key for p in already if p.is_error and p.key.startswith("meta.")}
-    found = ([] if typed else check_values(report)) + check_meta(report) + check_equations(report) + check_fees(report)
+    found = ([] if typed else check_values(report)) + check_meta(report) + check_relations(report) + check_fee_level(report)
     return [p for p in found if (p.key, p.code) not in taken and not (p.key.startswith("meta.") and p.key in taken)]

@@ -219,22 +219,29 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     退出码：0 没有错误（可以有提醒），1 发现错误，2 有文件无法读取或用法错误，130 已中断。
     """
     from ..office.batch import check_many, collect, whole_report
+    from ..xlsx import annotate
 
-    _need_suffix(annotate_out, (".xlsx",), "--annotate 的")
-    _need_suffix(overview, (".xlsx",), "--report 的")
     files, folders = _split_inputs(inputs)
+    _need_suffix(annotate_out, annotate.output_suffixes(files[0] if len(files) == 1 and not folders else None), "--annotate 的")
+    _need_suffix(overview, (".xlsx",), "--report 的")
     _refuse_overlap([("--annotate", annotate_out), ("--report", overview)], files + [previous_file], folders)
     paths = collect(inputs)
     if not paths:
         raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
     if annotate_out is not None and len(paths) != 1:
         raise click.UsageError("--annotate 只能用于一个输入文件")
+    if annotate_out is not None:
+        try:
+            annotate.refuse_unless_annotatable(paths[0])  # an .ods/.xls: said before the checking
+        except XlreportError as e:
+            raise fail_from(e)
     _check_targets((overview, annotate_out), force)
     single = len(paths) == 1 and not folders
     if previous_file is not None and not single:
         raise click.UsageError("--previous 只能用于一个输入文件")
     previous = _load_previous(previous_file)
-    keep = whole_report if annotate_out is not None else None  # the annotated copy is regenerated from the report read
+    # the copy of a workbook is the clerk's file plus marks; only a JSON or published report's is written from the report read
+    keep = whole_report if annotate_out is not None and annotate.is_regenerated(paths[0]) else None
     show_bar = not as_json and not single and sys.stderr.isatty()
     printer = _BatchPrinter(as_json, single, summary_only)
     try:
@@ -259,10 +266,8 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     if overview is not None:
         say(f"已生成检查结果总览：{overview}", err=as_json)
     if annotate_out is not None and printer.first.status != "unreadable":
-        from ..xlsx.annotate import write_annotated
-
         try:
-            write_annotated(annotate_out, printer.first.kept, printer.first.problems, force=force)
+            annotate.write_annotated(annotate_out, paths[0], printer.first.problems, printer.first.kept, force=force)
         except XlreportError as e:
             raise fail_from(e)
         say(f"已生成标注副本：{annotate_out}", err=as_json)
@@ -593,7 +598,7 @@ def accept(file, code, place, reason, previous_file):
     from ..checks import accept as acceptance
     from ..api import check_file
     from ..limits import REASON_CHARS
-    from ..format.spec import RULE_BY_CODE
+    from ..format.rules import RULE_BY_CODE
 
     if code not in RULE_BY_CODE:
         raise Fail(f"--rule：没有编号为“{code}”的规则", "规则编号见 docs/rules.md")

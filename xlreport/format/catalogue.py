@@ -1,5 +1,5 @@
 """The documents generated from declarations, so they can never drift: the rule catalogue
-(docs/rules.md, from spec.RULES) and the table of limits in docs/security.md (from limits.py).
+(docs/rules.md, from format/rules.py) and the table of limits in docs/security.md (from limits.py).
 
     python -m xlreport.format.catalogue          # rewrite both
     python -m xlreport.format.catalogue --check  # exit 1 when either is stale
@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import limits
 
 from . import spec
+from .rules import RULES
 
 SOURCES = {
     "格式": "《中华人民共和国政府信息公开工作年度报告格式》（" + spec.FORMAT_NAME + "）明文规定",
@@ -36,13 +37,13 @@ def catalogue() -> str:
     lines = [
         "# 规则目录",
         "",
-        "本文件由 `python -m xlreport.format.catalogue` 根据 `xlreport/format/spec.py` 的 `RULES` 生成，请勿手工修改。",
+        "本文件由 `python -m xlreport.format.catalogue` 根据 `xlreport/format/rules.py` 的 `RULES` 生成，请勿手工修改。",
         "“错误”使 `xlreport check` 以退出码 1 结束、`xlreport build` 拒绝生成；“提醒”只提示，可以用 `xlreport accept` 说明理由后确认。",
         "",
         "| 编号 | 级别 | 名称 | 检查什么 | 依据 |",
         "|---|---|---|---|---|",
     ]
-    for r in spec.RULES:
+    for r in RULES:
         lines.append(f"| `{r.code}` | {spec.SEVERITY_NAMES[r.severity]} | {r.title} | {r.what} | {r.source} |")
     lines += ["", "依据一栏的含义：", ""]
     lines += [f"- **{k}**：{v}" for k, v in SOURCES.items()]

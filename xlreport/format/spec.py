@@ -187,28 +187,6 @@ class TextSlot:
         return a1(self.row, TEXT_BODY_COL)
 
 
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    severity: Severity
-    title: str
-    message: str  # str.format template; the placeholders are documented per rule
-    source: str  # 格式 | 条例 | 推断 | 填报
-    what: str  # what the rule checks, for the catalogue
-
-
-@dataclass(frozen=True)
-class Equation:
-    """One instance of a sum rule: sum(lhs) must equal sum(rhs)."""
-
-    rule: str
-    sheet: str
-    column_label: str  # the column (or row) the relation is about
-    lhs: tuple[Path, ...]
-    rhs: tuple[Path, ...]
-    anchor: Path  # the field a problem is reported at (usually the total)
-
-
 # --- sheets ---------------------------------------------------------------------------------
 
 SHEET_META = "基本信息"
@@ -219,6 +197,7 @@ SHEET_TEXT = "正文"
 SHEET_CHECKS = "校验"
 SHEET_GUIDE = "填表说明"
 SHEET_STAMP = "_xlreport"  # hidden identity sheet
+SHEET_CELLCHECK = "_填写检查"  # hidden: the reason (or "") of every input cell, which 校验 counts
 SHEET_PROBLEMS = "问题清单"  # in annotated copies, and in the overview workbook of a batch check
 SHEET_OVERVIEW = "各单位检查结果"  # the overview workbook of a batch check: one row per file
 SHEET_MERGED = "汇总明细"  # only in merged workbooks: each agency's main figures and a 合计 row
@@ -597,182 +576,6 @@ STAMP_CELLS = (  # (row, key, value) of the hidden identity sheet, column A key,
     (1, "format_version", FORMAT_VERSION),
     (2, "spec_hash", SPEC_HASH),
 )
-
-# --- rules -----------------------------------------------------------------------------------
-
-RULES = (
-    Rule(
-        "requests-balance", Severity.ERROR, "第一项加第二项之和等于第三项加第四项之和",
-        "{column}列：一、本年新收（{new}）+ 二、上年结转（{carried_over}）= {lhs}，"
-        "应等于（七）总计（{closed_total}）+ 四、结转下年度继续办理（{carried_forward}）= {rhs}",
-        "格式", "表三每一列：一 + 二 = 三（七）总计 + 四（表头注明的勾稽关系）",
-    ),
-    Rule(
-        "requests-row-total", Severity.ERROR, "总计等于各类申请人之和",
-        "{row}：总计为{actual}，自然人至其他六列之和为{expected}",
-        "推断", "表三每一行：总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他",
-    ),
-    Rule(
-        "requests-closed-total", Severity.ERROR, "（七）总计等于（一）至（六）之和",
-        "{column}列：（七）总计为{actual}，（一）至（六）各项之和为{expected}",
-        "推断", "表三每一列：（七）总计 = （一）+（二）+（三）1–8 +（四）1–3 +（五）1–5 +（六）1–3",
-    ),
-    Rule(
-        "appeals-total", Severity.ERROR, "总计等于四种结果之和",
-        "{row}：总计为{actual}，结果维持、结果纠正、其他结果、尚未审结之和为{expected}",
-        "推断", "表四每组（行政复议、未经复议直接起诉、复议后起诉）：总计 = 四种结果之和",
-    ),
-    Rule(
-        "value-type", Severity.ERROR, "数字格式",
-        "{reason}", "格式",
-        "件数为非负整数；金额为非负数（万元、元）",
-    ),
-    Rule(
-        "meta-required", Severity.ERROR, "必填信息",
-        "{label}未填写", "填报", "机关名称、报告年度必须填写",
-    ),
-    Rule(
-        "meta-year", Severity.ERROR, "报告年度",
-        "“{actual}”无效，应为{min}—{max}之间的四位数年份", "填报",
-        f"报告年度为 {YEAR_MIN}—{YEAR_MAX} 之间的整数",
-    ),
-    Rule(
-        "fees-unpaid-without-notice", Severity.WARNING, "逾期未缴费须有收费通知",
-        "表三（六）2.逾期未缴费共{unpaid}件，但发出收费通知件数为{notices}",
-        "推断", "表三（六）2.逾期未缴费大于0时，六、发出收费通知件数应大于0",
-    ),
-    Rule(
-        "fees-collected-exceeds-notices", Severity.WARNING, "实际收取不超过通知金额",
-        "实际收取总金额（{collected}元）大于收费通知总金额（{notice_amount}元）",
-        "推断", "实际收取总金额 ≤ 收费通知总金额",
-    ),
-    Rule(
-        "fees-amount-without-notice", Severity.WARNING, "有金额须有通知",
-        "发出收费通知件数为0，但收费通知总金额为{notice_amount}元",
-        "推断", "未发出收费通知时，收费通知总金额和实际收取总金额应为0",
-    ),
-    Rule(
-        "fees-wanyuan-suspect", Severity.WARNING, "收费金额疑似按元填写",
-        "行政事业性收费{amount}万元（即{yi}亿元），对{level}而言明显偏大，可能误按“元”填写；若原数是元，应填{converted}万元",
-        "推断", "第二十条第（八）项的金额单位是万元；金额远超本级机关的合理范围时，多半是按元填写了",
-    ),
-    # the checks evaluators make (year over year, prose against tables, text hygiene)
-    Rule(
-        "previous-year", Severity.WARNING, "报告年度接续上年",
-        "报告年度为{year}年，上年报告为{last_year}年，应为{expected}年", "推断",
-        "与 --previous 给出的上年报告相比，报告年度应为上年加一",
-    ),
-    Rule(
-        "previous-carry-over", Severity.WARNING, "上年结转等于上年的结转下年度",
-        "{column}列：二、上年结转为{now}，{last_year}年报告的四、结转下年度继续办理为{before}", "推断",
-        "表三二、上年结转政府信息公开申请数量（7列）应等于上年报告的四、结转下年度继续办理",
-    ),
-    Rule(
-        "previous-in-force", Severity.WARNING, "现行有效件数接续上年",
-        "{item}现行有效件数为{in_force}，按上年{before} + 本年制发{issued} − 本年废止{repealed}应为{expected}（开展过清理的可确认此提醒）",
-        "推断", "现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数（规章、行政规范性文件）",
-    ),
-    Rule(
-        "prose-table-mismatch", Severity.WARNING, "正文数字与表格不符",
-        "正文“{sentence}”中{name}为{number}{unit}，表格（{where}）为{table}{unit}", "推断",
-        "正文中写明的申请、办结、结转、复议、诉讼、规范性文件、许可处罚强制件数和信息处理费应与表格一致"
-        "（备案数、“其中”部分数和下属单位的数字除外）",
-    ),
-    Rule(
-        "prose-arithmetic", Severity.WARNING, "正文中的计算",
-        "正文“{sentence}”：{detail}", "推断",
-        "正文中的分项之和不超过总数，占比和同比百分数与所写数字相符（同比需 --previous）",
-    ),
-    Rule(
-        "prose-year", Severity.WARNING, "正文中的年份",
-        "正文“{sentence}”提到{mentioned}年，本报告为{year}年度，是否沿用了往年的文字？", "推断",
-        "正文提到的年份应为本年度或上一年（五、改进情况中可写下一年的计划；《》〔〕中的年份和较早的历史年份不计）",
-    ),
-    Rule(
-        "text-placeholder", Severity.WARNING, "未替换的占位内容",
-        "正文中有未替换的占位内容“{found}”：{sentence}", "填报",
-        "正文不应留有 XX、××、待填写、（文字描述）等模板占位内容",
-    ),
-    Rule(
-        "text-empty-section", Severity.WARNING, "空的部分",
-        "{section}{detail}", "格式",
-        "一、总体情况和五、存在的主要问题及改进情况应有实际内容，不能空白或只写“无”；六只写“无”也提醒",
-    ),
-    Rule(
-        "text-copied", Severity.WARNING, "正文与上年雷同",
-        "{section}与{last_year}年报告的相同内容约占{share}（评估以50%为限）", "推断",
-        "与 --previous 给出的上年报告相比，每一部分相同的内容不应超过一半",
-    ),
-    # what reading a workbook can find before any rule runs
-    Rule(
-        "value-normalised", Severity.WARNING, "已规范的数字",
-        "“{raw}”是文字，已按数字{value}读取；请改为直接填写数字", "填报",
-        "以文字形式填写的数字（全角数字、前后空格、12.0）已规范为数字，请改为直接填写数字",
-    ),
-    Rule(
-        "value-formula", Severity.ERROR, "填写单元格中有公式",
-        "填写单元格中是公式“={formula}”，应直接填写数字", "填报",
-        "浅黄色填写单元格应直接填写数字，不应填写公式",
-    ),
-    Rule(
-        "value-blank", Severity.WARNING, "空白单元格",
-        "{count}个数字单元格为空，已按0计算（如确实为0，建议填0）", "填报",
-        "空白的数字单元格按0计算；加 --strict 时视为错误",
-    ),
-    Rule(
-        "total-cached-mismatch", Severity.WARNING, "公式结果与重算结果不一致",
-        "文件中保存的计算结果为{cached}，按填写的数字重新计算应为{computed}；文件可能被异常编辑过", "推断",
-        "总计单元格中保存的公式结果应等于按填写数字重新计算的结果",
-    ),
-    Rule(
-        "structure-sheet", Severity.ERROR, "工作表缺失或改名",
-        "{message}", "填报", "工作簿应包含模板的全部工作表，名称不变",
-    ),
-    Rule(
-        "structure-label", Severity.ERROR, "标签被改动",
-        "标签应为“{expected}”，实际为“{actual}”", "填报",
-        "表格的标签（行名、列名、标题）应与官方格式一字不差",
-    ),
-    Rule(
-        "structure-moved", Severity.WARNING, "行被插入或删除",
-        "{message}", "填报", "模板中不应插入或删除行；能按标签找到时按标签读取并提醒",
-    ),
-    Rule(
-        "structure-foreign", Severity.WARNING, "不是 xlreport 模板",
-        "{message}", "填报", "不是 xlreport 生成的工作簿时按标签读取表格并提醒",
-    ),
-    # what reading a published report (web page, Word, PDF, text) was unsure of
-    Rule(
-        "import-uncertain", Severity.WARNING, "读取已发布报告时不确定之处",
-        "{message}", "推断",
-        "从已发布的报告（网页、Word、PDF、文本）读取表格时，猜测的标签、未按0计的空白或“/”“—”“无”、"
-        "从带注释的单元格中读出的数字、按顺序对应的数字行等都列出来，并写明在原文中的位置，请对照原文核对",
-    ),
-)
-RULE_BY_CODE = {r.code: r for r in RULES}
-
-
-def _equations() -> tuple[Equation, ...]:
-    eqs: list[Equation] = []
-    for col_key, col_label in REQUEST_COLUMNS:
-        eqs.append(Equation(
-            "requests-balance", SHEET_REQUESTS, col_label,
-            (("requests", "new", col_key), ("requests", "carried_over", col_key)),
-            (("requests", "closed_total", col_key), ("requests", "carried_forward", col_key)),
-            ("requests", "closed_total", col_key),
-        ))
-    for f in (f for f in FIELDS if not f.is_input):
-        if f.table == "requests":
-            rule = "requests-row-total" if f.path[2] == "total" else "requests-closed-total"
-        else:
-            rule = "appeals-total"
-        label = f.row_label if rule != "requests-closed-total" else f.col_label
-        eqs.append(Equation(rule, f.sheet, label, (f.path,), f.total_of, f.path))
-    return tuple(eqs)
-
-
-EQUATIONS = _equations()
-
 
 # --- published reports: other ways the same thing is printed -------------------------------
 # Used by locate.py and the importers (xlreport/importers/) to read a report as it was published.

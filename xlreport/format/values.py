@@ -23,6 +23,9 @@ from decimal import Decimal
 
 from .. import limits
 
+# what a cell shows when its formula failed (text a reader may hand over for an error value)
+ERROR_TEXTS = frozenset({"#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"})
+
 # the kinds a reader tells apart
 BLANK, NUMBER, TEXT, BOOLEAN, ERROR, FORMULA, DATE = "blank", "number", "text", "boolean", "error", "formula", "date"
 
@@ -35,11 +38,15 @@ class Cell:
     kind: str
     value: object = None
     formula: str | None = None
+    shown_as: str | None = None  # how a date shows (2024-01-02), where the value is its serial number
 
     @property
     def number(self):
-        """What the cell counts as in a sum: its number, or 0."""
-        return self.value if self.kind in (NUMBER, DATE) and not isinstance(self.value, bool) else 0
+        """What the cell counts as in a sum: its number (a formula's result, a date's serial
+        number), or 0."""
+        if self.kind in (NUMBER, DATE, FORMULA) and isinstance(self.value, (int, float)) and not isinstance(self.value, bool):
+            return self.value
+        return 0
 
 
 @dataclass(frozen=True)
@@ -67,16 +74,17 @@ def checks(unit) -> tuple[Check, ...]:
     out = [
         Check("formula", "填写单元格中是公式“={formula}”，应直接填写数字", "填了公式", lambda c: c.kind == FORMULA, "ISFORMULA({c})"),
         Check("error", "单元格显示错误值“{value}”", "显示错误值", lambda c: c.kind == ERROR, "ISERROR({c})"),
-        Check("text", "“{value}”是文字，不是数字；请删除后直接填写数字（没有的填0）", "填成文字",
+        Check("text", "“{value}”是文字，不是数字；请直接填写数字", "填成文字",
               lambda c: c.kind == TEXT, "ISTEXT({c})"),
         Check("boolean", "“{value}”是逻辑值，不是数字", "填成逻辑值", lambda c: c.kind == BOOLEAN, "ISLOGICAL({c})"),
         Check("date", "这一格是日期（{value}），不是数字", "填成日期", lambda c: c.kind == DATE, 'LEFT(CELL("format",{c}),1)="D"'),
         Check("negative", "不能为负数（{value}）", "填了负数", lambda c: c.number < 0, "{c}<0"),
     ]
+    # not <: NaN and infinity are too big as well (an .ods may hold them)
+    out.append(Check("too-big", f"{{value}}超过上限（{what}应小于{top}）", "超过上限", lambda c: not c.number < top, f"{{c}}>={top:.0E}"))
     if whole:
         out.append(Check("decimal", "件数应为整数，实际为{value}", "填了小数",
-                         lambda c: c.number != int(c.number), "{c}<>INT({c})"))
-    out.append(Check("too-big", f"{{value}}超过上限（{what}应小于{top}）", "超过上限", lambda c: c.number >= top, f"{{c}}>={top:.0E}"))
+                         lambda c: not float(c.number).is_integer(), "{c}<>INT({c})"))
     return tuple(out)
 
 
@@ -86,7 +94,7 @@ def reason(cell: Cell, unit) -> tuple[str, str] | None:
         return None
     for check in checks(unit):
         if check.test(cell):
-            return check.key, check.reason.format(value=shown(cell.value), formula=cell.formula or "")
+            return check.key, check.reason.format(value=cell.shown_as or shown(cell.value), formula=cell.formula or "")
     return None
 
 
@@ -96,8 +104,11 @@ def sheet_reason(ref: str, unit) -> str:
     (INT of a text is an error, and an error in OR makes the whole condition an error)."""
     text = '""'
     for check in reversed(checks(unit)):
-        text = f'IF({check.formula.format(c=ref)},"{check.sheet_short}",{text})'
-    return f'IF(OR(ISBLANK({ref}),AND(ISTEXT({ref}),LEN(TRIM({ref}))=0)),"",{text})'
+        short = f'"{check.sheet_short}"'
+        if check.key == "text":  # a cell of spaces only is blank, in both
+            short = f'IF(LEN(TRIM({ref}))=0,"",{short})'
+        text = f"IF({check.formula.format(c=ref)},{short},{text})"
+    return f'IF(ISBLANK({ref}),"",{text})'
 
 
 def shown(value) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..format import spec
+from ..format.rules import RULES
 from ..container import read_bytes
 from ..errors import InputError
 from ..model import Report
@@ -21,7 +22,7 @@ from . import assemble
 
 SUFFIXES = tuple(spec.PUBLISHED_FORMATS)
 KINDS = frozenset(spec.PUBLISHED_FORMATS.values())
-_FEE_RULES = {r.code for r in spec.RULES if r.code.startswith("fees-")}
+_FEE_RULES = {r.code for r in RULES if r.code.startswith("fees-")}
 
 
 @dataclass

@@ -7,17 +7,20 @@ from the inputs, and a cached total that disagrees is reported as a hint of odd 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from .. import limits
 from ..container import open_spreadsheet
 from ..errors import InputError
 from ..format import spec
+from ..format import values as fvalues
 from ..format.labels import norm_label
 from ..model import Report, clean_text, getter, split_paragraphs
 from ..problems import Problem, make, rule_problem
-from .numbers import _describe, _plain, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
+from .cells import Cell
+from .numbers import _describe, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
 from .sheets import READ_COLS, READ_ROWS, SHIFT_TOLERANCE, _WANTED_SHEETS, _Book, _load, _Sheet, _stamp
 
 
@@ -192,26 +195,64 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     problems: list[Problem] = []
     stamp = stamp or _stamp(book.wb)
     ours = stamp.get("template_id") == spec.TEMPLATE_ID
-
     if not ours:
         _refuse_old_format(path, book.wb)
-    if not ours or stamp.get("spec_hash") != spec.SPEC_HASH:
-        if not ours and not any(s in book.sheet_names for s in spec.DATA_SHEETS):
+        if not any(s in book.sheet_names for s in spec.DATA_SHEETS):
             from .foreign import read_foreign
 
             report, problems, blanks = read_foreign(path, book.wb, opened.kind)
             return ReadResult(report, problems, blanks, opened.kind, ours=False)
-        if not ours:
-            problems.append(make("structure-foreign", "不是 xlreport 生成的工作簿（缺少模板标识），已按表格标签读取；建议用 xlreport new 生成的模板填写",
-                                 actual="缺少模板标识"))
-        elif stamp.get("format_version") != spec.FORMAT_VERSION:
-            raise InputError(f"{path}：模板格式版本为“{stamp.get('format_version')}”，本程序只支持{spec.FORMAT_VERSION}年版格式")
-        else:
-            problems.append(make("structure-foreign", "工作簿由另一版本的 xlreport 生成，已按表格标签核对后读取", severity=spec.Severity.WARNING))
+    problems += _identity_problems(path, stamp, ours)
+    layout = _layout(path, book, with_text, problems)
+    report = Report()
+    blanks = _read_values(layout, report, problems)
+    values = report.values
+    all_computed = report.all_computed()
+    values.update(zip(_TOTAL_PATHS, _TOTALS_OF(all_computed)))  # totals: recomputed, never read
+    if not _cached_totals_agree(layout.sheets, layout.mappings, all_computed):
+        _compare_cached_totals(layout.sheets, layout.mappings, all_computed, problems)
+    _read_meta(layout, report, problems)
+    if with_text:
+        report.text = _read_text(layout.sheets[spec.SHEET_TEXT], layout.mappings[spec.SHEET_TEXT])
+    problems += _blank_problems(layout, blanks, strict)
+    return ReadResult(report, problems, blanks, opened.kind, ours, spec.SHEET_MERGED in book.sheet_names)
 
-    sheets: dict[str, _Sheet] = {}
-    mappings: dict[str, dict[int, int]] = {}
-    deleted_rows: dict[str, set[int]] = {}
+
+def _identity_problems(path: Path, stamp: dict, ours: bool) -> list[Problem]:
+    if ours and stamp.get("spec_hash") == spec.SPEC_HASH:
+        return []
+    if not ours:
+        return [make("structure-foreign", "不是 xlreport 生成的工作簿（缺少模板标识），已按表格标签读取；建议用 xlreport new 生成的模板填写",
+                     actual="缺少模板标识")]
+    if stamp.get("format_version") != spec.FORMAT_VERSION:
+        raise InputError(f"{path}：模板格式版本为“{stamp.get('format_version')}”，本程序只支持{spec.FORMAT_VERSION}年版格式")
+    return [make("structure-foreign", "工作簿由另一版本的 xlreport 生成，已按表格标签核对后读取", severity=spec.Severity.WARNING)]
+
+
+@dataclass
+class _Layout:
+    """Where each sheet of the format is in this workbook: its grid, the row each spec row
+    moved to (empty when none moved), the rows deleted."""
+
+    sheets: dict[str, _Sheet] = field(default_factory=dict)
+    mappings: dict[str, dict[int, int]] = field(default_factory=dict)
+    deleted: dict[str, set[int]] = field(default_factory=dict)
+
+    def cell(self, f) -> tuple[int, str] | None:
+        """(row, A1 address) where field ``f`` is, or None when its row was deleted."""
+        mapping = self.mappings[f.sheet]
+        if not mapping:
+            return f.row, f.cell
+        if f.row in self.deleted[f.sheet]:
+            return None
+        row = mapping.get(f.row, f.row)
+        return row, spec.a1(row, f.col)
+
+
+def _layout(path: Path, book: _Book, with_text: bool, problems: list[Problem]) -> _Layout:
+    """Every sheet of the format found (by name, or by content when renamed) and its labels
+    checked; rows found by their labels where rows were inserted or deleted."""
+    layout = _Layout()
     missing = []
     taken: set[str] = set()
     for name in spec.DATA_SHEETS:
@@ -224,30 +265,11 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
         taken.add(actual)
         sheet = book.grid(actual)
         if _labels_in_place(sheet, name):
-            sheets[name], mappings[name], deleted_rows[name] = sheet, _IDENTITY, set()
+            layout.sheets[name], layout.mappings[name], layout.deleted[name] = sheet, _IDENTITY, set()
             continue
         mapping, missing_rows = _row_shifts(sheet, name)
-        moved = sorted({m - r for r, m in mapping.items() if m != r})
-        bad = _check_labels(sheet, name, mapping, missing_rows, problems, actual)
-        labels = [l for l in _LABELS[name] if not (l.kind == "title" and l.row == 0)]
-        if bad > max(3, len(labels) // 2):
-            raise StructureError(
-                f"{path}：工作表“{actual}”的表格结构与{spec.FORMAT_NAME}格式对不上（{bad}个标签不符），无法读取",
-                [p for p in problems if p.sheet == actual],
-                "请用 xlreport new 生成新模板，把数字复制到浅黄色单元格中",
-            )
-        if moved:
-            first = next(r for r in sorted(mapping) if mapping[r] != r)
-            label = max((l for l in _LABELS[name] if l.row == first), key=lambda l: l.col, default=None)
-            what = f"“{label.text}”" if label else f"第{first + 1}行"
-            problems.append(make(
-                "structure-moved",
-                f"{what}应在第{first + 1}行，实际在第{mapping[first] + 1}行（插入或删除了行）；已按标签读取，建议改回模板原样",
-                sheet=actual, cell=spec.a1(mapping[first], label.col if label else 0), expected=f"第{first + 1}行", actual=f"第{mapping[first] + 1}行",
-            ))
-        sheets[name] = sheet
-        mappings[name] = mapping
-        deleted_rows[name] = missing_rows
+        _check_structure(path, sheet, name, actual, mapping, missing_rows, problems)
+        layout.sheets[name], layout.mappings[name], layout.deleted[name] = sheet, mapping, missing_rows
     if missing:
         sheet_problems = [make("structure-sheet", f"缺少工作表“{n}”", sheet=n, expected=n) for n in missing]
         raise StructureError(
@@ -255,57 +277,113 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
             sheet_problems + problems,
             "请改回原名，或用 xlreport new 生成新模板重新填写",
         )
+    return layout
 
-    report = Report()
+
+def _check_structure(path: Path, sheet: _Sheet, name: str, actual: str, mapping, missing_rows, problems) -> None:
+    """Labels that differ, and rows that moved; refused when too little of the table is left."""
+    bad = _check_labels(sheet, name, mapping, missing_rows, problems, actual)
+    labels = [l for l in _LABELS[name] if not (l.kind == "title" and l.row == 0)]
+    if bad > max(3, len(labels) // 2):
+        raise StructureError(
+            f"{path}：工作表“{actual}”的表格结构与{spec.FORMAT_NAME}格式对不上（{bad}个标签不符），无法读取",
+            [p for p in problems if p.sheet == actual],
+            "请用 xlreport new 生成新模板，把数字复制到浅黄色单元格中",
+        )
+    if any(m != r for r, m in mapping.items()):
+        first = next(r for r in sorted(mapping) if mapping[r] != r)
+        label = max((l for l in _LABELS[name] if l.row == first), key=lambda l: l.col, default=None)
+        what = f"“{label.text}”" if label else f"第{first + 1}行"
+        problems.append(make(
+            "structure-moved",
+            f"{what}应在第{first + 1}行，实际在第{mapping[first] + 1}行（插入或删除了行）；已按标签读取，建议改回模板原样",
+            sheet=actual, cell=spec.a1(mapping[first], label.col if label else 0), expected=f"第{first + 1}行", actual=f"第{mapping[first] + 1}行",
+        ))
+
+
+def _read_values(layout: _Layout, report: Report, problems: list[Problem]) -> list[spec.Field]:
+    """Every input field by the value policy (format/values.py); the blank ones are returned."""
     blanks: list[spec.Field] = []
     values = report.values
-    done = _plain_counts(sheets, mappings, values)
+    done = _plain_counts(layout.sheets, layout.mappings, values)
     for f in _left_after(done):
-        sheet = sheets[f.sheet]
-        mapping = mappings[f.sheet]
-        if mapping:
-            if f.row in deleted_rows[f.sheet]:
-                continue  # a deleted row's numbers are not there to read
-            row = mapping.get(f.row, f.row)
-            cell = spec.a1(row, f.col)
-        else:
-            row, cell = f.row, f.cell
+        place = layout.cell(f)
+        if place is None:
+            continue  # a deleted row's numbers are not there to read
+        row, cell = place
+        sheet = layout.sheets[f.sheet]
         raw = sheet.get(row, f.col)
         info = sheet.cells.get(cell) if sheet.cells else None
         if info is None and type(raw) is float and 0 <= raw < limits.MAX_COUNT and f.unit is spec.Unit.COUNT and raw.is_integer():
             values[f.path] = int(raw)  # the common case, kept fast for batches
             continue
-        shown = sheet.name
-        if info is not None and info.formula is not None:
-            problems.append(rule_problem("value-formula", {"formula": info.formula}, expected=_expected(f.unit),
-                                 sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key, actual="=" + info.formula))
+        found = classify(raw, info)
+        refused = fvalues.reason(found, f.unit)
+        if refused is not None:
+            problems.append(_refusal(f, found, refused, sheet.name, cell))
+            if found.number:
+                report.raw_numbers[f.path] = _exact(found.number)
             continue
-        if info is not None and info.error is not None:
-            problems.append(rule_problem("value-type", {"reason": f"单元格显示错误值“{info.error}”"},
-                                 sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key, actual=info.error,
-                                 expected=_expected(f.unit)))
-            continue
-        value, normalised_from, error = parse_number(raw, f.unit)
-        if error:
-            problems.append(rule_problem("value-type", {"reason": error}, sheet=shown, cell=cell,
-                                 row_label=f.row_label, col_label=f.col_label, key=f.key, actual=_describe(raw), expected=_expected(f.unit)))
-            continue
-        if normalised_from is not None:
-            problems.append(rule_problem("value-normalised", {"raw": normalised_from, "value": _plain(value)},
-                                 sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,
-                                 actual=str(normalised_from), expected=_plain(value)))
-        if value is None:
+        if found.kind == fvalues.BLANK:
             blanks.append(f)
-        report.values[f.path] = value
+            values[f.path] = None
+        else:
+            values[f.path] = int(found.value) if f.unit is spec.Unit.COUNT else canonical_decimal(Decimal(repr(float(found.value))))
+    return blanks
 
-    # totals: recomputed; a cached value that disagrees hints at odd editing
-    all_computed = report.all_computed()
-    values.update(zip(_TOTAL_PATHS, _TOTALS_OF(all_computed)))
-    if not _cached_totals_agree(sheets, mappings, all_computed):
-        _compare_cached_totals(sheets, mappings, all_computed, problems)
 
-    meta_sheet = sheets[spec.SHEET_META]
-    mm = mappings[spec.SHEET_META]
+def _refusal(f, found: fvalues.Cell, refused: tuple[str, str], sheet: str, cell: str) -> Problem:
+    key, reason = refused
+    where = {"sheet": sheet, "cell": cell, "row_label": f.row_label, "col_label": f.col_label, "key": f.key, "expected": _expected(f.unit)}
+    if key == "formula":
+        return rule_problem("value-formula", {"formula": found.formula}, actual="=" + found.formula, **where)
+    return rule_problem("value-type", {"reason": reason}, actual=fvalues.shown(found.value), **where)
+
+
+def _exact(number):
+    return canonical_decimal(Decimal(repr(float(number)))) if not isinstance(number, int) else number
+
+
+_EPOCH = datetime(1899, 12, 30)
+
+
+def classify(raw, info: Cell | None) -> fvalues.Cell:
+    """A cell as the value policy sees it: its kind, value, and formula (from the sheet XML)."""
+    if info is not None and info.formula is not None:
+        cached = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+        return fvalues.Cell(fvalues.FORMULA, cached, info.formula)
+    if info is not None and info.error is not None:
+        return fvalues.Cell(fvalues.ERROR, info.error)
+    if raw is None or raw == "":
+        return fvalues.Cell(fvalues.BLANK)
+    if isinstance(raw, bool):
+        return fvalues.Cell(fvalues.BOOLEAN, raw)
+    if isinstance(raw, (int, float)):
+        return fvalues.Cell(fvalues.NUMBER, raw)
+    if isinstance(raw, (datetime, date, time, timedelta)):
+        return fvalues.Cell(fvalues.DATE, _date_serial(raw), shown_as=_describe(raw))
+    text = str(raw)
+    if not text.strip():
+        return fvalues.Cell(fvalues.BLANK)
+    if text.strip().upper() in fvalues.ERROR_TEXTS:
+        return fvalues.Cell(fvalues.ERROR, text.strip().upper())
+    return fvalues.Cell(fvalues.TEXT, text)
+
+
+def _date_serial(raw) -> float:
+    """The number a spreadsheet keeps behind a date or time (days since 1899-12-30)."""
+    if isinstance(raw, timedelta):
+        return raw.total_seconds() / 86400
+    if isinstance(raw, time):
+        return (raw.hour * 3600 + raw.minute * 60 + raw.second) / 86400
+    if not isinstance(raw, datetime):
+        raw = datetime(raw.year, raw.month, raw.day)
+    return (raw - _EPOCH).total_seconds() / 86400
+
+
+def _read_meta(layout: _Layout, report: Report, problems: list[Problem]) -> None:
+    meta_sheet = layout.sheets[spec.SHEET_META]
+    mm = layout.mappings[spec.SHEET_META]
     for m in spec.META_FIELDS:
         raw = meta_sheet.get(mm.get(m.row, m.row), m.col)
         if m.kind == "year":
@@ -313,21 +391,19 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
         else:
             report.meta[m.key] = _meta_text(raw)
 
-    if with_text:
-        report.text = _read_text(sheets[spec.SHEET_TEXT], mappings[spec.SHEET_TEXT])
 
-    if blanks:
-        if strict:
-            for f in blanks:
-                shown = sheets[f.sheet].name
-                cell = spec.a1(mappings[f.sheet].get(f.row, f.row), f.col)
-                problems.append(make("value-blank", f"未填写（--strict 要求每个数字单元格都填写，没有就填0）",
-                                     severity=spec.Severity.ERROR, sheet=shown, cell=cell, row_label=f.row_label, col_label=f.col_label, key=f.key,
-                                     expected=_expected(f.unit), actual="空白"))
-        else:
-            problems.append(rule_problem("value-blank", {"count": len(blanks)},
-                                 actual=f"{len(blanks)}个空白"))
-    return ReadResult(report, problems, blanks, opened.kind, ours, spec.SHEET_MERGED in book.sheet_names)
+def _blank_problems(layout: _Layout, blanks: list[spec.Field], strict: bool) -> list[Problem]:
+    if not blanks:
+        return []
+    if not strict:
+        cells = tuple(f"{layout.sheets[f.sheet].name}!{layout.cell(f)[1]}" for f in blanks)
+        return [rule_problem("value-blank", {"count": len(blanks)}, actual=f"{len(blanks)}个空白", cells=cells)]
+    out = []
+    for f in blanks:
+        out.append(make("value-blank", "未填写（--strict 要求每个数字单元格都填写，没有就填0）",
+                        severity=spec.Severity.ERROR, sheet=layout.sheets[f.sheet].name, cell=layout.cell(f)[1],
+                        row_label=f.row_label, col_label=f.col_label, key=f.key, expected=_expected(f.unit), actual="空白"))
+    return out
 
 
 def _by_sheet(fields) -> dict[str, tuple[tuple, tuple, frozenset]]:
@@ -415,15 +491,16 @@ def _expected(unit: spec.Unit) -> str:
 
 
 def _read_year(raw, m: spec.MetaField, shown: str, mapping, problems) -> int | None:
+    """The year as a number (as the sheet's own check reads it: text is not a year)."""
     cell = spec.a1(mapping.get(m.row, m.row), m.col)
-    if raw is None or raw == "":
+    if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
         return None
-    value, _, error = parse_number(raw, spec.Unit.COUNT)
-    if error or value is None or not spec.YEAR_MIN <= value <= spec.YEAR_MAX:
+    year = int(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer() else None
+    if year is None or not spec.YEAR_MIN <= year <= spec.YEAR_MAX:
         problems.append(rule_problem("meta-year", {"actual": _describe(raw), "min": spec.YEAR_MIN, "max": spec.YEAR_MAX},
                              sheet=shown, cell=cell, row_label=m.label, key="meta.year", expected=f"{spec.YEAR_MIN}—{spec.YEAR_MAX}", actual=_describe(raw)))
         return None
-    return value
+    return year
 
 
 def _read_text(sheet: _Sheet, mapping) -> "Text":

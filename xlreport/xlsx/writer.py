@@ -18,6 +18,7 @@ import xlsxwriter
 from .. import __version__
 
 from ..format import spec
+from . import live
 from ..model import Report, join_paragraphs, text_slots
 from ..output import atomic_target
 
@@ -45,36 +46,7 @@ class Mark:
     message: str
 
 
-def quote_sheet(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
-
-
-def ref(field_or_sheet, cell: str | None = None, absolute: bool = True) -> str:
-    """A cross-sheet reference like '三、依申请公开'!$D$5."""
-    if cell is None:
-        sheet, cell = field_or_sheet.sheet, field_or_sheet.cell
-    else:
-        sheet = field_or_sheet
-    if absolute:
-        col = "".join(ch for ch in cell if ch.isalpha())
-        cell = f"${col}${cell[len(col):]}"
-    return f"{quote_sheet(sheet)}!{cell}"
-
-
-def _runs(fields) -> list[tuple[str, int, int, int, list]]:
-    """Input fields grouped in horizontal runs of adjacent cells: (sheet, row, c1, c2, fields)."""
-    runs: list[list] = []
-    for f in sorted(fields, key=lambda f: (f.sheet, f.row, f.col)):
-        last = runs[-1] if runs else None
-        if last and last[0] == f.sheet and last[1] == f.row and last[3] + 1 == f.col and last[4][0].unit == f.unit:
-            last[3] = f.col
-            last[4].append(f)
-        else:
-            runs.append([f.sheet, f.row, f.col, f.col, [f]])
-    return [tuple(r) for r in runs]
-
-
-EXTRA_ROWS_BY_XLSXWRITER = 200
+EXTRA_ROWS_FOR_WIDTHS = 200  # the rows of an extra sheet its column widths are measured on
 
 
 class _Writer:
@@ -89,8 +61,6 @@ class _Writer:
         )
         self.sheets: dict[str, xlsxwriter.worksheet.Worksheet] = {}
         self._formats: dict[tuple, object] = {}
-        self._streamed: list = []
-        self._tails: list = []  # rows appended as XML once xlsxwriter is done (xlsx_append)
         self.path = Path(path)
 
     # formats are cached by their properties so each distinct style exists once
@@ -133,9 +103,11 @@ class _Writer:
             self.sheets[name] = wb.add_worksheet(name)
         self.sheets[spec.SHEET_CHECKS] = wb.add_worksheet(spec.SHEET_CHECKS)
         for name, _ in self.extra_sheets:
-            self.sheets[name] = self.streamed_sheet(name)
+            self.sheets[name] = wb.add_worksheet(name)
         self.sheets[spec.SHEET_GUIDE] = wb.add_worksheet(spec.SHEET_GUIDE)
         self.sheets[spec.SHEET_STAMP] = wb.add_worksheet(spec.SHEET_STAMP)
+        self.sheets[spec.SHEET_CELLCHECK] = wb.add_worksheet(spec.SHEET_CELLCHECK)
+        self.sheets[spec.SHEET_CELLCHECK].hide()
 
         self.write_labels()
         self.write_meta()
@@ -155,30 +127,7 @@ class _Writer:
             self.sheets[self.extra_sheets[0][0]].activate()
         else:
             self.sheets[spec.SHEET_META].activate()
-        for ws in self._streamed:
-            ws._opt_close()  # what close() does for constant_memory sheets
         wb.close()
-        for ws, rows, first_row, total, width, text, number in self._tails:
-            from .append import append_rows
-
-            entry = f"xl/worksheets/sheet{wb.worksheets().index(ws) + 1}.xml"  # xlsxwriter's naming
-            append_rows(self.path, entry, rows, first_row, total, width, text, number)
-
-    def streamed_sheet(self, name: str):
-        """A sheet whose rows go to disk as they are written: the merge's list of ten thousand
-        agencies must not hold ten thousand rows of cells in memory. xlsxwriter offers this
-        (constant_memory) only for a whole workbook, and the template's sheets are not written
-        row by row; its worksheets take the mode when they are added, so it is switched on for
-        this one sheet alone."""
-        if not hasattr(xlsxwriter.worksheet.Worksheet, "_opt_close"):
-            return self.wb.add_worksheet(name)
-        self.wb.constant_memory = True
-        try:
-            ws = self.wb.add_worksheet(name)
-        finally:
-            self.wb.constant_memory = False
-        self._streamed.append(ws)
-        return ws
 
     def write_labels(self) -> None:
         for label in spec.LABELS:
@@ -250,6 +199,7 @@ class _Writer:
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
 
     def write_fields(self) -> None:
+        cellcheck = self.sheets[spec.SHEET_CELLCHECK]
         for f in spec.FIELDS:
             ws = self.sheets[f.sheet]
             if f.is_input:
@@ -261,47 +211,18 @@ class _Writer:
                     ws.write_blank(f.row, f.col, None, fmt)
                 else:
                     ws.write_number(f.row, f.col, _as_number(value), fmt)
+                ws.data_validation(f.row, f.col, f.row, f.col, live.validation(f.unit))
+                ws.conditional_format(f.row, f.col, f.row, f.col, {"type": "formula", "criteria": live.bad_input_condition(f),
+                                                                     "format": self.bad_format(), "stop_if_true": True})
+                cellcheck.write_formula(*live.helper_cell(f), live.reason_formula(f), None, "")
             else:
-                parts = [spec.FIELD_BY_PATH[p] for p in f.total_of]
-                formula = "=SUM(" + ",".join(p.cell for p in parts) + ")"
-                if _contiguous(parts):
-                    formula = f"=SUM({parts[0].cell}:{parts[-1].cell})"
                 cached = self.report.computed(f.path) if self.report else 0
-                ws.write_formula(f.row, f.col, formula, self.total_format(), _as_number(cached))
-        for sheet, row, c1, c2, fields in _runs(spec.INPUT_FIELDS):
-            unit = fields[0].unit
-            ws = self.sheets[sheet]
-            if unit is spec.Unit.COUNT:
-                rule = {"validate": "integer", "criteria": ">=", "value": 0,
-                        "input_title": "填写件数", "input_message": "填写0或正整数；没有就填0",
-                        "error_title": "件数无效", "error_message": "件数应为0或正整数（不能有小数、负数或文字）"}
-            else:
-                unit_name = spec.UNIT_NAMES[unit]
-                rule = {"validate": "decimal", "criteria": ">=", "value": 0,
-                        "input_title": f"填写金额（{unit_name}）", "input_message": f"单位：{unit_name}，可有小数；没有就填0",
-                        "error_title": "金额无效", "error_message": f"金额应为0或正数，单位{unit_name}"}
-            ws.data_validation(row, c1, row, c2, rule)
-            # live: text pasted into a number cell, negatives and fractions in counts turn red
-            first = spec.a1(row, c1)
-            bad = f"OR(ISTEXT({first}),AND(ISNUMBER({first}),{first}<0))"
-            if unit is spec.Unit.COUNT:
-                bad = f"OR(ISTEXT({first}),AND(ISNUMBER({first}),OR({first}<0,{first}<>INT({first}))))"
-            ws.conditional_format(row, c1, row, c2, {"type": "formula", "criteria": "=" + bad, "format": self.bad_format()})
-        for eq in spec.EQUATIONS:
-            if eq.rule != "requests-balance":
-                continue  # the other sums are formulas in the sheet itself
-            cond = f"=SUM({','.join(spec.FIELD_BY_PATH[p].cell for p in eq.lhs)})<>SUM({','.join(spec.FIELD_BY_PATH[p].cell for p in eq.rhs)})"
-            cond = _absolute(cond)
-            ws = self.sheets[eq.sheet]
-            for p in eq.lhs + eq.rhs:
-                f = spec.FIELD_BY_PATH[p]
-                ws.conditional_format(f.row, f.col, f.row, f.col, {"type": "formula", "criteria": cond, "format": self.bad_format()})
-        unpaid = spec.FIELD_BY_PATH[("requests", "other_fee_unpaid", "total")]
-        notices = spec.FIELD_BY_PATH[("fees", "notices")]
+                ws.write_formula(f.row, f.col, live.total_formula(f), self.total_format(), _as_number(cached))
         warn = self.wb.add_format({"bg_color": WARN_FILL})
-        cond = f"=AND(N({ref(unpaid)})>0,N({ref(notices)})=0)"
-        for f in (unpaid, notices):
-            self.sheets[f.sheet].conditional_format(f.row, f.col, f.row, f.col, {"type": "formula", "criteria": cond, "format": warn})
+        for sheet, cells, condition, error in live.relation_formats():
+            self.sheets[sheet].conditional_format(cells[0], {
+                "type": "formula", "criteria": condition, "multi_range": " ".join(cells),
+                "format": self.bad_format() if error else warn})
 
     def bad_format(self):
         if not hasattr(self, "_bad"):
@@ -343,27 +264,30 @@ class _Writer:
 
     def write_checks(self) -> None:
         ws = self.sheets[spec.SHEET_CHECKS]
-        headers = ("规则编号", "规则", "位置", "左边", "右边", "结果", "说明")
+        headers = ("规则", "位置", "左边", "右边", "结果", "说明")
         head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center")
         for c, h in enumerate(headers):
             ws.write_string(0, c, h, head)
-        for c, w in enumerate((26, 30, 40, 12, 12, 10, 70)):
+        for c, w in enumerate((30, 40, 12, 12, 10, 70)):
             ws.set_column(c, c, w)
         cell = self.fmt(border=1, text_wrap=True)
         num = self.fmt(border=1, num_format="General", align="right")
-        rows = check_rows(self.report)
+        rows = live.check_rows(self.report)
         for i, row in enumerate(rows, start=1):
-            ws.write_string(i, 0, row.code, cell)
-            ws.write_string(i, 1, spec.RULE_BY_CODE[row.code].title, cell)
-            ws.write_string(i, 2, row.place, cell)
-            ws.write_formula(i, 3, row.left, num, row.left_value)
-            ws.write_formula(i, 4, row.right, num, row.right_value)
-            d, e = spec.a1(i, 3), spec.a1(i, 4)
-            ws.write_formula(i, 5, f'=IF({row.test.format(left=d, right=e)},"通过","不通过")', self.fmt(border=1, align="center", bold=True), "通过" if row.passed else "不通过")
-            ws.write_string(i, 6, row.note, cell)
+            ws.write_string(i, 0, row.title, cell)
+            ws.write_string(i, 1, row.place, cell)
+            ws.write_formula(i, 2, row.left, num, row.left_value)
+            ws.write_formula(i, 3, row.right, num, row.right_value)
+            c, d = spec.a1(i, 2), spec.a1(i, 3)
+            ws.write_formula(i, 4, f'=IF({row.test.format(left=c, right=d)},"通过","不通过")', self.fmt(border=1, align="center", bold=True),
+                             "通过" if row.passed else "不通过")
+            if row.note.startswith("="):
+                ws.write_formula(i, 5, row.note, cell, "")
+            else:
+                ws.write_string(i, 5, row.note, cell)
         last = len(rows)
-        ws.conditional_format(1, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"不通过"', "format": self.bad_format()})
-        ws.conditional_format(1, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"通过"', "format": self.wb.add_format({"bg_color": OK_FILL})})
+        ws.conditional_format(1, 4, last, 4, {"type": "cell", "criteria": "==", "value": '"不通过"', "format": self.bad_format()})
+        ws.conditional_format(1, 4, last, 4, {"type": "cell", "criteria": "==", "value": '"通过"', "format": self.wb.add_format({"bg_color": OK_FILL})})
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, last, len(headers) - 1)
         ws.set_landscape()
@@ -407,15 +331,16 @@ class _Writer:
 
     def write_extra(self, name: str, rows: Iterable[list]) -> None:
         """A plain table sheet (问题清单 of an annotated copy, 汇总明细 of a merge): header row,
-        filters. The rows are read once, in order; when they know their number (a list, or the
-        merge's spooled rows), those after the first few hundred are appended as XML."""
+        filters. The rows are read once, in order (the merge's come back from its spool on disk);
+        the column widths follow the first few hundred. Two formats for the whole sheet, strings
+        shared, through xlsxwriter's public calls only: 14 cells a row for ten thousand agencies
+        is about a second and some tens of MB (see write_workbook)."""
         ws = self.sheets[name]
         head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center", text_wrap=True)
         cell = self.fmt(border=1, text_wrap=True, valign="top")
         num = self.fmt(border=1, valign="top", num_format="General")
-        total = len(rows) if hasattr(rows, "__len__") else None
         rows = iter(rows)
-        first = list(itertools.islice(rows, EXTRA_ROWS_BY_XLSXWRITER))  # the column widths follow these
+        first = list(itertools.islice(rows, EXTRA_ROWS_FOR_WIDTHS))
         if not first:
             return
         width = len(first[0])
@@ -423,109 +348,20 @@ class _Writer:
             chars = max([len(str(r[c])) * CHAR_WIDTH for r in first if c < len(r)] + [8])
             ws.set_column(c, c, min(70, chars + 2))
             ws.write_string(0, c, str(h), head)
-        rest = rows if total is None else ()
         r = 0
-        for r, row in enumerate(itertools.chain(first[1:], rest), start=1):
+        for r, row in enumerate(itertools.chain(first[1:], rows), start=1):
             for c, v in enumerate(row):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(r, c, v, num)
                 else:
                     ws.write_string(r, c, "" if v is None else str(v), cell)
-        if total is not None and total > len(first):
-            # the style indexes the appended cells refer to (a format gets one when first used)
-            self._tails.append((ws, rows, len(first), total, width, cell._get_xf_index(), num._get_xf_index()))
-            r = total - 1
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(r, 1), width - 1)
-
-
-def _absolute(formula: str) -> str:
-    import re
-
-    return re.sub(r"\b([A-Z]{1,3})([0-9]+)\b", r"$\1$\2", formula)
-
-
-def _contiguous(fields) -> bool:
-    rows = {f.row for f in fields}
-    cols = [f.col for f in fields]
-    if len(rows) == 1:
-        return cols == list(range(cols[0], cols[0] + len(cols)))
-    return len(set(cols)) == 1 and sorted(rows) == list(range(min(rows), min(rows) + len(fields)))
-
 
 def _as_number(value):
     if isinstance(value, Decimal):
         return float(value)
     return value
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    code: str
-    place: str
-    left: str
-    right: str
-    test: str  # a condition with {left} and {right} cell placeholders
-    note: str
-    left_value: object
-    right_value: object
-    passed: bool
-
-
-def check_rows(report: Report | None) -> list[CheckRow]:
-    """The live checks of the 校验 sheet, one row per rule instance, derived from the spec."""
-    rows: list[CheckRow] = []
-    r = report or Report()
-
-    def total(paths):
-        return sum((r.computed(p) for p in paths), 0)
-
-    for eq in spec.EQUATIONS:
-        lhs = "=" + "+".join(f"N({ref(spec.FIELD_BY_PATH[p])})" for p in eq.lhs)
-        rhs = "=" + "+".join(f"N({ref(spec.FIELD_BY_PATH[p])})" for p in eq.rhs)
-        anchor = spec.FIELD_BY_PATH[eq.anchor]
-        lv, rv = _as_number(total(eq.lhs)), _as_number(total(eq.rhs))
-        note = "左边：" + " + ".join(_short(p) for p in eq.lhs) + "；右边：" + " + ".join(_short(p) for p in eq.rhs)
-        rows.append(CheckRow(eq.rule, f"{eq.sheet}!{anchor.cell}（{eq.column_label}）", lhs, rhs, "{left}={right}", note, lv, rv, lv == rv))
-    for table in spec.TABLES:
-        runs = [f"{quote_sheet(s)}!{spec.a1_range(row, c1, row, c2)}" for s, row, c1, c2, _ in _runs(f for f in table.fields if f.is_input)]
-        text_count = "+".join(f"SUMPRODUCT(--ISTEXT({x}))" for x in runs)
-        negative = "+".join(f'COUNTIF({x},"<0")' for x in runs)
-        rows.append(CheckRow("value-type", f"{table.sheet}（全部填写单元格）", f"={text_count}+{negative}", "=0", "{left}={right}",
-                             "左边：填成文字或负数的单元格个数（应为0）", 0, 0, True))
-    agency = spec.META_BY_KEY["agency"]
-    year = spec.META_BY_KEY["year"]
-    a_ref = ref(agency.sheet, agency.cell)
-    y_ref = ref(year.sheet, year.cell)
-    has_agency = bool(r.meta.get("agency"))
-    rows.append(CheckRow("meta-required", f"{agency.sheet}!{agency.cell}（{agency.label}）", f"=LEN(TRIM({a_ref}))", "=0", "{left}>{right}",
-                         "左边：机关名称的字数（应大于0）", len(r.meta.get("agency") or ""), 0, has_agency))
-    yv = r.meta.get("year")
-    rows.append(CheckRow("meta-year", f"{year.sheet}!{year.cell}（{year.label}）", f"=N({y_ref})", f"={spec.YEAR_MIN}",
-                         f"AND({{left}}>={{right}},{{left}}<={spec.YEAR_MAX},{{left}}=INT({{left}}))",
-                         f"左边：报告年度；应在{spec.YEAR_MIN}—{spec.YEAR_MAX}之间", yv or 0, spec.YEAR_MIN,
-                         bool(yv and spec.YEAR_MIN <= yv <= spec.YEAR_MAX)))
-    unpaid = spec.FIELD_BY_PATH[("requests", "other_fee_unpaid", "total")]
-    notices = spec.FIELD_BY_PATH[("fees", "notices")]
-    nu, nn = r.computed(unpaid.path), r.computed(notices.path)
-    rows.append(CheckRow("fees-unpaid-without-notice", f"{unpaid.sheet}!{unpaid.cell}、{notices.sheet}!{notices.cell}",
-                         f"=N({ref(unpaid)})", f"=N({ref(notices)})", "OR({left}=0,{right}>0)",
-                         "左边：（六）2.逾期未缴费件数；右边：发出收费通知件数（左边大于0时右边也应大于0）", nu, nn, nu == 0 or nn > 0))
-    amount = spec.FIELD_BY_PATH[("fees", "notice_amount")]
-    collected = spec.FIELD_BY_PATH[("fees", "collected")]
-    na, nc = _as_number(r.computed(amount.path)), _as_number(r.computed(collected.path))
-    rows.append(CheckRow("fees-collected-exceeds-notices", f"{collected.sheet}!{collected.cell}", f"=N({ref(collected)})", f"=N({ref(amount)})",
-                         "{left}<={right}", "左边：实际收取总金额；右边：收费通知总金额（左边不应大于右边）", nc, na, nc <= na))
-    rows.append(CheckRow("fees-amount-without-notice", f"{amount.sheet}!{amount.cell}", f"=N({ref(notices)})", f"=N({ref(amount)})",
-                         "OR({left}>0,{right}=0)", "左边：发出收费通知件数；右边：收费通知总金额（未发通知时金额应为0）", nn, na, nn > 0 or na == 0))
-    return rows
-
-
-def _short(path) -> str:
-    f = spec.FIELD_BY_PATH[path]
-    if f.table == "requests":
-        return f"{spec.REQUEST_SHORT[path[1]]}·{f.col_label}"
-    return f.where
 
 
 GUIDE = (
