@@ -274,3 +274,16 @@ def test_the_policy_on_numbers_no_reader_would_type(number, key):
     from xlreport.format import values
 
     assert values.reason(values.Cell(values.NUMBER, number), spec.Unit.COUNT)[0] == key
+
+
+def test_the_guide_sheet_tells_the_policy_the_checker_applies(base):
+    """填表说明 is written from the same checks the reader runs: every refusal is in it."""
+    import openpyxl
+
+    from xlreport.format import values
+
+    guide = "\n".join(str(c.value) for c in openpyxl.load_workbook(base)[spec.SHEET_GUIDE]["A"] if c.value)
+    for unit in spec.Unit:
+        for check in values.checks(unit):
+            assert check.refuses and check.refuses in guide, check.key
+    assert "只有空格的单元格视为什么都没填" in guide

@@ -24,7 +24,7 @@ def check_previous(report: Report, last: Report) -> list[Problem]:
         m = spec.META_BY_KEY["year"]
         problems.append(rule_problem(
             "previous-year", {"year": year, "last_year": last_year, "expected": last_year + 1},
-            sheet=m.sheet, cell=m.cell, row_label=m.label, key="meta.year", expected=str(last_year + 1), actual=str(year),
+            sheet=m.sheet, cell=m.cell, row_label=m.label, key=m.json_path, expected=str(last_year + 1), actual=str(year),
         ))
     for col_key, col_label in spec.REQUEST_COLUMNS:
         this_path = ("requests", "carried_over", col_key)

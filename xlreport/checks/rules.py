@@ -82,7 +82,7 @@ def check_meta(report: Report) -> list[Problem]:
         v = report.meta.get(m.key)
         if c.holds(v):
             continue
-        where = {"sheet": m.sheet, "cell": m.cell, "row_label": m.label, "key": f"meta.{m.key}"}
+        where = {"sheet": m.sheet, "cell": m.cell, "row_label": m.label, "key": m.json_path}
         if c.kind == "required":
             problems.append(rule_problem(c.rule, {"label": m.label}, expected="必填", actual="空白", **where))
         else:

@@ -160,6 +160,11 @@ class MetaField:
     def path(self) -> Path:
         return ("meta", self.key)
 
+    @property
+    def json_path(self) -> str:
+        """Where the value stands in the report's JSON, as a problem names it (Problem.key)."""
+        return ".".join(self.path)
+
     @cached_property
     def cell(self) -> str:
         return a1(self.row, self.col)

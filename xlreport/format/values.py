@@ -60,6 +60,7 @@ class Check:
     sheet_short: str  # the reason as 校验 names its count
     test: object  # Cell -> bool
     formula: str  # with {c} for the cell reference
+    refuses: str = ""  # what is refused, as 填表说明 and docs/values.md tell the clerk
 
 
 def _is_count(unit) -> bool:
@@ -72,19 +73,24 @@ def checks(unit) -> tuple[Check, ...]:
     top = limits.MAX_COUNT if whole else limits.MAX_AMOUNT
     what = "件数" if whole else "金额"
     out = [
-        Check("formula", "填写单元格中是公式“={formula}”，应直接填写数字", "填了公式", lambda c: c.kind == FORMULA, "ISFORMULA({c})"),
-        Check("error", "单元格显示错误值“{value}”", "显示错误值", lambda c: c.kind == ERROR, "ISERROR({c})"),
+        Check("formula", "填写单元格中是公式“={formula}”，应直接填写数字", "填了公式", lambda c: c.kind == FORMULA, "ISFORMULA({c})",
+              "公式（包括“=1+2”这样的算式和引用别的单元格）：填写单元格只能直接填数字，.xlsx、.ods、.xls 都一样"),
+        Check("error", "单元格显示错误值“{value}”", "显示错误值", lambda c: c.kind == ERROR, "ISERROR({c})", "显示错误值的单元格（如 #VALUE!、#DIV/0!）"),
         Check("text", "“{value}”是文字，不是数字；请直接填写数字", "填成文字",
-              lambda c: c.kind == TEXT, "ISTEXT({c})"),
-        Check("boolean", "“{value}”是逻辑值，不是数字", "填成逻辑值", lambda c: c.kind == BOOLEAN, "ISLOGICAL({c})"),
-        Check("date", "这一格是日期（{value}），不是数字", "填成日期", lambda c: c.kind == DATE, 'LEFT(CELL("format",{c}),1)="D"'),
-        Check("negative", "不能为负数（{value}）", "填了负数", lambda c: c.number < 0, "{c}<0"),
+              lambda c: c.kind == TEXT, "ISTEXT({c})",
+              "文字，包括看起来像数字的文字：文本格式的“12”、以撇号开头的'12、全角“１２”、带空格的“ 12 ”、“12件”、“无”、“/”、“—”"
+              "（表格的公式也把它们当作文字，所以两边都不会按数字计算）"),
+        Check("boolean", "“{value}”是逻辑值，不是数字", "填成逻辑值", lambda c: c.kind == BOOLEAN, "ISLOGICAL({c})", "逻辑值 TRUE/FALSE"),
+        Check("date", "这一格是日期（{value}），不是数字", "填成日期", lambda c: c.kind == DATE, 'LEFT(CELL("format",{c}),1)="D"',
+              "日期（单元格格式为日期时，数字会显示成日期；LibreOffice 的公式看不出日期，这一项在 LibreOffice 中不变红，xlreport check 照样报错）"),
+        Check("negative", "不能为负数（{value}）", "填了负数", lambda c: c.number < 0, "{c}<0", "负数"),
     ]
     # not <: NaN and infinity are too big as well (an .ods may hold them)
-    out.append(Check("too-big", f"{{value}}超过上限（{what}应小于{top}）", "超过上限", lambda c: not c.number < top, f"{{c}}>={top:.0E}"))
+    out.append(Check("too-big", f"{{value}}超过上限（{what}应小于{top}）", "超过上限", lambda c: not c.number < top, f"{{c}}>={top:.0E}",
+                     f"大于等于{top}的数"))
     if whole:
         out.append(Check("decimal", "件数应为整数，实际为{value}", "填了小数",
-                         lambda c: not float(c.number).is_integer(), "{c}<>INT({c})"))
+                         lambda c: not float(c.number).is_integer(), "{c}<>INT({c})", "小数"))
     return tuple(out)
 
 
@@ -120,3 +126,23 @@ def shown(value) -> str:
         return format(value, "f") if abs(value.adjusted()) < 40 else format(value, "e")
     text = str(value)
     return text if len(text) <= 40 else f"{text[:20]}…（共{len(text)}个字符）"
+
+
+def policy_lines(count_unit, amount_units: dict) -> list[str]:
+    """The policy in words, for 填表说明 and docs/values.md, from the same checks
+    (``amount_units``: the amount units and their Chinese names)."""
+    names = "、".join(amount_units.values())
+    count, amount = checks(count_unit), checks(next(iter(amount_units)))
+    refused = [c for c in count] + [c for c in amount if c.key not in {k.key for k in count}]
+    lines = [
+        f"件数单元格只接受0或正整数（小于{limits.MAX_COUNT}）；金额单元格（单位{names}，见各单元格的标签）只接受0或正数，"
+        f"可以有小数（小于{limits.MAX_AMOUNT}）。没有发生的填0。",
+        "以下内容都不算数字，xlreport check 报错，表格中该单元格变红，"
+        "“校验”表最后几行按工作表说明有几个、是什么原因：",
+        *(f"·{c.refuses}" + ("（只限件数）" if c.key not in {k.key for k in amount} else "") + "；" for c in refused),
+        "什么都不填的单元格按0计算并给出提醒（建议填0以示确认）；只有空格的单元格视为什么都没填。",
+        "勾稽关系和总计公式中，一个单元格按它本身的数字计算（填错的数字如2.5、-5也照实计算，另有错误提示），"
+        "文字、公式、错误值等按0计算——表格中的公式与 xlreport check 完全一致。",
+        "xlreport 从不改动所填内容：标注副本（check --annotate）只加颜色、批注和“问题清单”表，填错的内容原样保留。",
+    ]
+    return lines

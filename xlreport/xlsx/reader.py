@@ -498,7 +498,7 @@ def _read_year(raw, m: spec.MetaField, shown: str, mapping, problems) -> int | N
     year = int(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer() else None
     if year is None or not spec.YEAR_MIN <= year <= spec.YEAR_MAX:
         problems.append(rule_problem("meta-year", {"actual": _describe(raw), "min": spec.YEAR_MIN, "max": spec.YEAR_MAX},
-                             sheet=shown, cell=cell, row_label=m.label, key="meta.year", expected=f"{spec.YEAR_MIN}—{spec.YEAR_MAX}", actual=_describe(raw)))
+                             sheet=shown, cell=cell, row_label=m.label, key=m.json_path, expected=f"{spec.YEAR_MIN}—{spec.YEAR_MAX}", actual=_describe(raw)))
         return None
     return year
 

@@ -17,7 +17,7 @@ import xlsxwriter
 
 from .. import __version__
 
-from ..format import spec
+from ..format import spec, values
 from . import live
 from ..model import Report, join_paragraphs, text_slots
 from ..output import atomic_target
@@ -371,8 +371,9 @@ GUIDE = (
     "工作表保护没有密码，但请不要撤销保护、插入或删除行列、改动标签，否则 xlreport 无法准确读取。",
     f"三、“{spec.SHEET_META}”表：填写机关名称、报告年度、联系部门、地址、邮编、电话、电子邮箱和网站；下方填写信息处理费的三个数字"
     "（发出收费通知件数、收费通知总金额、实际收取总金额，金额单位为元）。",
-    "四、件数：只填0或正整数，不要填“件”等文字，不要填小数或负数。没有发生的填0；留空的单元格按0计算，但请尽量填0以示确认。"
-    "“行政事业性收费”的金额单位为万元，可以有小数，请按万元填写（不要填成元）。",
+    "四、怎么填数字：",
+    *values.policy_lines(spec.Unit.COUNT, {u: spec.UNIT_NAMES[u] for u in spec.Unit if u is not spec.Unit.COUNT}),
+    "“行政事业性收费”的金额单位为万元，请按万元填写（不要填成元）。",
     "五、区分处理：表三中“（二）部分公开（区分处理的，只计这一情形，不计其他情形）”——一件申请既有公开又有不公开内容的，"
     "只计入“部分公开”，不要同时计入其他办理结果。",
     "六、勾稽关系：表三每一列都要满足“第一项加第二项之和，等于第三项加第四项之和”，即 一、本年新收 + 二、上年结转 = "
