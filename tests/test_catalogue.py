@@ -37,7 +37,21 @@ def test_check_mode_reports_a_stale_file(tmp_path, monkeypatch, capsys):
     (tmp_path / "security.md").write_text("前\n<!-- limits:begin -->\n旧\n<!-- limits:end -->\n后\n", encoding="utf-8")
     monkeypatch.setattr(catalogue, "DOC", stale)
     monkeypatch.setattr(catalogue, "SECURITY_DOC", tmp_path / "security.md")
+    monkeypatch.setattr(catalogue, "VALUES_DOC", tmp_path / "values.md")
     assert catalogue.main(["--check"]) == 1
     assert "is stale" in capsys.readouterr().err
     assert catalogue.main([]) == 0
     assert catalogue.main(["--check"]) == 0
+
+
+def test_committed_value_policy_is_current():
+    assert (REPO / "docs" / "values.md").read_text(encoding="utf-8") == catalogue.values_doc()
+
+
+def test_value_policy_lists_every_check_with_its_sheet_formula():
+    from xlreport.format import values
+
+    text = catalogue.values_doc()
+    for unit in spec.Unit:
+        for check in values.checks(unit):
+            assert f"`{check.formula.format(c='A1')}`" in text and check.sheet_short in text

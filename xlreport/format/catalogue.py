@@ -1,8 +1,9 @@
 """The documents generated from declarations, so they can never drift: the rule catalogue
-(docs/rules.md, from format/rules.py) and the table of limits in docs/security.md (from limits.py).
+(docs/rules.md, from format/rules.py), the value policy (docs/values.md, from format/values.py)
+and the table of limits in docs/security.md (from limits.py).
 
-    python -m xlreport.format.catalogue          # rewrite both
-    python -m xlreport.format.catalogue --check  # exit 1 when either is stale
+    python -m xlreport.format.catalogue          # rewrite them
+    python -m xlreport.format.catalogue --check  # exit 1 when one is stale
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from .. import limits
 
-from . import spec
+from . import spec, values
 from .rules import RULES
 
 SOURCES = {
@@ -23,6 +24,7 @@ SOURCES = {
 }
 DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "rules.md"
 SECURITY_DOC = DOC.with_name("security.md")
+VALUES_DOC = DOC.with_name("values.md")
 LIMITS_BEGIN, LIMITS_END = "<!-- limits:begin -->\n", "<!-- limits:end -->"
 
 
@@ -50,10 +52,36 @@ def catalogue() -> str:
     return "\n".join(lines) + "\n"
 
 
+AMOUNT_UNITS = {u: spec.UNIT_NAMES[u] for u in spec.Unit if u is not spec.Unit.COUNT}
+
+
+def values_doc() -> str:
+    """What a clerk may type into an input cell: the policy in words, then each check as the
+    reader applies it and as the sheet's formula tests it."""
+    lines = [
+        "# 填写数字的规则",
+        "",
+        "本文件由 `python -m xlreport.format.catalogue` 根据 `xlreport/format/values.py` 生成，请勿手工修改；"
+        "工作簿的“填表说明”表写的是同一段话。`xlreport check` 读取单元格时，工作簿中使单元格变红的条件格式、"
+        "“校验”表的计数，都由下面同一张检查表生成，按表中顺序，第一项不通过就报这一项。",
+        "",
+        *[f"  - {line[1:]}" if line.startswith("·") else f"- {line}" for line in values.policy_lines(spec.Unit.COUNT, AMOUNT_UNITS)],
+        "",
+    ]
+    for unit, name in [(spec.Unit.COUNT, "件数"), *[(u, f"金额（{n}）") for u, n in AMOUNT_UNITS.items()]]:
+        lines += [f"## {name}", "", "| 顺序 | 不接受 | `check` 的说明 | “校验”表的原因 | 表格中的公式（A1 为该单元格） |", "|---|---|---|---|---|"]
+        for i, c in enumerate(values.checks(unit), start=1):
+            reason = c.reason.replace("{value}", "…").replace("{formula}", "…").replace("|", "\\|")
+            formula = c.formula.format(c="A1").replace("|", "\\|")
+            lines.append(f"| {i} | {c.refuses.replace('|', '／')} | {reason} | {c.sheet_short} | `{formula}` |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     security = SECURITY_DOC.read_text(encoding="utf-8") if SECURITY_DOC.exists() else ""
-    wanted = {DOC: catalogue(), SECURITY_DOC: security_doc(security)}
+    wanted = {DOC: catalogue(), VALUES_DOC: values_doc(), SECURITY_DOC: security_doc(security)}
     stale = 0
     for path, text in wanted.items():
         current = path.read_text(encoding="utf-8") if path.exists() else ""
