@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from xlreport.cli.terminal import COMMON_WIDE, table, width
+from xlreport.texttable import COMMON_WIDE, table, width
 
 
 def one_by_one(text: str) -> int:

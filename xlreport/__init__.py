@@ -5,15 +5,14 @@ Library API (the CLI is a thin layer over these):
     from xlreport import new_workbook, load_json_file, Report
 """
 
-__version__ = "0.1.0"
-
+from .version import __version__
 from .errors import DataError, InputError, OutputError, XlreportError  # noqa: E402
 from .model import Report, from_json, load_json_file, to_json  # noqa: E402
 
 
 def new_workbook(path, report=None, force=False):
     """Write the workbook a clerk fills; pre-filled from ``report`` when given."""
-    from .workbook import write_workbook
+    from .xlsx.writer import write_workbook
 
     return write_workbook(path, report, force=force)
 

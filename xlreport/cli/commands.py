@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
+from ..version import __version__
 from ..errors import XlreportError
 from ..shown import safe_name, shown, shown_path
 from . import zh
@@ -278,7 +278,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
 
 
 def _print_one(r) -> None:
-    from .terminal import lapsed_lines, render_problems, summary_line
+    from ..texttable import lapsed_lines, render_problems, summary_line
 
     if r.status == "unreadable":
         say(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
@@ -370,7 +370,7 @@ class _BatchPrinter:
 
 
 def _details(r) -> str:
-    from .terminal import render_problems
+    from ..texttable import render_problems
 
     if r.status == "unreadable":
         lines = ["", f"== {r.path}：无法读取 ==", r.message + (f"（{r.hint}）" if r.hint else "")]
@@ -471,7 +471,7 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
     """由工作簿或 JSON 报告生成 Word 年度报告。先检查，有错误时不生成（--allow-errors 除外）。"""
     from ..api import check_report, load
     from ..word.render import convert_to_pdf, missing_fonts, render_docx
-    from .terminal import render_problems, summary_line
+    from ..texttable import render_problems, summary_line
 
     inputs = [file, template, previous_file]
     if output is not None:

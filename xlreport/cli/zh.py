@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import click
 
-from .terminal import width, wrap
+from ..texttable import width, wrap
 
 CATALOGUE = {
     "Usage:": "用法：",

@@ -7,7 +7,7 @@ import json
 import tempfile
 from typing import Callable, Iterator
 
-from ..cli.terminal import table_lines, width
+from ..texttable import table_lines, width
 
 
 class JsonLines:

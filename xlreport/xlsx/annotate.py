@@ -20,7 +20,7 @@ import io
 import warnings
 from pathlib import Path
 
-from ..cli import terminal
+from .. import texttable
 from ..errors import InputError, OutputError
 from ..format import spec
 from ..format.rules import RULE_BY_CODE
@@ -276,7 +276,7 @@ def _without_ours(comment):
 
 def problem_rows(problems: list[Problem]) -> list[list[str]]:
     """The 问题清单 as rows of text: the header, then the rows of check's table, one per problem."""
-    return [list(terminal.HEADERS)] + [list(row) for row in terminal.problem_rows(problems)]
+    return [list(texttable.HEADERS)] + [list(row) for row in texttable.problem_rows(problems)]
 
 
 def _list_sheet(wb, problems: list[Problem], places, replaced) -> None:

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import xlsxwriter
 
-from .. import __version__
+from ..version import __version__
 
 from ..format import spec, values
 from . import live

@@ -1,4 +1,5 @@
-"""Problems as a readable Chinese table for a terminal (CJK-aware widths, wrapped cells)."""
+"""Problems and rows as plain-text tables (CJK-aware widths, wrapped cells), for the terminal and for
+the text the library writes; below the CLI, so the batch and the annotated copy use it too."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import re
 import unicodedata
 from typing import Iterable, Iterator
 
-from ..problems import Problem
-from ..format.spec import SEVERITY_NAMES
+from .problems import Problem
+from .format.spec import SEVERITY_NAMES
 
 HEADERS = ("级别", "位置", "项目", "问题", "应为", "实际")
 MAX_WIDTHS = (6, 22, 30, 56, 14, 14)
