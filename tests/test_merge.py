@@ -364,14 +364,20 @@ def test_output_that_is_an_input_is_refused(county, force):
     assert Path("县/商务局.xlsx").read_bytes() == before
 
 
-def test_an_earlier_merge_renamed_in_the_input_folder_is_warned_about(county):
+def test_an_earlier_merge_in_the_input_folder_is_refused_unless_included(county):
     """汇总.xlsx copied back into the folder under another name would count every agency twice."""
     assert run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY).exit_code == 0
     shutil.copyfile("汇总.xlsx", "县/上次汇总.xlsx")
     result = run("merge", "县", "-o", "汇总2.xlsx", "--agency", AGENCY)
-    assert result.exit_code == 0
-    assert result.stderr == ("提醒：县/上次汇总.xlsx是已有的汇总结果（含“汇总明细”表）；其中的单位如果也在本次输入中，"
-                             "会被重复计算，请确认\n")
+    assert result.exit_code == 1
+    assert result.stderr == ("错误：县/上次汇总.xlsx是已有的汇总结果（含“汇总明细”表），其中的单位会被重复计算，未汇总"
+                             "（请移走这些文件；如确实要把汇总结果再汇总（如各乡镇的汇总再汇总到县），加 --include-merged）\n")
+    assert not Path("汇总2.xlsx").exists()
+    included = run("merge", "县", "-o", "汇总2.xlsx", "--agency", AGENCY, "--include-merged")
+    assert included.exit_code == 0
+    assert included.stderr == ("提醒：县/上次汇总.xlsx是已有的汇总结果（含“汇总明细”表），已按 --include-merged 汇总；"
+                               "其中的单位如果也在本次输入中，会被重复计算\n")
+    assert merged_numbers(Path("汇总2.xlsx")) == {k: 2 * v for k, v in expected_sum(COUNTY_FILES).items()}
     # alone, an earlier merge (a county's, merged again at the city) is not warned about
     alone = run("merge", "汇总.xlsx", "-o", "市.xlsx", "--agency", "XX市人民政府")
     assert (alone.exit_code, alone.stderr) == (0, "")

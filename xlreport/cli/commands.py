@@ -541,8 +541,9 @@ def template(output, force):
 @click.option("--year", metavar="年份", help="报告年度；默认取输入文件的年度（必须一致）")
 @click.option("--jobs", type=zh.WholeNumber(1, 64), default=None, help="并行进程数（1—64）；默认为 CPU 核数")
 @click.option("--allow-errors", is_flag=True, help="输入文件有错误也汇总")
+@click.option("--include-merged", is_flag=True, help="输入中有以前的汇总结果（含“汇总明细”表）也汇总")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
-def merge(inputs, output, agency, year, jobs, allow_errors, force):
+def merge(inputs, output, agency, year, jobs, allow_errors, include_merged, force):
     """把多个单位的工作簿（文件或文件夹）的三张表和收费数字逐项相加，生成同一模板的汇总工作簿。"""
     from ..office.batch import check_many, collect
     from ..office.merge import SUMMARY_SHEET, MergeError, digest
@@ -561,7 +562,7 @@ def merge(inputs, output, agency, year, jobs, allow_errors, force):
     try:
         with _progress(sys.stderr.isatty(), len(paths), "读取中") as step:
             results = check_many(paths, keep=digest, with_text=False, workers=jobs, progress=step)
-            merged = merge_results(results, clean_text(agency), year, allow_errors=allow_errors)
+            merged = merge_results(results, clean_text(agency), year, allow_errors=allow_errors, include_merged=include_merged)
     except MergeError as e:
         say(f"错误：{e.message}" + (f"（{e.hint}）" if e.hint else ""), err=True)
         sys.exit(EXIT_UNUSABLE if any(r.status == "unreadable" for r in e.files) else EXIT_PROBLEMS)

@@ -113,7 +113,8 @@ def digest(report: Report) -> tuple[list, list]:
     return numbers, _figures(report)
 
 
-def merge(results, agency: str, year: int | None = None, allow_errors: bool = False) -> Merged:
+def merge(results, agency: str, year: int | None = None, allow_errors: bool = False,
+          include_merged: bool = False) -> Merged:
     acc = Accumulator(year)
     for r in results:
         acc.add(r)
@@ -125,6 +126,9 @@ def merge(results, agency: str, year: int | None = None, allow_errors: bool = Fa
                          "先用 xlreport check 查看并修改，或加 --allow-errors 带着错误汇总")
     if not acc.count:
         raise MergeError("没有可汇总的文件", [])
+    if acc.merged and acc.count > 1 and not include_merged:
+        raise MergeError("、".join(acc.merged) + f"是已有的汇总结果（含“{SUMMARY_SHEET}”表），其中的单位会被重复计算，未汇总", [],
+                         "请移走这些文件；如确实要把汇总结果再汇总（如各乡镇的汇总再汇总到县），加 --include-merged")
     if year is None:
         if len(acc.years) > 1:
             detail = "、".join(f"{y or '未填'}年{n}个" for y, n in sorted(acc.years.items(), key=lambda x: (x[0] is None, x[0] or 0)))
@@ -137,8 +141,8 @@ def merge(results, agency: str, year: int | None = None, allow_errors: bool = Fa
     for name, files in acc.repeated.items():
         warnings.append(f"机关“{name}”出现了{len(files)}次（{'、'.join(files)}），是否重复汇总？")
     if acc.merged and acc.count > 1:
-        warnings.append("、".join(acc.merged) + f"是已有的汇总结果（含“{SUMMARY_SHEET}”表）；其中的单位如果也在本次输入中，"
-                        "会被重复计算，请确认")
+        warnings.append("、".join(acc.merged) + f"是已有的汇总结果（含“{SUMMARY_SHEET}”表），已按 --include-merged 汇总；"
+                        "其中的单位如果也在本次输入中，会被重复计算")
     if acc.with_errors:
         warnings.append(f"有 {len(acc.with_errors)} 个文件存在错误，已按 --allow-errors 汇总")
     report = acc.report()
