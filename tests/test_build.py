@@ -315,3 +315,14 @@ def test_pdf_without_libreoffice(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr == "错误：未找到 LibreOffice，无法生成 PDF（安装 LibreOffice 后重试，或在 WPS/Word 中打开 .docx 另存为 PDF）\n"
     assert out.exists()  # the docx is there; only the PDF could not be made
+
+
+def test_the_report_is_dated_when_built_and_signed_by_the_agency(example_docx):
+    import datetime
+
+    props = docx.Document(str(example_docx)).core_properties
+    now = datetime.datetime.now(datetime.timezone.utc)
+    created = props.created.replace(tzinfo=datetime.timezone.utc)  # W3CDTF in UTC, however python-docx hands it over
+    assert abs((now - created).total_seconds()) < 3600 and props.modified == props.created
+    assert props.author == "上犹县商务局"
+    assert props.last_modified_by == "xlreport"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import shutil
 import subprocess
 import tempfile
@@ -125,6 +127,16 @@ def _every_list_filled() -> Report:
     return Report(text=Text(list(one), section(), section(), section(), Item("…", list(one)), list(one)))
 
 
+def _stamp_properties(props, report: Report) -> None:
+    """The report's own document properties: made now, by the agency (the template's are its
+    maker's: python-docx's default document dates them 2013, ours 2021)."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0, tzinfo=None)
+    props.created = props.modified = now
+    if report.agency:
+        props.author = report.agency
+    props.last_modified_by = "xlreport"
+
+
 def render_docx(report: Report, out, template=None, force: bool = False) -> Path:
     """Fill the template with the report and write the .docx atomically. The template (the
     default one too) is read like any untrusted input, every source docxtpl will compile is
@@ -163,6 +175,7 @@ def render_docx(report: Report, out, template=None, force: bool = False) -> Path
         raise InputError(f"{where}：模板中的表达式嵌套过深") from None
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise InputError(f"{where}：按模板生成报告时出错（{type(e).__name__}：{_detail(e)}）") from None
+    _stamp_properties(tpl.docx.core_properties, report)
     with atomic_target(Path(out), force) as tmp:
         try:
             tpl.save(str(tmp))
