@@ -1,20 +1,29 @@
-"""Benchmark for many workbooks at once (issue: batch check, merge, a province's ten thousand files).
+"""Benchmark for many workbooks at once (issue 13: batch check and merge, a province's ten thousand files).
 
-    python scripts/bench_batch.py --n 1000 --n 10000 [--repeat 3]
+    python scripts/bench_batch.py [--n 2000 --n 10000] [--kind pristine|openpyxl|libreoffice ...]
+                                  [--reader auto|calamine ...] [--repeat 1] [--baseline]
 
-For each N it builds N distinct filled workbooks (random valid values, about 1 in 50 with an
-error; cached in a folder so a rerun does not rebuild them), then times, each in a fresh
-process as a user would run them:
+Workbooks as clients send them, three kinds:
 
-    xlreport check FOLDER --summary-only      (both cores)
-    xlreport merge FOLDER -o 汇总.xlsx --force  (both cores)
+    pristine     what xlreport writes (xlreport new, filled through the API)
+    openpyxl     the same workbooks loaded and saved again by openpyxl
+    libreoffice  the same workbooks re-saved by LibreOffice (soffice --headless --convert-to xlsx)
 
-and the same checking done by a plain openpyxl loop (load every workbook, read the input
-cells, recompute the totals and the balance rule) on a sample of the files in the same run.
-It prints throughput (workbooks per second; the median of --repeat runs, with the range),
-the ratio to openpyxl, and peak memory (the largest resident set of the command and its
-worker processes). Whether the C scanner is built is printed first: without it every
-workbook is read by calamine, at about half the speed.
+For each kind a set of distinct filled workbooks is made once (random valid values, about 1 in
+50 with an error; LibreOffice converts a smaller set, it takes about a second a file), and a
+corpus of N files is those copied round-robin under N names (cached in --dir, so a rerun does
+not rebuild them). Then, each in a fresh process as a user would run them:
+
+    xlreport check FOLDER --json                                   (both cores)
+    xlreport merge FOLDER -o 汇总.xlsx --agency … --allow-errors --force  (both cores)
+
+``--reader calamine`` runs the same commands with XLREPORT_READER=calamine (the C scanner not
+used; a switch for measuring only). First it prints the time one workbook takes to read
+(reader.read_workbook, numbers only, in this process), then one table: kind × N × reader ×
+command → workbooks per second (median of --repeat runs) and peak memory (the largest resident
+set of the command and its worker processes; "memory flat" means the same at every N).
+``--baseline`` adds the plain openpyxl loop (load every workbook, read the input cells,
+recompute the totals and the balance rule) on a sample, for comparison.
 """
 
 from __future__ import annotations
@@ -39,6 +48,9 @@ from xlreport.xlsx.writer import write_workbook
 
 AGENCY_PARTS = ("县", "市", "区", "镇", "乡", "街道")
 AGENCY_KINDS = ("商务局", "教育局", "卫生健康委员会", "自然资源局", "人民政府", "财政局", "公安局", "民政局")
+KINDS = ("pristine", "openpyxl", "libreoffice")
+READERS = ("auto", "calamine")
+DISTINCT = {"pristine": 400, "openpyxl": 400, "libreoffice": 40}  # distinct workbooks behind each corpus
 
 
 def random_report(seed: int, broken: bool) -> model.Report:
@@ -71,22 +83,63 @@ def _make(args) -> None:
     write_workbook(Path(folder) / f"{i:05d}.xlsx", random_report(i, broken=i % 50 == 7))
 
 
-def corpus(n: int, root: Path) -> Path:
-    folder = root / f"corpus-{n}"
-    marker = folder / ".complete"
-    if marker.exists():
+def _resave_openpyxl(args) -> None:
+    import openpyxl
+
+    src, dst = args
+    openpyxl.load_workbook(src).save(dst)
+
+
+def _done(folder: Path) -> bool:
+    return (folder / ".complete").exists()
+
+
+def sources(kind: str, root: Path) -> Path:
+    """The distinct workbooks of one kind, made once."""
+    folder = root / f"sources-{kind}"
+    if _done(folder):
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     t = time.perf_counter()
-    with ProcessPoolExecutor() as pool:
-        list(pool.map(_make, [(str(folder), i) for i in range(n)], chunksize=64))
-    marker.touch()
-    print(f"  built {n} workbooks in {time.perf_counter() - t:.0f} s (not counted)")
+    if kind == "pristine":
+        with ProcessPoolExecutor() as pool:
+            list(pool.map(_make, [(str(folder), i) for i in range(DISTINCT[kind])], chunksize=16))
+    elif kind == "openpyxl":
+        base = sorted(sources("pristine", root).glob("*.xlsx"))[: DISTINCT[kind]]
+        with ProcessPoolExecutor() as pool:
+            list(pool.map(_resave_openpyxl, [(str(f), str(folder / f.name)) for f in base], chunksize=16))
+    else:
+        base = sorted(sources("pristine", root).glob("*.xlsx"))[: DISTINCT[kind]]
+        with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as staging:
+            for f in base:  # soffice will not write over its input's folder name clash: stage copies
+                shutil.copyfile(f, Path(staging) / f.name)
+            subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
+                            "--outdir", str(folder), *sorted(str(p) for p in Path(staging).glob("*.xlsx"))],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+        made = len(list(folder.glob("*.xlsx")))
+        if made != len(base):
+            raise SystemExit(f"LibreOffice converted {made} of {len(base)} workbooks")
+    (folder / ".complete").touch()
+    print(f"  made {DISTINCT[kind]} {kind} workbooks in {time.perf_counter() - t:.0f} s (not counted)")
     return folder
 
 
-def timed_command(args: list[str]) -> tuple[float, float, int]:
+def corpus(kind: str, n: int, root: Path) -> Path:
+    """N files: the kind's distinct workbooks copied round-robin under N names."""
+    folder = root / f"corpus-{kind}-{n}"
+    if _done(folder):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    base = sorted(sources(kind, root).glob("*.xlsx"))
+    for i in range(n):
+        shutil.copyfile(base[i % len(base)], folder / f"{i:05d}.xlsx")
+    (folder / ".complete").touch()
+    return folder
+
+
+def timed_command(args: list[str], env: dict) -> tuple[float, float, int]:
     """Wall time, peak RSS in MB of the process tree, exit code."""
     runner = (
         "import resource, subprocess, sys, time\n"
@@ -96,9 +149,44 @@ def timed_command(args: list[str]) -> tuple[float, float, int]:
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
         "print(wall, peak, p.returncode)\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed: from bytecode
     out = subprocess.run([sys.executable, "-c", runner, *args], capture_output=True, text=True, check=True, env=env).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
+
+
+def reader_env(reader: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "XLREPORT_READER")}  # as installed: from bytecode
+    if reader != "auto":
+        env["XLREPORT_READER"] = reader
+    return env
+
+
+def repeated(args: list[str], times: int, env: dict) -> tuple[float, float, int]:
+    """Median wall time, the largest peak RSS, the last exit code."""
+    runs = [timed_command(args, env) for _ in range(times)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+
+
+def read_times(kinds, readers, root: Path, sample: int = 40, rounds: int = 5) -> list[tuple[str, str, float, str]]:
+    """Milliseconds per workbook for reader.read_workbook (numbers only), in this process."""
+    from xlreport.container import open_spreadsheet
+    from xlreport.xlsx import reader, sheets
+
+    out = []
+    for kind in kinds:
+        files = sorted(sources(kind, root).glob("*.xlsx"))[:sample]
+        for which in readers:
+            sheets.SCANNER = which != "calamine"
+            for f in files[:3]:
+                reader.read_workbook(f, with_text=False)  # warm the caches as a batch does
+            t = time.perf_counter()
+            for _ in range(rounds):
+                for f in files:
+                    reader.read_workbook(f, with_text=False)
+            ms = (time.perf_counter() - t) * 1000 / (rounds * len(files))
+            book, _ = sheets._load(open_spreadsheet(files[0]), False)
+            out.append((kind, which, ms, "scanner" if book._scanned else "calamine"))
+    sheets.SCANNER = True
+    return out
 
 
 def openpyxl_check(path: Path) -> int:
@@ -119,47 +207,52 @@ def openpyxl_check(path: Path) -> int:
     return broken
 
 
-def repeated(args: list[str], times: int) -> tuple[float, float, float, float, int]:
-    """Median, fastest and slowest wall time, the largest peak RSS, the last exit code."""
-    runs = [timed_command(args) for _ in range(times)]
-    walls = sorted(r[0] for r in runs)
-    return statistics.median(walls), walls[0], walls[-1], max(r[1] for r in runs), runs[-1][2]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, action="append", help="number of workbooks (repeatable); default 1000 and 10000")
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each command; the median is reported (default 3)")
-    ap.add_argument("--sample", type=int, default=200, help="files loaded with openpyxl for the baseline (default 200)")
+    ap.add_argument("--n", type=int, action="append", help="number of workbooks (repeatable); default 2000 and 10000")
+    ap.add_argument("--kind", choices=KINDS, action="append", help="kind of workbook (repeatable); default all three")
+    ap.add_argument("--reader", choices=READERS, action="append", help="auto (scanner where it can) or calamine; default both")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is reported (default 1)")
+    ap.add_argument("--baseline", action="store_true", help="also time the plain openpyxl loop on a sample")
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "xlreport-bench", help="where the corpora are kept")
     args = ap.parse_args()
-    sizes = args.n or [1000, 10000]
+    sizes = args.n or [2000, 10000]
+    kinds = args.kind or list(KINDS)
+    readers = args.reader or list(READERS)
     xl = [sys.executable, "-m", "xlreport"]
     from xlreport.xlsx import cells as xlsx_cells
 
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
           f"C scanner {'built' if xlsx_cells.AVAILABLE else 'NOT built (calamine for every workbook)'}")
+    for kind in kinds:
+        sources(kind, args.dir)
+    print()
+    print(f"{'kind':<12} {'reader':<9} {'ms/workbook':>11}  path taken")
+    for kind, which, ms, path in read_times(kinds, readers, args.dir):
+        print(f"{kind:<12} {which:<9} {ms:>11.2f}  {path}")
     rows = []
-    for n in sizes:
-        print(f"N = {n}")
-        folder = corpus(n, args.dir)
-        out = args.dir / f"merged-{n}.xlsx"
-        check = repeated(xl + ["check", str(folder), "--summary-only"], args.repeat)
-        merge = repeated(xl + ["merge", str(folder), "-o", str(out), "--agency", "测试县人民政府", "--force"], args.repeat)
-        files = sorted(folder.glob("*.xlsx"))[: args.sample]
+    for kind in kinds:
+        for n in sizes:
+            folder = corpus(kind, n, args.dir)
+            out = args.dir / f"merged-{kind}-{n}.xlsx"
+            for which in readers:
+                env = reader_env(which)
+                check = repeated(xl + ["check", str(folder), "--json"], args.repeat, env)
+                merge = repeated(xl + ["merge", str(folder), "-o", str(out), "--agency", "测试县人民政府", "--allow-errors", "--force"],
+                                 args.repeat, env)
+                for name, (wall, peak, rc) in (("check", check), ("merge", merge)):
+                    rows.append((kind, n, which, name, n / wall, peak, rc))
+                    print(f"  {kind} N={n} {which} {name}: {wall:.2f} s, {n / wall:.0f} workbooks/s, peak {peak:.0f} MB, exit {rc}", flush=True)
+    print()
+    print(f"{'kind':<12} {'N':>6} {'reader':<9} {'command':<7} {'files/s':>8} {'peak MB':>8} {'exit':>4}")
+    for kind, n, which, name, rate, peak, rc in rows:
+        print(f"{kind:<12} {n:>6} {which:<9} {name:<7} {rate:>8.0f} {peak:>8.0f} {rc:>4}")
+    if args.baseline:
+        files = sorted(sources("pristine", args.dir).glob("*.xlsx"))[:200]
         t = time.perf_counter()
         for f in files:
             openpyxl_check(f)
-        openpyxl_rate = len(files) / (time.perf_counter() - t)
-        for name, (wall, fast, slow, peak, rc) in (("check", check), ("merge", merge)):
-            print(f"  {name}: median {wall:.2f} s of {args.repeat} ({fast:.2f}–{slow:.2f} s), {n / wall:.0f} workbooks/s "
-                  f"({n / slow:.0f}–{n / fast:.0f}), exit {rc}, peak {peak:.0f} MB")
-        print(f"  openpyxl loop (sample of {len(files)}): {openpyxl_rate:.1f} workbooks/s; check is {n / check[0] / openpyxl_rate:.0f}x that")
-        rows.append((n, n / check[0], n / merge[0], openpyxl_rate, check[3], merge[3]))
-    print()
-    print(f"{'N':>7} {'check/s':>9} {'merge/s':>9} {'openpyxl/s':>11} {'ratio':>7} {'check MB':>9} {'merge MB':>9}")
-    for n, c, m, o, cp, mp in rows:
-        print(f"{n:>7} {c:>9.0f} {m:>9.0f} {o:>11.1f} {c / o:>6.0f}x {cp:>9.0f} {mp:>9.0f}")
+        print(f"\nopenpyxl loop (sample of {len(files)} pristine): {len(files) / (time.perf_counter() - t):.1f} workbooks/s (one core)")
 
 
 if __name__ == "__main__":

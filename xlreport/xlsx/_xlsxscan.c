@@ -8,7 +8,12 @@
  * decision (rich or escaped text, booleans, errors, dates) is handed back to Python as raw bytes.
  *
  * It never trusts the input: every read is bounded by the buffer's end, and anything it does
- * not recognise raises Decline, after which the caller reads the workbook with calamine.
+ * not recognise raises Decline, after which the caller reads the workbook with calamine:
+ * comments, CDATA, DOCTYPE and processing instructions anywhere after the XML declaration, a
+ * declared encoding other than UTF-8, cells out of order or repeated, an attribute or a
+ * <v>/<f>/<is> given twice, numbers not written in digits, entities other than XML's five and
+ * character references, the _x00HH_ escapes. Text is read the way calamine reads it (line
+ * ends normalised, <t> trimmed unless xml:space="preserve", entities decoded).
  *
  *   scan(xml: bytes, nrows: int, ncols: int, table: list = None, sst: bytes = None) ->
  *       (grid, strings, others, formulas, styles)
@@ -23,6 +28,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <string.h>
 
 static PyObject *Decline;
@@ -46,6 +52,281 @@ static PyObject *decline(const char *why)
 {
     PyErr_SetString(Decline, why);
     return NULL;
+}
+
+
+
+/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): calamine refuses
+ * a part that is not, wherever the bad bytes are. */
+static int valid_utf8(const unsigned char *p, const unsigned char *end)
+{
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        unsigned char c = *p;
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (end - p < 2 || (p[1] & 0xC0) != 0x80)
+                return 0;
+            p += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
+                return 0;
+            p += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+                return 0;
+            p += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Markup only a full XML parser reads right: a comment, CDATA or DOCTYPE (<!), or a processing
+ * instruction (<?) past the XML declaration; a UTF-16 byte order mark; a declared encoding
+ * other than UTF-8; bytes that are not UTF-8. 1 when there is none, else Decline set and 0. */
+static int plain_markup(const char *buf, const char *end)
+{
+    const char *p = buf;
+    if (!valid_utf8((const unsigned char *)buf, (const unsigned char *)end)) {
+        decline("not UTF-8");
+        return 0;
+    }
+    if (end - p >= 2 && (((unsigned char)p[0] == 0xFF && (unsigned char)p[1] == 0xFE) ||
+                         ((unsigned char)p[0] == 0xFE && (unsigned char)p[1] == 0xFF))) {
+        decline("UTF-16");
+        return 0;
+    }
+    if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    if (end - p >= 6 && memcmp(p, "<?xml", 5) == 0 && is_space(p[5])) {
+        const char *close = find(p, end, "?>", 2);
+        if (close == NULL) {
+            decline("XML declaration not closed");
+            return 0;
+        }
+        const char *enc = find(p, close, "encoding", 8);
+        if (enc != NULL) {
+            enc += 8;
+            while (enc < close && (is_space(*enc) || *enc == '='))
+                enc++;
+            if (enc < close && (*enc == '"' || *enc == '\''))
+                enc++;
+            if (close - enc < 5 || (enc[0] | 0x20) != 'u' || (enc[1] | 0x20) != 't' || (enc[2] | 0x20) != 'f' ||
+                enc[3] != '-' || enc[4] != '8' || (close - enc > 5 && enc[5] != '"' && enc[5] != '\'')) {
+                decline("encoding other than UTF-8");
+                return 0;
+            }
+        }
+        p = close + 2;
+    }
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        if (++p >= end)
+            break;
+        if (*p == '!' || *p == '?') {
+            decline(*p == '!' ? "comment, CDATA or DOCTYPE" : "processing instruction");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The '>' ending a start tag whose attributes begin at p, quotes respected; NULL if none. */
+static const char *tag_end(const char *p, const char *end)
+{
+    while (p < end) {
+        if (*p == '"' || *p == '\'') {
+            const char *close = memchr(p + 1, *p, (size_t)(end - p - 1));
+            if (close == NULL)
+                return NULL;
+            p = close + 1;
+        } else if (*p == '>') {
+            return p;
+        } else {
+            p++;
+        }
+    }
+    return NULL;
+}
+
+static int is_hex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+
+/* An _x00HH_ escape (calamine turns it into the character) somewhere in s. */
+static int has_escape(const char *s, const char *end)
+{
+    const char *p = s;
+    while ((p = find(p, end, "_x00", 4)) != NULL) {
+        if (end - p >= 7 && is_hex(p[4]) && is_hex(p[5]) && p[6] == '_')
+            return 1;
+        p += 4;
+    }
+    return 0;
+}
+
+static int put_utf8(char *out, unsigned long cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The text of a <t> (or of a t="str" <v>) as calamine gives it: line ends in the text
+ * normalised to \n (not those written as &#13;), entities and character references decoded,
+ * then, unless ``preserve``, spaces, tabs and line ends trimmed from both ends. A new str, or
+ * NULL with Decline set (an entity calamine refuses or that is unusual, an _x00HH_ escape,
+ * bytes that are not UTF-8, markup). */
+static PyObject *xml_text(const char *s, Py_ssize_t n, int preserve)
+{
+    const char *end = s + n;
+    if (memchr(s, '<', (size_t)n)) {
+        decline("markup in text");
+        return NULL;
+    }
+    if (has_escape(s, end)) {
+        decline("escaped character");
+        return NULL;
+    }
+    if (!memchr(s, '&', (size_t)n) && !memchr(s, '\r', (size_t)n) &&
+        (preserve || n == 0 || (!is_space(s[0]) && !is_space(s[n - 1])))) {
+        PyObject *text = PyUnicode_DecodeUTF8(s, n, NULL);
+        if (text == NULL) {
+            PyErr_Clear();
+            decline("not UTF-8");
+        }
+        return text;
+    }
+    char small[512];
+    char *out = n <= (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)n);
+    if (out == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t o = 0, lead = -1, trail = 0;  /* lead: first non-space byte; trail: end of the last */
+    const char *p = s;
+    while (p < end) {
+        char c = *p;
+        int written;
+        if (c == '&') {
+            const char *semi = memchr(p, ';', (size_t)(end - p) < 12 ? (size_t)(end - p) : 12);
+            if (semi == NULL)
+                goto bad;
+            Py_ssize_t len = semi - p - 1;
+            const char *name = p + 1;
+            unsigned long cp = 0;
+            if (len == 2 && memcmp(name, "lt", 2) == 0) cp = '<';
+            else if (len == 2 && memcmp(name, "gt", 2) == 0) cp = '>';
+            else if (len == 3 && memcmp(name, "amp", 3) == 0) cp = '&';
+            else if (len == 4 && memcmp(name, "apos", 4) == 0) cp = '\'';
+            else if (len == 4 && memcmp(name, "quot", 4) == 0) cp = '"';
+            else if (len >= 2 && name[0] == '#' && name[1] == 'x') {
+                if (len < 3 || len > 8)
+                    goto bad;
+                for (Py_ssize_t i = 2; i < len; i++) {
+                    if (!is_hex(name[i]))
+                        goto bad;
+                    cp = cp * 16 + (unsigned long)(name[i] <= '9' ? name[i] - '0' : (name[i] | 0x20) - 'a' + 10);
+                }
+            } else if (len >= 2 && name[0] == '#') {
+                if (len > 8)
+                    goto bad;
+                for (Py_ssize_t i = 1; i < len; i++) {
+                    if (name[i] < '0' || name[i] > '9')
+                        goto bad;
+                    cp = cp * 10 + (unsigned long)(name[i] - '0');
+                }
+            } else {
+                goto bad;
+            }
+            if ((cp < 0x20 && cp != 9 && cp != 10 && cp != 13) || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF)
+                goto bad;
+            written = put_utf8(out + o, cp);
+            p = semi + 1;
+            int space = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
+            o += written;
+            if (!space) {
+                if (lead < 0)
+                    lead = o - written;
+                trail = o;
+            }
+            continue;
+        }
+        if (c == '\r') {
+            c = '\n';
+            if (p + 1 < end && p[1] == '\n')
+                p++;
+        }
+        out[o++] = c;
+        p++;
+        if (!is_space(c)) {
+            if (lead < 0)
+                lead = o - 1;
+            trail = o;
+        }
+    }
+    PyObject *text;
+    if (preserve)
+        text = PyUnicode_DecodeUTF8(out, o, NULL);
+    else if (lead < 0)
+        text = PyUnicode_FromStringAndSize("", 0);
+    else
+        text = PyUnicode_DecodeUTF8(out + lead, trail - lead, NULL);
+    if (text == NULL) {
+        PyErr_Clear();
+        decline("not UTF-8");
+    }
+    if (out != small)
+        PyMem_Free(out);
+    return text;
+bad:
+    if (out != small)
+        PyMem_Free(out);
+    decline("entity");
+    return NULL;
+}
+
+#define PRESERVE "<t xml:space=\"preserve\">"
+#define PRESERVE_N ((Py_ssize_t)(sizeof(PRESERVE) - 1))
+
+/* The content of an <si> or <is> (from p up to close) when it is one plain <t> (or one
+ * <t xml:space="preserve">): its text as a new str (NULL and Decline set when calamine's
+ * reading of it is not certain). Else a new bytes object of the whole content, for Python. */
+static PyObject *one_text(const char *p, const char *close)
+{
+    const char *text = NULL, *text_end = close - 4;
+    int preserve = 0;
+    if (close - p >= 7 && memcmp(text_end, "</t>", 4) == 0) {
+        if (memcmp(p, "<t>", 3) == 0)
+            text = p + 3;
+        else if (close - p >= PRESERVE_N + 4 && memcmp(p, PRESERVE, PRESERVE_N) == 0) {
+            text = p + PRESERVE_N;
+            preserve = 1;
+        }
+    }
+    if (text != NULL && text <= text_end && !memchr(text, '<', (size_t)(text_end - text)))
+        return xml_text(text, text_end - text, preserve);
+    return PyBytes_FromStringAndSize(p, close - p);
 }
 
 /* A cell reference such as "AB12" -> 0-based row and column; 0 when it is not one. */
@@ -85,9 +366,9 @@ static int parse_uint(const char *s, Py_ssize_t n, long *out)
 
 /* The text between an element's '>' and its closing tag; p points just after "<name". */
 static const char *element_text(const char *p, const char *end, const char *close, size_t close_n,
-                                const char **text, Py_ssize_t *text_n, int *empty)
+                                const char **text, Py_ssize_t *text_n, int *empty, int markup)
 {
-    const char *gt = memchr(p, '>', (size_t)(end - p));
+    const char *gt = tag_end(p, end);
     if (gt == NULL)
         return NULL;
     if (gt > p && gt[-1] == '/') {
@@ -97,8 +378,8 @@ static const char *element_text(const char *p, const char *end, const char *clos
         return gt + 1;
     }
     const char *stop = find(gt + 1, end, close, close_n);
-    if (stop == NULL)
-        return NULL;
+    if (stop == NULL || (!markup && memchr(gt + 1, '<', (size_t)(stop - (gt + 1)))))
+        return NULL;  /* not closed, or an element inside a <v> or <f> */
     *empty = 0;
     *text = gt + 1;
     *text_n = stop - (gt + 1);
@@ -128,32 +409,6 @@ static PyObject *put(PyObject *grid, long row, Py_ssize_t ncols, long col, PyObj
     return PyList_SetItem(line, col, value) < 0 ? NULL : Py_None;  /* steals value */
 }
 
-#define PRESERVE "<t xml:space=\"preserve\">"
-#define PRESERVE_N ((Py_ssize_t)(sizeof(PRESERVE) - 1))
-
-/* One <si> entry's content (from p up to close, the "</si>"): str when it is one plain <t>
- * without entities or _xHHHH_ escapes, else the raw bytes for Python to read. */
-static PyObject *entry_value(const char *p, const char *close)
-{
-    PyObject *item = NULL;
-    const char *text = NULL, *text_end = close - 4;
-    if (close - p >= 7 && memcmp(text_end, "</t>", 4) == 0) {
-        if (memcmp(p, "<t>", 3) == 0)
-            text = p + 3;
-        else if (close - p >= PRESERVE_N + 4 && memcmp(p, PRESERVE, PRESERVE_N) == 0)
-            text = p + PRESERVE_N;
-    }
-    if (text != NULL && text <= text_end && !memchr(text, '<', (size_t)(text_end - text))
-        && !memchr(text, '&', (size_t)(text_end - text)) && !find(text, text_end, "_x", 2)) {
-        item = PyUnicode_DecodeUTF8(text, text_end - text, NULL);
-        if (item == NULL)
-            PyErr_Clear();
-    }
-    if (item == NULL)
-        item = PyBytes_FromStringAndSize(p, close - p);
-    return item;
-}
-
 /* table[index] as a value: an int (offset << 32 | length into sst, not read yet) is decoded
  * now and put back in the table, so each entry is decoded once. Borrowed reference. */
 static PyObject *table_entry(PyObject *table, Py_ssize_t index, const char *sst, Py_ssize_t sst_len)
@@ -169,7 +424,7 @@ static PyObject *table_entry(PyObject *table, Py_ssize_t index, const char *sst,
         PyErr_SetString(Decline, "shared-string table and offsets disagree");
         return NULL;
     }
-    PyObject *value = entry_value(sst + start, sst + start + length);
+    PyObject *value = one_text(sst + start, sst + start + length);
     if (value == NULL || PyList_SetItem(table, index, value) < 0)  /* steals value */
         return NULL;
     return value;
@@ -195,13 +450,18 @@ static PyObject *scan(PyObject *self, PyObject *args)
     if (!grid || !strings || !others || !formulas || !styles || !blank)
         goto fail;
 
+    if (!plain_markup(buf, end))
+        goto fail;
     if (find(buf, end, ":sheetData", 10) != NULL) {
         decline("prefixed namespace");
         goto fail;
     }
     const char *p = find(buf, end, "<sheetData", 10);
-    if (p == NULL)
-        goto done;  /* a sheet without cells */
+    if (p == NULL) {
+        decline("no sheetData");  /* the sheets read always have one: something else is going on */
+        goto fail;
+    }
+    long last_row = -1, last_col = -1;
     const char *stop = find(p, end, "</sheetData>", 12);
     if (stop == NULL) {
         const char *self_closed = memchr(p, '>', (size_t)(end - p));
@@ -212,14 +472,42 @@ static PyObject *scan(PyObject *self, PyObject *args)
     }
     end = stop;
 
-    while ((p = find(p, end, "<c", 2)) != NULL) {
-        p += 2;
-        if (p >= end) {
-            decline("cut cell");
+    {
+        const char *gt = tag_end(p + 10, end);  /* past <sheetData …> */
+        if (gt == NULL) {
+            decline("sheetData not closed");
             goto fail;
         }
-        if (!is_space(*p) && *p != '>' && *p != '/')
-            continue;  /* <col…> and the like */
+        p = gt + 1;
+    }
+    int in_row = 0;
+    /* Between the cells only <row …>, </row> and <c …> are read; any other element, or a row
+     * not closed, is left to calamine. */
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        if (end - p >= 6 && memcmp(p, "</row>", 6) == 0) {
+            if (!in_row) {
+                decline("unbalanced rows");
+                goto fail;
+            }
+            in_row = 0;
+            p += 6;
+            continue;
+        }
+        if (end - p >= 5 && memcmp(p, "<row", 4) == 0 && (is_space(p[4]) || p[4] == '>' || p[4] == '/')) {
+            const char *gt = tag_end(p + 4, end);
+            if (gt == NULL || in_row) {
+                decline("unbalanced rows");
+                goto fail;
+            }
+            in_row = gt[-1] != '/';
+            p = gt + 1;
+            continue;
+        }
+        if (!(end - p >= 3 && p[1] == 'c' && (is_space(p[2]) || p[2] == '>' || p[2] == '/')) || !in_row) {
+            decline("unknown element between cells");
+            goto fail;
+        }
+        p += 2;
         const char *ref = NULL, *type = NULL, *style = NULL;
         Py_ssize_t ref_n = 0, type_n = 0, style_n = 0;
         /* attributes */
@@ -257,15 +545,15 @@ static PyObject *scan(PyObject *self, PyObject *args)
                 goto fail;
             }
             p = close + 1;
-            if (name_n == 1 && name[0] == 'r') {
-                ref = value;
-                ref_n = close - value;
-            } else if (name_n == 1 && name[0] == 't') {
-                type = value;
-                type_n = close - value;
-            } else if (name_n == 1 && name[0] == 's') {
-                style = value;
-                style_n = close - value;
+            if (name_n == 1 && (name[0] == 'r' || name[0] == 't' || name[0] == 's')) {
+                const char **slot = name[0] == 'r' ? &ref : name[0] == 't' ? &type : &style;
+                Py_ssize_t *slot_n = name[0] == 'r' ? &ref_n : name[0] == 't' ? &type_n : &style_n;
+                if (*slot != NULL) {
+                    decline("attribute given twice");
+                    goto fail;
+                }
+                *slot = value;
+                *slot_n = close - value;
             }
         }
         long row, col;
@@ -273,6 +561,12 @@ static PyObject *scan(PyObject *self, PyObject *args)
             decline("cell without a plain reference");
             goto fail;
         }
+        if (row < last_row || (row == last_row && col <= last_col)) {
+            decline("cells out of order");  /* calamine lets the last of a repeated cell win */
+            goto fail;
+        }
+        last_row = row;
+        last_col = col;
         if (*p == '/') {  /* <c …/>: nothing in it */
             p++;
             continue;
@@ -288,14 +582,14 @@ static PyObject *scan(PyObject *self, PyObject *args)
                 p += 4;
                 break;
             }
-            if (p + 2 <= end && memcmp(p, "<f", 2) == 0 && p + 2 < end && (is_space(p[2]) || p[2] == '>' || p[2] == '/')) {
-                p = element_text(p + 2, end, "</f>", 4, &formula, &formula_n, &empty);
+            if (p + 2 <= end && memcmp(p, "<f", 2) == 0 && p + 2 < end && (is_space(p[2]) || p[2] == '>' || p[2] == '/') && !has_formula) {
+                p = element_text(p + 2, end, "</f>", 4, &formula, &formula_n, &empty, 0);
                 has_formula = 1;
-            } else if (p + 2 <= end && memcmp(p, "<v", 2) == 0 && p + 2 < end && (is_space(p[2]) || p[2] == '>' || p[2] == '/')) {
-                p = element_text(p + 2, end, "</v>", 4, &value, &value_n, &empty);
+            } else if (p + 2 <= end && memcmp(p, "<v", 2) == 0 && p + 2 < end && (is_space(p[2]) || p[2] == '>' || p[2] == '/') && !has_value) {
+                p = element_text(p + 2, end, "</v>", 4, &value, &value_n, &empty, 0);
                 has_value = 1;
-            } else if (p + 3 <= end && memcmp(p, "<is", 3) == 0 && p + 3 < end && (is_space(p[3]) || p[3] == '>')) {
-                p = element_text(p + 3, end, "</is>", 5, &inline_text, &inline_n, &empty);
+            } else if (p + 3 <= end && memcmp(p, "<is", 3) == 0 && p + 3 < end && (is_space(p[3]) || p[3] == '>' || p[3] == '/') && !has_inline) {
+                p = element_text(p + 3, end, "</is>", 5, &inline_text, &inline_n, &empty, 1);
                 has_inline = 1;
             } else {
                 decline("unknown element in a cell");
@@ -309,7 +603,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
         if (row >= nrows || col >= ncols)
             continue;
         if (has_formula) {
-            int plain = !memchr(formula, '&', (size_t)formula_n) && !find(formula, formula + formula_n, "_x", 2);
+            int plain = !memchr(formula, '&', (size_t)formula_n);  /* else Python unescapes it as sheets._formula_cells does */
             PyObject *text = plain ? PyUnicode_DecodeUTF8(formula, formula_n, NULL) : NULL;
             if (text == NULL) {
                 PyErr_Clear();
@@ -327,15 +621,22 @@ static PyObject *scan(PyObject *self, PyObject *args)
             if (!has_value || value_n == 0)
                 continue;
             char number[64];
-            if (value_n >= (Py_ssize_t)sizeof(number) || memchr(value, '&', (size_t)value_n) || memchr(value, '<', (size_t)value_n)) {
+            if (value_n >= (Py_ssize_t)sizeof(number)) {
                 decline("number written unusually");
                 goto fail;
+            }
+            for (Py_ssize_t i = 0; i < value_n; i++) {
+                char c = value[i];
+                if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) {
+                    decline("number written unusually");  /* inf, nan, spaces, entities: calamine decides */
+                    goto fail;
+                }
             }
             memcpy(number, value, (size_t)value_n);
             number[value_n] = '\0';
             char *parsed_end;
             double d = PyOS_string_to_double(number, &parsed_end, NULL);
-            if ((d == -1.0 && PyErr_Occurred()) || parsed_end != number + value_n) {
+            if ((d == -1.0 && PyErr_Occurred()) || parsed_end != number + value_n || !isfinite(d)) {
                 PyErr_Clear();
                 decline("not a number");
                 goto fail;
@@ -382,6 +683,25 @@ static PyObject *scan(PyObject *self, PyObject *args)
                 goto fail;
             }
             Py_DECREF(t);
+        } else if (type_n == 9 && memcmp(type, "inlineStr", 9) == 0 && has_inline && inline_n > 0) {
+            PyObject *text = one_text(inline_text, inline_text + inline_n);
+            if (text == NULL)
+                goto fail;
+            if (PyUnicode_CheckExact(text)) {  /* one plain <t> */
+                if (PyUnicode_GET_LENGTH(text) == 0) {
+                    Py_DECREF(text);
+                    continue;
+                }
+                if (put(grid, row, ncols, col, text, blank) == NULL)
+                    goto fail;
+                continue;
+            }
+            PyObject *t = Py_BuildValue("(lly#ON)", row, col, type, type_n, Py_None, text);
+            if (t == NULL || PyList_Append(others, t) < 0) {
+                Py_XDECREF(t);
+                goto fail;
+            }
+            Py_DECREF(t);
         } else {
             PyObject *v = has_value ? PyBytes_FromStringAndSize(value, value_n) : (Py_INCREF(Py_None), Py_None);
             PyObject *i = has_inline ? PyBytes_FromStringAndSize(inline_text, inline_n) : (Py_INCREF(Py_None), Py_None);
@@ -394,6 +714,10 @@ static PyObject *scan(PyObject *self, PyObject *args)
             }
             Py_DECREF(t);
         }
+    }
+    if (in_row) {
+        decline("row not closed");
+        goto fail;
     }
 done:
     Py_DECREF(blank);
@@ -422,6 +746,8 @@ static PyObject *shared_strings(PyObject *self, PyObject *args)
     if (len >= ((Py_ssize_t)1 << 31))
         return decline("shared-string table too large");
     const char *end = buf + len, *p = buf;
+    if (!plain_markup(buf, end))
+        return NULL;
     PyObject *out = PyList_New(0);
     if (out == NULL)
         return NULL;

@@ -1,12 +1,16 @@
 """The cells of our own xlsx sheets through the C scanner (_xlsxscan.c), in calamine's types.
 
-The scanner returns numbers and plain shared strings ready in a grid; this module resolves
-what needs a decision: rich and escaped text, inline strings, booleans, formula text, date
-formats. Whatever it is not sure about raises ``Decline``, and the
-reader reads the whole workbook with calamine instead: a number in a date or time format
-(calamine turns it into a date), t="e" and t="d" cells, phonetic text, ``_xHHHH_`` escapes,
-and anything the scanner itself does not recognise. When the scanner is not built (no C
-compiler where the package was installed), every workbook takes the calamine path.
+The scanner returns numbers, plain shared and inline strings ready in a grid; this module
+resolves what needs a decision: rich text, booleans, formula text, date formats. Text is read
+the way calamine reads it (line ends normalised, each <t> trimmed unless it has
+xml:space="preserve", XML's entities and character references decoded). Whatever it is not
+sure about raises ``Decline``, and the reader reads the whole workbook with calamine instead:
+a number in a date or time format (calamine turns it into a date), t="e" and t="d" cells,
+phonetic text, ``_x00HH_`` escapes, comments, CDATA and processing instructions, entities
+other than XML's own, and anything the scanner itself does not recognise. When the scanner
+is not built (no C compiler where the package was installed), every workbook takes the
+calamine path. scripts/diff_readers.py and tests/test_reader_paths.py hold the two paths to
+the same values, type for type, over mutated workbooks of every producer.
 """
 
 from __future__ import annotations
@@ -41,26 +45,81 @@ class SheetCells:
     cells: dict[str, Cell]  # formula cells by reference
 
 
-def _text(raw: bytes) -> str:
-    if b"_x" in raw:
+_ESCAPE_RE = re.compile(rb"_x00[0-9A-Fa-f]{2}_")
+_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|apos|quot)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
+_TRIMMED = " \t\r\n"
+
+
+def _char(m: re.Match) -> str:
+    if m.group(1):
+        return _NAMED[m.group(1)]
+    cp = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
+    if (cp < 0x20 and cp not in (9, 10, 13)) or 0xD800 <= cp <= 0xDFFF or cp in (0xFFFE, 0xFFFF) or cp > 0x10FFFF:
+        raise Decline("character reference")
+    return chr(cp)
+
+
+def _text(raw: bytes, preserve: bool = True) -> str:
+    """Text as calamine reads it (see _xlsxscan.c, xml_text): line ends written in the text
+    normalised, entities decoded, then trimmed unless ``preserve``."""
+    if b"<" in raw:
+        raise Decline("markup in text")
+    if _ESCAPE_RE.search(raw):
         raise Decline("escaped character")
     try:
         s = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise Decline("not UTF-8") from None
-    return html.unescape(s) if "&" in s else s
+    if "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in s:
+        parts = s.split("&")
+        out = [parts[0]]
+        for part in parts[1:]:
+            m = _ENTITY_RE.match("&" + part)
+            if m is None:
+                raise Decline("entity")
+            out.append(_char(m) + part[m.end() - 1:])
+        s = "".join(out)
+    return s if preserve else s.strip(_TRIMMED)
 
 
-_TEXT_RE = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
+_T_RE = re.compile(rb"<t(\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
+_PRESERVE_RE = re.compile(rb"""\bxml:space\s*=\s*(["'])preserve\1""")
+
+
+_TAG_RE = re.compile(rb"""<(/?)([A-Za-z_][\w:.-]*)(?:[^>"'<]|"[^"<]*"|'[^'<]*')*?(/?)>""")
+
+
+def _balanced(inner: bytes) -> None:
+    """Every element in ``inner`` closed, in order, and no stray '<': else calamine decides."""
+    stack: list[bytes] = []
+    tags = 0
+    for m in _TAG_RE.finditer(inner):
+        tags += 1
+        closing, name, empty = m.groups()
+        if closing:
+            if not stack or stack.pop() != name:
+                raise Decline("elements not balanced")
+        elif not empty:
+            stack.append(name)
+    if stack or tags != inner.count(b"<"):
+        raise Decline("elements not balanced")
 
 
 def _runs(inner: bytes) -> str:
-    """The text of an <si> or <is>: one <t>, or the runs of rich text joined."""
+    """The text of an <si> or <is>: its <t> elements (one, or the runs of rich text) joined,
+    each trimmed unless it keeps its spaces, as calamine reads them."""
     if b"<rPh" in inner:
         raise Decline("phonetic text")
-    if inner.startswith(b"<t>") and inner.find(b"<", 3) == len(inner) - 4:
-        return _text(inner[3:-4])
-    return "".join(_text(t) for t in _TEXT_RE.findall(inner))
+    _balanced(inner)
+    out = []
+    for m in _T_RE.finditer(inner):
+        if m.group(2) is not None:
+            attrs = m.group(1)
+            out.append(_text(m.group(2), bool(attrs) and _PRESERVE_RE.search(attrs) is not None))
+    return "".join(out)
 
 
 class SharedStrings:
@@ -91,45 +150,79 @@ class SharedStrings:
 
 
 _BUILTIN_DATES = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)])
-_NUMFMT_RE = re.compile(rb'<numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"', re.S)
-_XF_RE = re.compile(rb"<xf\b([^>]*)>?", re.S)
-_NUMFMT_ID_RE = re.compile(rb'numFmtId="([0-9]+)"')
 _FORMAT_NOISE_RE = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.I)
 
 
 def _looks_like_date(code: str) -> bool:
     """Wider than calamine's test on purpose: a false 'date' only costs the slower reader."""
-    return bool(re.search(r"[dmhys]", _FORMAT_NOISE_RE.sub("", html.unescape(code)), re.I))
+    return bool(re.search(r"[dmhys]", _FORMAT_NOISE_RE.sub("", code), re.I))
 
 
-def date_styles(styles_xml: bytes | None) -> frozenset[int]:
-    """Indexes of the cell formats (``s="…"``) whose number format shows a date or time."""
+ALL_STYLES = None  # date_styles' answer when it cannot tell: every styled number may be a date
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def date_styles(styles_xml: bytes | None) -> frozenset[int] | None:
+    """Indexes of the cell formats (``s="…"``) whose number format shows a date or time, read
+    with an XML parser (attributes in any order, either quote, entities, comments, any
+    namespace prefix); None (ALL_STYLES) when the styles cannot be parsed."""
     if not styles_xml:
         return frozenset()
-    custom = {int(i): _looks_like_date(code.decode("utf-8", "replace")) for i, code in _NUMFMT_RE.findall(styles_xml)}
-    start = styles_xml.find(b"<cellXfs")
-    end = styles_xml.find(b"</cellXfs>", start)
-    if start == -1 or end == -1:
-        return frozenset()
+    if b"<!DOCTYPE" in styles_xml or b"<!ENTITY" in styles_xml:
+        return ALL_STYLES
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(styles_xml)
+    except (ElementTree.ParseError, ValueError):
+        return ALL_STYLES
+    custom: dict[int, bool] = {}
+    xfs: list[str | None] = []
+    for el in root.iter():
+        name = _local(el.tag) if isinstance(el.tag, str) else ""
+        if name == "numFmt":
+            attrs = {_local(k): v for k, v in el.attrib.items()}
+            fid = attrs.get("numFmtId", "")
+            if not fid.strip().isdigit():
+                return ALL_STYLES
+            custom[int(fid)] = custom.get(int(fid), False) or _looks_like_date(attrs.get("formatCode", ""))
+        elif name == "cellXfs":
+            for xf in el:
+                if isinstance(xf.tag, str) and _local(xf.tag) == "xf":
+                    xfs.append({_local(k): v for k, v in xf.attrib.items()}.get("numFmtId"))
     out = set()
-    for i, attrs in enumerate(_XF_RE.findall(styles_xml, start, end)):
-        m = _NUMFMT_ID_RE.search(attrs)
-        fmt = int(m.group(1)) if m else 0
-        if fmt in _BUILTIN_DATES or custom.get(fmt, False):
+    for i, fid in enumerate(xfs):
+        if fid is None:
+            continue
+        if not fid.strip().isdigit():
+            return ALL_STYLES
+        if int(fid) in _BUILTIN_DATES or custom.get(int(fid), False):
             out.add(i)
     return frozenset(out)
 
 
 def _other(kind: bytes, raw: bytes | None, inline: bytes | None):
-    if kind == b"str":
+    if kind == b"str":  # a <v> is not trimmed
         return _text(raw) if raw else ""
-    if kind == b"inlineStr":
-        return _runs(inline) if inline is not None else _text(raw or b"")
+    if kind == b"inlineStr":  # calamine reads only the <is>
+        return _runs(inline) if inline is not None else ""
     if kind == b"b":
-        return raw == b"1" if raw else ""
-    if kind == b"s" and not raw:
+        if not raw:
+            return ""
+        if raw in (b"0", b"1"):
+            return raw == b"1"
+        raise Decline("boolean written unusually")
+    if kind == b"s" and not raw and inline is None:
         return ""
     raise Decline(f"cell type {kind!r}")
+
+
+def formula_text(raw: bytes) -> str:
+    """A formula's text, the same way on both paths (sheets._formula_cells)."""
+    return html.unescape(raw.decode("utf-8", "replace"))
 
 
 def read_sheets(xmls: dict[str, bytes], shared_strings, dates, nrows: int, ncols: int) -> dict[str, SheetCells]:
@@ -146,8 +239,10 @@ def read_sheets(xmls: dict[str, bytes], shared_strings, dates, nrows: int, ncols
             used_styles |= found[4]
     except _xlsxscan.Decline as e:
         raise Decline(str(e)) from None
-    if used_styles and used_styles & dates():
-        raise Decline("a number in a date format")
+    if used_styles:
+        date = dates()
+        if date is ALL_STYLES or used_styles & date:
+            raise Decline("a number in a date format")
     out = {}
     for name, (grid, strs, others, formulas, _) in scanned.items():
         placed = [(r, c, _other(kind, raw, inline)) for r, c, kind, raw, inline in others]
@@ -158,6 +253,6 @@ def read_sheets(xmls: dict[str, bytes], shared_strings, dates, nrows: int, ncols
             while len(grid) <= r:
                 grid.append([""] * ncols)
             grid[r][c] = value
-        cells = {ref: Cell(f if type(f) is str else _text(f), None) for ref, f in formulas}
+        cells = {ref: Cell(f if type(f) is str else formula_text(f), None) for ref, f in formulas}
         out[name] = SheetCells(grid, cells)
     return out

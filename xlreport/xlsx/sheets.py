@@ -2,12 +2,18 @@
 where it can read every sheet wanted, otherwise by python-calamine from a package rebuilt with
 every sheet cut to its range (extent.py). Formula and error cells, which calamine's values do not
 show, come with each grid.
+
+Our own workbooks are told by the stamp in docProps/custom.xml, read with an XML parser so that
+a copy re-saved by openpyxl, LibreOffice, WPS or Excel (attributes in another order, other
+prefixes) is still known: then only the sheets of the format are read, by the scanner, or by
+calamine with the other sheets (校验, 填表说明, …) handed to it empty. Both paths give the same
+values, type for type (scripts/diff_readers.py, tests/test_reader_paths.py).
 """
 
 from __future__ import annotations
 
-import html
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -47,20 +53,26 @@ class _Sheet:
 
 # --- opening ------------------------------------------------------------------------------
 
-_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[^>]*?(?:/>|>(.*?)</f>)', re.S)
-_ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?t="e"[^>]*>(?:\s*<f[^>]*?(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>', re.S)
+_TAG_REST = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""  # up to a tag's '>', quotes respected
+_FORMULA_CELL_RE = re.compile(rb"<c\s(" + _TAG_REST + rb")>\s*<f\b" + _TAG_REST + rb"(?:/>|>(.*?)</f>)", re.S)
+_ERROR_CELL_RE = re.compile(rb"<c\s(" + _TAG_REST + rb")>(?:\s*<f\b" + _TAG_REST + rb"(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>", re.S)
+_REF_RE = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}[0-9]{1,7})["']""")
+_ERROR_TYPE_RE = re.compile(rb"""\bt\s*=\s*["']e["']""")
 
 
 def _formula_cells(xml: bytes) -> dict[str, Cell]:
-    """Formula and error cells, which calamine's values do not show."""
+    """Formula and error cells, which calamine's values do not show (attributes in any order)."""
     cells: dict[str, Cell] = {}
     for m in _FORMULA_CELL_RE.finditer(xml):
-        formula = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) is not None else ""
-        cells[m.group(1).decode()] = Cell(formula, None)
-    if b't="e"' in xml:
+        ref = _REF_RE.search(m.group(1))
+        if ref is not None:
+            cells[ref.group(1).decode()] = Cell(xlsx_cells.formula_text(m.group(2)) if m.group(2) is not None else "", None)
+    if _ERROR_TYPE_RE.search(xml):
         for m in _ERROR_CELL_RE.finditer(xml):
-            ref = m.group(1).decode()
-            cells[ref] = Cell(cells[ref].formula if ref in cells else None, m.group(2).decode("utf-8", "replace"))
+            ref = _REF_RE.search(m.group(1))
+            if ref is not None and _ERROR_TYPE_RE.search(m.group(1)):
+                name = ref.group(1).decode()
+                cells[name] = Cell(cells[name].formula if name in cells else None, m.group(2).decode("utf-8", "replace"))
     return cells
 
 
@@ -109,17 +121,21 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
     ours = spec.SHEET_STAMP in paths
     if ours:
         stamp = _stamp_from_properties(opened)
+    wanted = [n for n in spec.DATA_SHEETS if with_text or n != spec.SHEET_TEXT]
+    # Ours, stamped, every sheet of the format in its place: only those sheets are read, and the
+    # others (校验, 填表说明, …) reach calamine as empty sheets
+    only = bool(stamp) and stamp.get("template_id") == spec.TEMPLATE_ID and all(paths.get(n) in opened.zip for n in wanted)
     trimmed: dict[str, bytes] = {}  # entry -> sheet XML cut to the range calamine may read
     xmls: dict[str, bytes] = {}
     for name, entry in paths.items():
-        if ours and name not in _INPUT_SHEETS and not (with_text and name == spec.SHEET_TEXT) and not (name == spec.SHEET_STAMP and not stamp):
-            continue  # sheets that will not be read (校验, 填表说明, …) need no look
+        if only and name not in wanted:
+            trimmed[entry] = _EMPTY_SHEET
+            continue
         if entry not in opened.zip:
             continue
         xmls[name] = opened.zip.read(entry)
         extent.check_part(opened.path, f"工作表“{name}”", xmls[name])
-    wanted = [n for n in spec.DATA_SHEETS if with_text or n != spec.SHEET_TEXT]
-    if stamp and xlsx_cells.AVAILABLE and all(n in xmls for n in wanted):
+    if only and xlsx_cells.AVAILABLE and SCANNER:
         try:
             scanned = xlsx_cells.read_sheets(
                 {n: xmls[n] for n in wanted},
@@ -132,8 +148,14 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
             pass
     for name, xml in xmls.items():
         xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml)
-    formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS}
+    formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS or name in wanted}
     return _Book(opened, trimmed, formulas), stamp
+
+
+# For measuring and the differential tests only: XLREPORT_READER=calamine reads every workbook with calamine
+SCANNER = os.environ.get("XLREPORT_READER") != "calamine"
+_EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
 
 
 _SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -144,7 +166,6 @@ def _optional_entry(opened: Opened, name: str) -> bytes | None:
     return opened.zip.optional(name)
 
 
-_PROPERTY_RE = re.compile(rb'<property [^>]*?name="(xlreport_[a-z]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', re.S)
 _PROPERTY_KEYS = {"xlreport_template": "template_id", "xlreport_format": "format_version", "xlreport_spec": "spec_hash"}
 
 
@@ -160,8 +181,29 @@ _DATE_STYLES: dict = {}
 def _read_properties(opened: Opened) -> dict[str, str]:
     if "docProps/custom.xml" not in opened.zip or opened.zip.size("docProps/custom.xml") > 64 * 1024:
         return {}
-    xml = opened.zip.read("docProps/custom.xml")
-    found = {_PROPERTY_KEYS[k.decode()]: html.unescape(v.decode("utf-8", "replace")) for k, v in _PROPERTY_RE.findall(xml) if k.decode() in _PROPERTY_KEYS}
+    return properties_stamp(opened.zip.read("docProps/custom.xml"))
+
+
+def properties_stamp(xml: bytes) -> dict[str, str]:
+    """The stamp in a custom.xml, however its writer spelt it: <property name="xlreport_…"> with a
+    text value (<vt:lpwstr>, or another vt: string type), attributes in any order, any prefix.
+    All three keys or nothing."""
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        return {}
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(xml)
+    except (ElementTree.ParseError, ValueError):
+        return {}
+    found: dict[str, str] = {}
+    for prop in root:
+        if not isinstance(prop.tag, str) or prop.tag.rsplit("}", 1)[-1] != "property":
+            continue
+        key = _PROPERTY_KEYS.get(prop.get("name", ""))
+        values = [v for v in prop if isinstance(v.tag, str) and v.tag.rsplit("}", 1)[-1] in ("lpwstr", "lpstr", "bstr")]
+        if key is not None and len(values) == 1 and key not in found:
+            found[key] = values[0].text or ""
     return found if len(found) == len(_PROPERTY_KEYS) else {}
 
 

@@ -1,0 +1,226 @@
+"""One set of values whoever saved the workbook: the C scanner against calamine (issue 13).
+
+The reader takes the C scanner for our own workbooks (stamped in docProps/custom.xml) and
+calamine for everything else, or when the scanner declines. These tests hold the two paths to
+the same grids, value by value and type by type, over a few hundred mutated workbooks written
+by xlreport, re-saved by openpyxl and by LibreOffice (scripts/diff_readers.py runs the same
+generator over any number of cases), check that re-saved workbooks of ours are still known as
+ours and take the scanner, and that a WPS workbook with backslashes in its part names reads.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xlreport.container import open_spreadsheet
+from xlreport.errors import InputError
+from xlreport.xlsx import cells as xlsx_cells
+from xlreport.xlsx import reader, sheets
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import diff_readers  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+needs_scanner = pytest.mark.skipif(not xlsx_cells.AVAILABLE, reason="the C scanner is not built: one path only")
+
+
+@pytest.fixture(scope="module")
+def bases():
+    return diff_readers.bases(None, distinct=2)
+
+
+@needs_scanner
+def test_mutated_workbooks_read_the_same_on_both_paths(bases):
+    result = diff_readers.run(300, seed=20261203, base_list=bases, show=5, out=print)
+    totals = result["totals"]
+    lines = []
+    diff_readers.report(result, out=lines.append)
+    assert totals["differ"] == 0, "\n".join(lines)
+    assert totals["unstamped"] == 0, "\n".join(lines)
+    # the comparison means something: a good share of the cases was read by the scanner
+    assert totals["scanned"] >= totals["cases"] // 4, "\n".join(lines)
+    assert len(result["per"]) >= 20
+
+
+@needs_scanner
+@pytest.mark.parametrize("kind", ["pristine", "openpyxl", "libreoffice"])
+def test_workbooks_of_ours_take_the_scanner_whoever_saved_them(bases, kind):
+    for got_kind, data in bases:
+        if got_kind != kind:
+            continue
+        outcome, scanned, slow = diff_readers.read_both(data)
+        assert outcome == "scanned"
+        assert diff_readers.differs(scanned, slow) is None
+        assert set(scanned) == set(diff_readers.WANTED)
+        break
+    else:
+        pytest.fail(f"no {kind} workbook")
+
+
+@pytest.mark.parametrize("name", ["resaved-openpyxl.xlsx", "resaved-libreoffice.xlsx"])
+def test_resaved_workbooks_read_like_the_original(name):
+    original = diff_readers.pristine(2000)
+    path = DATA / name
+    got = reader.read_workbook(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        first = Path(tmp) / "a.xlsx"
+        first.write_bytes(original)
+        want = reader.read_workbook(first)
+    assert got.ours and want.ours
+    assert got.report.values == want.report.values
+    assert got.report.meta == want.report.meta
+    assert [p.line() for p in got.problems] == [p.line() for p in want.problems]
+
+
+PROPS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+         '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+         '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="xlreport_template"><vt:lpwstr>T</vt:lpwstr></property>'
+         '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="3" name="xlreport_format"><vt:lpwstr>2021</vt:lpwstr></property>'
+         '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="4" name="xlreport_spec"><vt:lpwstr>abc</vt:lpwstr></property>'
+         '</Properties>')
+STAMP = {"template_id": "T", "format_version": "2021", "spec_hash": "abc"}
+
+
+@pytest.mark.parametrize("xml", [
+    PROPS,
+    # openpyxl: name first, the vt namespace declared on each value, no declaration
+    PROPS.replace('fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="xlreport_template"', 'name="xlreport_template" fmtid="x" pid="2"')
+         .replace(' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"', "")
+         .replace("<vt:lpwstr>", '<vt:lpwstr xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'),
+    PROPS.replace('"', "'"),
+    PROPS.replace("<Properties ", "<!-- saved again --><Properties "),
+    PROPS.replace("vt:", "v2:").replace("xmlns:vt", "xmlns:v2"),
+    PROPS.replace("<Properties", "<op:Properties").replace("</Properties", "</op:Properties")
+         .replace("<property", "<op:property").replace("</property", "</op:property")
+         .replace('xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"',
+                  'xmlns:op="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'),
+    PROPS.replace(">T<", ">&#84;<"),
+    PROPS.replace("\n", "\r\n").replace("><property", ">\n  <property"),
+])
+def test_the_stamp_is_read_however_the_properties_are_spelt(xml):
+    assert sheets.properties_stamp(xml.encode()) == STAMP
+
+
+@pytest.mark.parametrize("xml", [
+    PROPS.replace('name="xlreport_spec"', 'name="other"'),
+    PROPS.replace("<vt:lpwstr>abc</vt:lpwstr>", "<vt:i4>3</vt:i4>"),
+    PROPS[: len(PROPS) // 2],
+    '<!DOCTYPE x [<!ENTITY a "T">]>' + PROPS,
+    "",
+])
+def test_an_incomplete_or_hostile_stamp_is_none(xml):
+    assert sheets.properties_stamp(xml.encode()) == {}
+
+
+# --- WPS: part names with backslashes ---------------------------------------------------------
+
+
+def test_wps_workbook_with_backslash_part_names_is_read():
+    """calamine's tests/issue_530.xlsx (MIT; see tests/data/issue_530.md)."""
+    path = DATA / "issue_530.xlsx"
+    assert any("\\" in n for n in zipfile.ZipFile(path).namelist())
+    opened = open_spreadsheet(path)
+    assert opened.kind == "xlsx"
+    book, stamp = sheets._load(opened)
+    assert stamp == {}
+    from python_calamine import CalamineWorkbook
+
+    direct = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == direct.sheet_names
+    for name in direct.sheet_names:
+        want = direct.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=sheets.READ_ROWS)
+        assert diff_readers._shape(book.grid(name).rows) == diff_readers._shape(want)
+        assert any(v not in ("", None) for r in want for v in r)
+    # not an annual report: told so, not "not an Excel workbook"
+    with pytest.raises(InputError) as e:
+        reader.read_workbook(path)
+    assert "不是 Excel 工作簿" not in str(e.value)
+    assert "不是政府信息公开工作年度报告工作簿" in str(e.value)
+
+
+def test_our_workbook_with_backslash_part_names_reads_the_same(tmp_path):
+    original = tmp_path / "ours.xlsx"
+    original.write_bytes(diff_readers.pristine(7))
+    wps = tmp_path / "wps.xlsx"
+    with zipfile.ZipFile(original) as src, zipfile.ZipFile(wps, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info.filename.replace("/", "\\"), src.read(info))
+    assert any("\\" in n for n in zipfile.ZipFile(wps).namelist())
+    got, want = reader.read_workbook(wps), reader.read_workbook(original)
+    assert got.ours and got.report.values == want.report.values and got.report.text == want.report.text
+    if xlsx_cells.AVAILABLE:
+        book, _ = sheets._load(open_spreadsheet(wps))
+        assert book._scanned  # still ours, still the fast path
+
+
+# --- the scanner's own guards ------------------------------------------------------------------
+
+
+def _sheet(cells: str) -> bytes:
+    return f'<?xml version="1.0"?><worksheet xmlns="x"><sheetData><row r="1">{cells}</row></sheetData></worksheet>'.encode()
+
+
+@needs_scanner
+@pytest.mark.parametrize("xml", [
+    _sheet('<!-- <c r="A1"><v>9</v></c> --><c r="B1"><v>1</v></c>'),  # a cell in a comment is no cell
+    _sheet('<?pi <c r="A1"><v>9</v></c>?><c r="B1"><v>1</v></c>'),
+    _sheet('<c r="A1" t="inlineStr"><is><t><![CDATA[<x>]]></t></is></c>'),
+    _sheet('<c r="B1"><v>1</v></c><c r="A1"><v>2</v></c>'),  # out of order
+    _sheet('<c r="A1"><v>1</v></c><c r="A1"><v>2</v></c>'),  # twice: calamine keeps the last
+    _sheet('<c r="A1" r="B1"><v>1</v></c>'),
+    _sheet('<c r="A1"><v>1</v><v>2</v></c>'),
+    _sheet('<c r="A1"><v>inf</v></c>'),
+    _sheet('<c r="A1"><v> 5</v></c>'),  # calamine: the text " 5"
+    _sheet('<c r="A1" t="b"><v>true</v></c>'),
+    _sheet('<c r="A1" t="inlineStr"><is><t>a&nbsp;b</t></is></c>'),
+    _sheet('<c r="A1" t="inlineStr"><is><t>a_x0041_</t></is></c>'),
+    _sheet('<c r="A1" t="inlineStr"><is><t>a</is></c>'),  # not closed
+    _sheet('<c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c>').replace(b"</row></sheetData>", b"</sheetData>"),
+    _sheet('<c r="A1"><v>1</v></c>').replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="GBK"?>'),
+    _sheet('<c r="A1" t="inlineStr"><is><t>ä</t></is></c>').replace("ä".encode(), b"\xe4"),  # not UTF-8
+    b'<worksheet xmlns="x"><sheetView/></worksheet>',  # no sheetData
+])
+def test_what_only_a_full_parser_reads_is_declined(xml):
+    with pytest.raises(xlsx_cells.Decline):
+        xlsx_cells.read_sheets({"s": xml}, lambda: None, lambda: frozenset(), 10, 4)
+
+
+@needs_scanner
+@pytest.mark.parametrize("cells, expected", [
+    ('<c r="A1" t="inlineStr"><is><t> a b </t></is></c>', "a b"),  # trimmed, as calamine does
+    ('<c r="A1" t="inlineStr"><is><t xml:space="preserve"> a </t></is></c>', " a "),
+    ('<c r="A1" t="inlineStr"><is><t>a\r\nb\rc</t></is></c>', "a\nb\nc"),
+    ('<c r="A1" t="inlineStr"><is><t>a&#13;&#10;b&#x4E8C;&amp;&lt;</t></is></c>', "a\r\nb二&<"),
+    ('<c r="A1" t="inlineStr"><is><t>&#32;a&#x20;</t></is></c>', "a"),
+    ('<c r="A1" t="inlineStr"><is><r><t> a </t></r><r><rPr><b/></rPr><t xml:space="preserve"> b</t></r></is></c>', "a b"),
+    ('<c r="A1" t="inlineStr"><v>ignored</v></c>', ""),
+    ('<c r="A1" t="str"><v> x&amp;y </v></c>', " x&y "),
+    ('<c r="A1" t="b"><v>1</v></c>', True),
+])
+def test_text_is_read_as_calamine_reads_it(cells, expected):
+    got = xlsx_cells.read_sheets({"s": _sheet(cells)}, lambda: None, lambda: frozenset(), 10, 4)["s"].rows
+    assert (got[0][0] if got else "") == expected
+    assert type(got[0][0] if got else "") is type(expected)
+
+
+@pytest.mark.parametrize("styles, dates", [
+    (b'<styleSheet><numFmts><numFmt formatCode="yyyy-mm-dd" numFmtId="170"/></numFmts>'
+     b'<cellXfs><xf numFmtId="0"/><xf fontId="0" numFmtId="170"/></cellXfs></styleSheet>', {1}),
+    (b"<styleSheet><cellXfs><xf numFmtId='14'/><xf numFmtId='2'/></cellXfs></styleSheet>", {0}),
+    (b'<x:styleSheet xmlns:x="m"><x:numFmts><x:numFmt numFmtId="171" formatCode="h:mm"/></x:numFmts>'
+     b'<x:cellXfs><x:xf numFmtId="0"/><!-- c --><x:xf numFmtId="171"/></x:cellXfs></x:styleSheet>', {1}),
+    (b'<styleSheet><numFmts><numFmt numFmtId="172" formatCode="0&quot;\xe4\xbb\xb6&quot;"/></numFmts><cellXfs><xf numFmtId="172"/></cellXfs></styleSheet>', set()),
+])
+def test_date_styles_whatever_the_attribute_order(styles, dates):
+    assert xlsx_cells.date_styles(styles) == frozenset(dates)
+
+
+def test_styles_that_do_not_parse_mean_every_style_may_be_a_date():
+    assert xlsx_cells.date_styles(b"<styleSheet><cellXfs><xf numFmtId='14'></cellXfs>") is xlsx_cells.ALL_STYLES
