@@ -181,6 +181,8 @@ class OverviewWriter:
 
         import xlsxwriter
 
+        from ..xlsx.writer import print_setup
+
         # xlsxwriter keeps its row files in tmpdir and leaves them there when the run is
         # interrupted: a folder of our own, removed on the way out whatever happened
         self._tmp = tempfile.TemporaryDirectory(prefix="xlreport-")
@@ -202,6 +204,7 @@ class OverviewWriter:
             for c, text in enumerate(headers):
                 ws.write_string(0, c, text, head)
             ws.freeze_panes(1, 0)
+            print_setup(ws, landscape=True, header_rows=1)
             self._sheets.append([ws, 1, len(headers)])
 
     def _write(self, which: int, row: list) -> None:

@@ -298,7 +298,20 @@ def _list_sheet(wb, problems: list[Problem], places, replaced) -> None:
         ws.column_dimensions[chr(ord("A") + i)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:F{max(2, len(problems) + 1)}"
+    _print_setup(ws)
     _activate(wb, ws)
+
+
+def _print_setup(ws) -> None:
+    """As the workbook's own sheets print (writer.print_setup): A4 landscape, one page wide, the
+    header row on every page, the sheet and the page at the foot."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "第 &P 页，共 &N 页"
 
 
 def _text_cell(ws, row: int, col: int, value):

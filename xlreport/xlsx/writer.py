@@ -168,9 +168,7 @@ class _Writer:
                     ws.write_blank(m.row, m.col, None, text_in)
         for f in spec.FEE_FIELDS:
             ws.write_string(f.row, 2, "件数填整数；金额以元为单位" if f.unit is spec.Unit.COUNT else "单位：元，可有小数", hint)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        print_setup(ws, landscape=True)
 
     def layout_table(self, table: spec.Table) -> None:
         ws = self.sheets[table.sheet]
@@ -187,16 +185,9 @@ class _Writer:
         for row, h in heights.items():
             ws.set_row(row, min(h, MAX_ROW_HEIGHT))
         ws.freeze_panes(table.header_rows, table.label_cols)
-        ws.set_paper(9)
-        if table.landscape:
-            ws.set_landscape()
-        else:
-            ws.set_portrait()
         # table 三 on one page: a page break inside 三、本年度办理结果 would leave its merged label behind
-        ws.fit_to_pages(1, 1 if table.key == "requests" else 0)
-        ws.repeat_rows(0, table.header_rows - 1)
+        print_setup(ws, landscape=table.landscape, header_rows=table.header_rows, pages_tall=1 if table.key == "requests" else 0)
         ws.center_horizontally()
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
 
     def write_fields(self) -> None:
         cellcheck = self.sheets[spec.SHEET_CELLCHECK]
@@ -257,10 +248,7 @@ class _Writer:
             ws.write_string(slot.row, 3, slot.hint, hint)
             lines = sum(max(1, math.ceil(len(p) * CHAR_WIDTH / 88)) for p in paragraphs) if paragraphs else 3
             ws.set_row(slot.row, min(MAX_ROW_HEIGHT, max(45.0, lines * LINE_HEIGHT + 6)))
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0, 1)
+        print_setup(ws, landscape=True, header_rows=2)
 
     def write_checks(self) -> None:
         ws = self.sheets[spec.SHEET_CHECKS]
@@ -268,7 +256,8 @@ class _Writer:
         head = self.fmt(bold=True, border=1, bg_color=HEADER_FILL, align="center")
         for c, h in enumerate(headers):
             ws.write_string(0, c, h, head)
-        for c, w in enumerate((30, 40, 12, 12, 10, 70)):
+        widths = (30, 40, 12, 12, 10, 70)
+        for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         cell = self.fmt(border=1, text_wrap=True)
         num = self.fmt(border=1, num_format="General", align="right")
@@ -285,15 +274,16 @@ class _Writer:
                 ws.write_formula(i, 5, row.note, cell, "")
             else:
                 ws.write_string(i, 5, row.note, cell)
+            # room for the wrapped text (a formula's note: the reasons of one sheet, two lines)
+            lines = max(text_lines(row.title, widths[0]), text_lines(row.place, widths[1]),
+                        2 if row.note.startswith("=") else text_lines(row.note, widths[5]))
+            ws.set_row(i, min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4))
         last = len(rows)
         ws.conditional_format(1, 4, last, 4, {"type": "cell", "criteria": "==", "value": '"不通过"', "format": self.bad_format()})
         ws.conditional_format(1, 4, last, 4, {"type": "cell", "criteria": "==", "value": '"通过"', "format": self.wb.add_format({"bg_color": OK_FILL})})
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, last, len(headers) - 1)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0, 0)
+        print_setup(ws, landscape=True, header_rows=1)
 
     def write_guide(self) -> None:
         ws = self.sheets[spec.SHEET_GUIDE]
@@ -303,7 +293,8 @@ class _Writer:
         ws.write_string(0, 0, "填表说明", title)
         for i, line in enumerate(GUIDE, start=1):
             ws.write_string(i, 0, line, para)
-            ws.set_row(i, max(1, math.ceil(len(line) * CHAR_WIDTH / 106)) * LINE_HEIGHT + 4)
+            ws.set_row(i, text_lines(line, 110) * LINE_HEIGHT + 4)
+        print_setup(ws, landscape=False)
 
     def write_stamp(self) -> None:
         ws = self.sheets[spec.SHEET_STAMP]
@@ -357,6 +348,30 @@ class _Writer:
                     ws.write_string(r, c, "" if v is None else str(v), cell)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(r, 1), width - 1)
+        print_setup(ws, landscape=True, header_rows=1)
+
+def text_lines(text: str, column_width: float) -> int:
+    """Lines a wrapped cell of ``column_width`` (in '0' widths) takes for ``text``."""
+    return sum(max(1, math.ceil(len(line) * CHAR_WIDTH / max(column_width - 4, 1))) for line in str(text).split("\n"))
+
+
+# what each printed page carries at its foot: the sheet's name and the page of how many
+PRINT_FOOTER = "&L&A&R第 &P 页，共 &N 页"
+
+
+def print_setup(ws, landscape: bool, header_rows: int = 0, pages_tall: int = 0) -> None:
+    """A4, as wide as one page, the header rows on every page, the sheet and page at the foot."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, pages_tall)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
+    ws.set_footer(PRINT_FOOTER)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+
 
 def _as_number(value):
     if isinstance(value, Decimal):
