@@ -326,3 +326,33 @@ def test_the_report_is_dated_when_built_and_signed_by_the_agency(example_docx):
     assert abs((now - created).total_seconds()) < 3600 and props.modified == props.created
     assert props.author == "上犹县商务局"
     assert props.last_modified_by == "xlreport"
+
+
+def test_the_template_speaks_simplified_chinese():
+    """zh-CN, not python-docx's ja-JP, in the settings and on every style; the theme names the
+    East Asian fonts (an empty one lets a renderer pick Japanese glyph forms)."""
+    with zipfile.ZipFile(default_template()) as z:
+        settings, styles, theme = (z.read(n).decode("utf-8") for n in ("word/settings.xml", "word/styles.xml", "word/theme/theme1.xml"))
+    assert re.search(r'<w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/>', settings)
+    assert "ja-JP" not in settings + styles
+    assert re.search(r'<a:majorFont>.*?<a:ea typeface="黑体"', theme, re.S)
+    assert re.search(r'<a:minorFont>.*?<a:ea typeface="仿宋_GB2312"', theme, re.S)
+    for style in docx.Document(str(default_template())).styles:
+        if style.type == 1 and style.name in ("报告正文", "一级标题", "二级标题", "报告标题", "表格文字"):
+            lang = style.element.rPr.find(docx.oxml.ns.qn("w:lang"))
+            assert lang.get(docx.oxml.ns.qn("w:eastAsia")) == "zh-CN", style.name
+
+
+@pytest.mark.parametrize("table", spec.TABLES, ids=lambda t: t.key)
+def test_table_headers_bold_repeated_and_no_row_split(example_docx, table):
+    qn = docx.oxml.ns.qn
+    (word,) = [t for i, t in enumerate(docx.Document(str(example_docx)).tables) if spec.TABLES[i] is table]
+    header_rows = table.header_rows - 1  # the sheet's title row is not in the Word table
+    for r, row in enumerate(word.rows):
+        tr_pr = row._tr.trPr
+        assert tr_pr is not None and tr_pr.find(qn("w:cantSplit")) is not None, r
+        assert (tr_pr.find(qn("w:tblHeader")) is not None) == (r < header_rows), r
+    headers = {label.text for label in table.labels if label.kind == "header"}
+    runs = [run for row in word.rows[:header_rows] for cell in row.cells for p in cell.paragraphs for run in p.runs
+            if run.text.strip() in headers]
+    assert runs and all(run.bold for run in runs)

@@ -481,7 +481,7 @@ def test_the_sources_checked_are_the_sources_docxtpl_compiles(tmp_path, monkeypa
     path = template_with(tmp_path, titled("{{ meta.agency }}"), parts)
     checked = [s.text for s in template_file.template_sources(template_file.open_template(path), path)]
     build_ok(tmp_path, path)
-    assert len(checked) == 1 + 1 + 2 + 6 + 1  # body, header, two footers, six properties, footnotes
+    assert len(checked) == 1 + 1 + 3 + 6 + 1  # body, header, three footers (odd and even pages, the added one), six properties, footnotes
     assert compiled == checked + checked  # checked first, then compiled by docxtpl in the same order
 
 

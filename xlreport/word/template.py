@@ -6,6 +6,7 @@ regenerates it and compares, so the placeholders can never drift from the spec.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docx import Document
@@ -27,7 +28,16 @@ SIZE_2 = Pt(22)  # 二号
 SIZE_3 = Pt(16)  # 三号
 SIZE_TABLE = Pt(10.5)  # 五号
 SIZE_TABLE_SMALL = Pt(9)  # 小五
+PAGE_NUMBER_SIZE = Pt(14)  # 四号
 LINE = Pt(28.95)  # 22 lines on a type area of 225 mm
+# GB/T 9704-2012: a type area of 156 × 225 mm holding 22 lines of 28 characters of 三号 (16 pt).
+# 28 characters of 16 pt are 448 pt, the line 442.2 pt: Word squeezes them to a character grid
+# of 16 − 849/4096 pt, but LibreOffice gives a character wider than its grid cell two cells (14
+# a line). So the grid holds the lines (579 twips = 225 mm / 22) and the body's characters are
+# condensed by 0.25 pt (15.75 pt: 28 fit, 29 do not), which every renderer lays out alike.
+GRID_LINE_PITCH = 579
+CONDENSED = -5  # twentieths of a point
+LANG = "zh-CN"
 FONTS = (TITLE_FONT, BODY_FONT, H1_FONT, H2_FONT)
 
 STYLE_TITLE = "报告标题"
@@ -50,9 +60,15 @@ def _fonts(element, east_asia: str, latin: str = LATIN_FONT) -> None:
     rfonts.set(qn("w:hAnsi"), latin)
     rfonts.set(qn("w:cs"), latin)
     rfonts.set(qn("w:eastAsia"), east_asia)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), LANG)
 
 
-def _style(doc, name: str, font: str, size, bold=False, align=None, indent=True, spacing=LINE):
+def _style(doc, name: str, font: str, size, bold=False, align=None, indent=True, spacing=LINE, condensed=False):
     from docx.enum.style import WD_STYLE_TYPE
 
     style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
@@ -60,6 +76,10 @@ def _style(doc, name: str, font: str, size, bold=False, align=None, indent=True,
     style.font.size = size
     style.font.bold = bold
     _fonts(style.element, font)
+    if condensed:
+        letter = OxmlElement("w:spacing")
+        letter.set(qn("w:val"), str(CONDENSED))
+        style.element.get_or_add_rPr().append(letter)
     pf = style.paragraph_format
     if spacing is not None:
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -88,10 +108,46 @@ def _defaults(doc) -> None:
     rfonts.set(qn("w:eastAsia"), BODY_FONT)
     lang = rpr_default.find(qn("w:lang"))
     if lang is not None:
-        lang.set(qn("w:eastAsia"), "zh-CN")
+        lang.set(qn("w:eastAsia"), LANG)
+    # the document grid's character pitch is counted from the default size: 三号, as the body
+    for tag in ("w:sz", "w:szCs"):
+        size = rpr_default.find(qn(tag))
+        if size is not None:
+            size.set(qn("w:val"), str(int(SIZE_3.pt * 2)))
     normal = doc.styles["Normal"]
     normal.font.size = SIZE_3
     _fonts(normal.element, BODY_FONT)
+
+
+def _chinese_settings_and_theme(doc) -> None:
+    """python-docx's default document declares Japanese as its East Asian language and leaves
+    the theme's East Asian fonts empty: renderers then pick Japanese glyph forms. Declare zh-CN
+    and name the fonts (headings 黑体, body 仿宋)."""
+    settings = doc.settings.element
+    lang = settings.find(qn("w:themeFontLang"))
+    if lang is None:
+        lang = OxmlElement("w:themeFontLang")
+        settings.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), LANG)
+    theme = next(rel.target_part for rel in doc.part.rels.values() if rel.reltype.endswith("/theme"))
+    xml = theme.blob.decode("utf-8")
+    xml = re.sub(r'(<a:majorFont>.*?<a:ea typeface=")[^"]*(")', rf"\g<1>{H1_FONT}\g<2>", xml, count=1, flags=re.S)
+    xml = re.sub(r'(<a:minorFont>.*?<a:ea typeface=")[^"]*(")', rf"\g<1>{BODY_FONT}\g<2>", xml, count=1, flags=re.S)
+    xml = re.sub(r'(<a:font script="Hans" typeface=")[^"]*(")', rf"\g<1>{BODY_FONT}\g<2>", xml)
+    theme._blob = xml.encode("utf-8")
+
+
+def _grid(section) -> None:
+    """The document grid of GB/T 9704: 22 lines of 28 characters."""
+    sect_pr = section._sectPr
+    grid = sect_pr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect_pr.append(grid)
+    grid.attrib.clear()
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(GRID_LINE_PITCH))
 
 
 def _para(doc_or_cell, text: str, style: str):
@@ -101,16 +157,26 @@ def _para(doc_or_cell, text: str, style: str):
     return p
 
 
-def _page_number_footer(section) -> None:
-    footer = section.footer
-    p = footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _page_number_footer(section, doc) -> None:
+    """— 1 —: 4号 half-width digits between one-em dashes, odd pages at the right and even pages
+    at the left, one character in from the edge of the type area (GB/T 9704-2012 7.5)."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    _page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _page_number(p, align) -> None:
+    p.alignment = align
     pf = p.paragraph_format
     pf.first_line_indent = Pt(0)
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        pf.right_indent = PAGE_NUMBER_SIZE
+    else:
+        pf.left_indent = PAGE_NUMBER_SIZE
 
     def run(text=None):
         r = p.add_run(text or "")
-        r.font.size = Pt(14)
+        r.font.size = PAGE_NUMBER_SIZE
         _fonts(r._element, "宋体")
         return r
 
@@ -187,17 +253,18 @@ def _table(doc, t: spec.Table, widths_mm: tuple[float, ...], small: bool):
         align = WD_ALIGN_PARAGRAPH.CENTER if label.kind != "label" or t.key == "active" else WD_ALIGN_PARAGRAPH.LEFT
         if t.key == "active" and label.kind == "label":
             align = WD_ALIGN_PARAGRAPH.CENTER
-        _cell_text(cell, label.text, bold=label.kind == "header" and t.key != "requests", small=small, align=align)
+        _cell_text(cell, label.text, bold=label.kind == "header", small=small, align=align)
     for f in t.fields:
         cell = table.cell(f.row - first, f.col)
         if f.last_col is not None:
             cell = cell.merge(table.cell(f.row - first, f.last_col))
         _cell_text(cell, placeholder(f.path), small=small)
-    # a header row repeats when the table breaks across pages
-    for r in range(t.header_rows - first):
-        tr_pr = table.rows[r]._tr.get_or_add_trPr()
-        el = OxmlElement("w:tblHeader")
-        tr_pr.append(el)
+    # a header row repeats when the table breaks across pages; no row is split between two
+    for r, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if r < t.header_rows - first:
+            tr_pr.append(OxmlElement("w:tblHeader"))
     return table
 
 
@@ -220,9 +287,9 @@ def build_template(path) -> Path:
     doc = Document()
     _defaults(doc)
     _style(doc, STYLE_TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, spacing=Pt(36))
-    _style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    _style(doc, STYLE_H1, H1_FONT, SIZE_3).paragraph_format.keep_with_next = True
-    _style(doc, STYLE_H2, H2_FONT, SIZE_3).paragraph_format.keep_with_next = True
+    _style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, condensed=True)
+    _style(doc, STYLE_H1, H1_FONT, SIZE_3, condensed=True).paragraph_format.keep_with_next = True
+    _style(doc, STYLE_H2, H2_FONT, SIZE_3, condensed=True).paragraph_format.keep_with_next = True
     _style(doc, STYLE_TABLE, BODY_FONT, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, spacing=None)
 
     section = doc.sections[0]
@@ -231,7 +298,9 @@ def build_template(path) -> Path:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.footer_distance = Mm(20)
-    _page_number_footer(section)
+    _page_number_footer(section, doc)
+    _grid(section)
+    _chinese_settings_and_theme(doc)
 
     body = doc.paragraphs[0] if doc.paragraphs else None
     if body is not None:
