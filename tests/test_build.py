@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from xlreport import model
 
-from xlreport.word import render
+from xlreport.word import fonts, render
 
 from xlreport.format import spec
 from xlreport.cli import cli
@@ -297,8 +297,8 @@ def test_pdf_conversion(tmp_path, soffice):
     assert result.exit_code == 0, result.stderr
     pdf = out.with_suffix(".pdf")
     assert result.stdout == f"已生成：{out}\n已生成：{pdf}\n"
-    if render.missing_fonts():
-        assert "提醒：本机没有公文字体" in result.stderr
+    if fonts.substitutions():
+        assert "（本机没有该字体）" in result.stderr
     assert pdf.read_bytes()[:5] == b"%PDF-"
     if shutil.which("pdftotext"):
         import subprocess

@@ -95,3 +95,51 @@ def test_page_numbers_outside_odd_right_even_left(pages):
             assert RIGHT - 14 - 2 < x1 < RIGHT - 14 + 2  # one 四号 character in from the right edge
         else:
             assert LEFT + 14 - 2 < x0 < LEFT + 14 + 2
+
+
+def _glyphs_png(tmp_path, font: str) -> bytes:
+    """Six characters whose Japanese and Simplified Chinese forms differ, in ``font``, as pixels."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    from xlreport.word.render import convert_to_pdf
+
+    doc = docx.Document()
+    run = doc.add_paragraph().add_run("骨直角写过边")
+    run.font.size = Pt(48)
+    fonts = OxmlElement("w:rFonts")
+    fonts.set(qn("w:eastAsia"), font)
+    run._element.get_or_add_rPr().insert(0, fonts)
+    source = tmp_path / f"{len(list(tmp_path.iterdir()))}.docx"
+    doc.save(source)
+    convert_to_pdf(source, source.with_suffix(".pdf"))
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", "1", "-l", "1", "-W", "330", "-H", "80",
+                    str(source.with_suffix(".pdf")), str(source.with_suffix(""))], check=True)
+    return next(tmp_path.glob(f"{source.stem}-*.pgm")).read_bytes()
+
+
+def test_the_body_font_stands_in_with_simplified_chinese_forms(tmp_path):
+    from xlreport.word import fonts
+
+    families = fonts.installed_families() or set()
+    if not {"Noto Serif CJK SC", "Noto Serif CJK JP"} <= families or fonts.BODY_FONT in families:
+        pytest.skip("needs Noto Serif CJK (fonts-noto-cjk) and no 仿宋_GB2312")
+    body = _glyphs_png(tmp_path, fonts.BODY_FONT)
+    assert body == _glyphs_png(tmp_path, "Noto Serif CJK SC")
+    assert body != _glyphs_png(tmp_path, "Noto Serif CJK JP")
+
+
+def test_each_substitution_is_named_once(tmp_path):
+    from xlreport.word import fonts
+
+    subs = fonts.substitutions()
+    out = tmp_path / "报告.docx"
+    result = CliRunner().invoke(cli, ["build", str(EXAMPLE), "-o", str(out), "--pdf"])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [f"提醒：{line}" for line in fonts.notice(subs)]
+    faces = {s.font: s.face for s in subs}
+    if faces:  # on this machine's free fonts: serif body and title, sans 黑体, a 楷 face for 楷体
+        assert faces.get(fonts.BODY_FONT, "").startswith(("Noto Serif CJK SC", "AR PL UMing"))
+        assert faces.get(fonts.H1_FONT, "").startswith(("Noto Sans CJK SC", "WenQuanYi"))

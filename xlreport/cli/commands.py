@@ -470,7 +470,7 @@ def import_(file, output, force):
 def build(file, output, template, pdf, previous_file, allow_errors, force):
     """由工作簿或 JSON 报告生成 Word 年度报告。先检查，有错误时不生成（--allow-errors 除外）。"""
     from ..api import check_report, load
-    from ..word.render import convert_to_pdf, missing_fonts, render_docx
+    from ..word.render import convert_to_pdf, render_docx
     from ..texttable import render_problems, summary_line
 
     inputs = [file, template, previous_file]
@@ -505,13 +505,12 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
     if pdf:
         target = output.with_suffix(".pdf")
         try:
-            convert_to_pdf(output, target, force=force)
+            substituted = convert_to_pdf(output, target, force=force)
         except XlreportError as e:
             raise fail_from(e)
         say(f"已生成：{target}")
-        missing = missing_fonts()
-        if missing:
-            say("提醒：本机没有公文字体" + "、".join(missing) + "，PDF 中已用其他字体代替；正式发布前请在装有这些字体的电脑上用 WPS/Word 打开 .docx 另存为 PDF。", err=True)
+        for line in substituted:
+            say(f"提醒：{line}", err=True)
 
 
 @cli.command(short_help="导出默认 Word 模板，供修改版式")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 import shutil
 import subprocess
@@ -191,21 +192,11 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def missing_fonts() -> list[str]:
-    """The 公文 fonts LibreOffice will substitute on this machine."""
-    fc = shutil.which("fc-list")
-    if not fc:
-        return []
-    try:
-        out = subprocess.run([fc, ":", "family"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    from .template import FONTS
+def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 180) -> list[str]:
+    """The PDF of ``docx`` by LibreOffice, with the 公文 fonts mapped to free faces (fonts.py);
+    returns the lines that name the substitutions made."""
+    from . import fonts
 
-    return [f for f in FONTS if f not in out]
-
-
-def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 180) -> Path:
     soffice = find_soffice()
     if soffice is None:
         raise OutputError("未找到 LibreOffice，无法生成 PDF", "安装 LibreOffice 后重试，或在 WPS/Word 中打开 .docx 另存为 PDF")
@@ -213,8 +204,10 @@ def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 18
         work = Path(work)
         profile = (work / "profile").as_uri()
         cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(work), str(docx)]
+        subs = fonts.substitutions()
+        env = dict(os.environ, FONTCONFIG_FILE=str(fonts.fontconfig_file(work, subs)))
         try:
-            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, env=env)
         except subprocess.TimeoutExpired:
             raise OutputError(f"LibreOffice 转换 PDF 超时（{timeout} 秒）") from None
         except OSError as e:
@@ -225,7 +218,7 @@ def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 18
             raise OutputError(f"LibreOffice 未能把 {docx.name} 转换为 PDF")
         with atomic_target(pdf, force) as tmp:
             shutil.copyfile(produced, tmp)
-    return pdf
+    return fonts.notice(subs)
 
 
 __all__ = ["context", "template_shape", "render_docx", "convert_to_pdf", "fmt_number"]

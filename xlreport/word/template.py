@@ -150,6 +150,13 @@ def _grid(section) -> None:
     grid.set(qn("w:linePitch"), str(GRID_LINE_PITCH))
 
 
+def _off_the_grid(style) -> None:
+    """Table text keeps its own single spacing: on the line grid each line would take 29 pt."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    style.element.get_or_add_pPr().append(snap)
+
+
 def _para(doc_or_cell, text: str, style: str):
     p = doc_or_cell.add_paragraph(style=style)
     if text:
@@ -290,7 +297,8 @@ def build_template(path) -> Path:
     _style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, condensed=True)
     _style(doc, STYLE_H1, H1_FONT, SIZE_3, condensed=True).paragraph_format.keep_with_next = True
     _style(doc, STYLE_H2, H2_FONT, SIZE_3, condensed=True).paragraph_format.keep_with_next = True
-    _style(doc, STYLE_TABLE, BODY_FONT, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, spacing=None)
+    table_style = _style(doc, STYLE_TABLE, BODY_FONT, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, spacing=None)
+    _off_the_grid(table_style)
 
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
