@@ -356,3 +356,50 @@ def test_table_headers_bold_repeated_and_no_row_split(example_docx, table):
     runs = [run for row in word.rows[:header_rows] for cell in row.cells for p in cell.paragraphs for run in p.runs
             if run.text.strip() in headers]
     assert runs and all(run.bold for run in runs)
+
+
+# --- a template of one's own that leaves something out -------------------------------------------
+
+
+def own_template(tmp_path, edit) -> Path:
+    from factories import patch_zip
+
+    out = tmp_path / "我的模板.docx"
+    shutil.copyfile(default_template(), out)
+    return patch_zip(out, {"word/document.xml": lambda xml: edit(xml.decode("utf-8")).encode("utf-8")})
+
+
+def build_with(tmp_path, template):
+    out = tmp_path / "报告.docx"
+    return CliRunner().invoke(cli, ["build", str(EXAMPLE_WORKBOOK), "-o", str(out), "--template", str(template)]), out
+
+
+def test_a_template_missing_one_cell_of_table_three_is_refused_naming_it(tmp_path):
+    template = own_template(tmp_path, lambda xml: xml.replace("{{ n.requests.new.business }}", ""))
+    result, out = build_with(tmp_path, template)
+    assert result.exit_code == 2
+    assert result.stderr == (f"错误：{template}：模板缺少数字的占位符：三、收到和处理政府信息公开申请情况：一、本年新收政府信息公开申请数量 / 商业企业"
+                             "（{{ n.requests.new.business }}），报告中这些格会是空的（请对照 xlreport template 导出的默认模板补上）\n")
+    assert not out.exists()
+
+
+def test_a_template_without_the_tables_or_without_any_placeholder_is_refused(tmp_path):
+    no_numbers = own_template(tmp_path, lambda xml: re.sub(r"\{\{ n\.[a-z_.]+ \}\}", "", xml))
+    result, _ = build_with(tmp_path, no_numbers)
+    assert (result.exit_code, result.stderr) == (2, f"错误：{no_numbers}：模板中没有三张表（表二、表三、表四的数字占位符一个也没有）"
+                                                    "（请从 xlreport template 导出的默认模板改起，保留三张表）\n")
+    bare = tmp_path / "空白.docx"
+    doc = docx.Document()
+    doc.add_paragraph("政府信息公开工作年度报告")
+    doc.save(bare)
+    result, _ = build_with(tmp_path, bare)
+    assert (result.exit_code, result.stderr) == (2, f"错误：{bare}：模板中没有任何占位符，生成的报告不会有数字和正文"
+                                                    "（请从 xlreport template 导出的默认模板改起，保留其中的 {{ }} 和 {% %}）\n")
+
+
+def test_a_template_without_the_agency_builds_with_a_reminder(tmp_path):
+    template = own_template(tmp_path, lambda xml: xml.replace("{{ meta.agency }}", "某某局"))
+    result, out = build_with(tmp_path, template)
+    assert result.exit_code == 0
+    assert result.stderr == f"提醒：{template}：模板中没有“机关名称”的占位符（{{{{ meta.agency }}}}），报告中不会出现这部分\n"
+    assert out.exists()

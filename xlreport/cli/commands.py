@@ -496,7 +496,7 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
         _refuse_overlap([("默认", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
     _check_targets((output, output.with_suffix(".pdf") if pdf else None), force)
     try:
-        render_docx(report, output, template=template, force=force)
+        render_docx(report, output, template=template, force=force, warn=lambda message: say(f"提醒：{message}", err=True))
     except XlreportError as e:
         raise fail_from(e)
     if errors:

@@ -138,15 +138,16 @@ def _stamp_properties(props, report: Report) -> None:
     props.last_modified_by = "xlreport"
 
 
-def render_docx(report: Report, out, template=None, force: bool = False) -> Path:
+def render_docx(report: Report, out, template=None, force: bool = False, warn=None) -> Path:
     """Fill the template with the report and write the .docx atomically. The template (the
     default one too) is read like any untrusted input, every source docxtpl will compile is
-    checked against the template policy first, and it renders in jinja2's sandbox."""
+    checked against the template policy first, and it renders in jinja2's sandbox. A template
+    that leaves out numbers of the three tables is refused; ``warn`` hears of other gaps."""
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
     from lxml import etree
 
-    from .template_file import TemplateCheck, open_template
+    from .template_file import TemplateCheck, missing_from, open_template
     from .template_file import detail as _detail
     from .template_policy import PolicyEnvironment, Refused
 
@@ -157,6 +158,7 @@ def render_docx(report: Report, out, template=None, force: bool = False) -> Path
     env = PolicyEnvironment(template_shape(report))
     check = TemplateCheck(tpl, env, path)
     check.run()
+    missing_from(check, warn or (lambda message: None))
     try:
         tpl.render(ctx, env, autoescape=True)
     except Refused as e:  # a source none of ours matched: the environment checks it all the same

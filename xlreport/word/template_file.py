@@ -27,6 +27,7 @@ from lxml import etree
 
 from .. import container
 from ..errors import InputError
+from ..format import spec
 from ..shown import shown_line, shown_path
 from .template_policy import Refused, shorten, tags
 
@@ -166,13 +167,14 @@ class TemplateCheck:
         self.tpl, self.env, self.path = tpl, env, Path(path)
         self.where_file = shown_path(path)
         self.sources: dict[str, Source] = {}
+        self.used: set[str] = set()  # every chain of names the sources reach (n, n.active, n.active.fees …)
 
     def run(self) -> None:
         """Parse every source with the environment (a PolicyEnvironment: parsing is checking)."""
         for source in template_sources(self.tpl, self.path):
             self.sources.setdefault(source.text, source)
             try:
-                self.env.parse(source.text)
+                self.used |= reached(self.env.parse(source.text))
             except Refused as refusal:
                 raise self.refusal(refusal) from None
             except TemplateSyntaxError as e:
@@ -212,6 +214,44 @@ class TemplateCheck:
         # a line: the paragraph it begins with (its mark ends the line before)
         before = marked.replace("\r\n", "\n").replace("\r", "\n").split("\n")[: max(lineno - 1, 0)]
         return _last_mark("\n".join(before)) or 0
+
+
+def reached(tree) -> set[str]:
+    """The chains of names a parsed template reaches, each prefix too."""
+    from jinja2 import nodes
+
+    from .template_policy import dotted
+
+    found = (dotted(node) for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Getitem)))
+    return {d for d in found if d}
+
+
+# what the default template shows that a template of one's own should show too: every number of
+# the three tables (refused when missing: a report with a silent gap), the rest (a reminder)
+NUMBERS = {"n." + ".".join(f.path): f"{t.title}：{f.row_label} / {f.col_label}" for t in spec.TABLES for f in t.fields}
+OTHERS = {"meta.agency": "机关名称", "title_year": "报告标题中的年度", "text.preamble": "报告开头",
+          "text.overview": "一、总体情况", "text.problems": "五、存在的主要问题及改进情况", "text.other": "六、其他需要报告的事项",
+          "text.closing": "报告结尾"}
+
+
+def missing_from(check: TemplateCheck, warn) -> None:
+    """Refuse a template that leaves out numbers the default template shows; ``warn`` the rest."""
+    where = check.where_file
+    if not check.used & {*NUMBERS, *OTHERS, "n", "meta", "text"}:
+        raise InputError(f"{where}：模板中没有任何占位符，生成的报告不会有数字和正文",
+                         "请从 xlreport template 导出的默认模板改起，保留其中的 {{ }} 和 {% %}")
+    missing = [key for key in NUMBERS if key not in check.used]
+    if len(missing) == len(NUMBERS):
+        raise InputError(f"{where}：模板中没有三张表（表二、表三、表四的数字占位符一个也没有）",
+                         "请从 xlreport template 导出的默认模板改起，保留三张表")
+    if missing:
+        shown = "；".join(f"{NUMBERS[key]}（{{{{ {key} }}}}）" for key in missing[:3])
+        more = f"等{len(missing)}个" if len(missing) > 3 else ""
+        raise InputError(f"{where}：模板缺少{more}数字的占位符：{shown}，报告中这些格会是空的",
+                         "请对照 xlreport template 导出的默认模板补上")
+    for key, name in OTHERS.items():
+        if key not in check.used:
+            warn(f"{where}：模板中没有“{name}”的占位符（{{{{ {key} }}}}），报告中不会出现这部分")
 
 
 def detail(text: str, chars: int = 120) -> str:
