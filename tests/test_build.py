@@ -403,3 +403,22 @@ def test_a_template_without_the_agency_builds_with_a_reminder(tmp_path):
     assert result.exit_code == 0
     assert result.stderr == f"提醒：{template}：模板中没有“机关名称”的占位符（{{{{ meta.agency }}}}），报告中不会出现这部分\n"
     assert out.exists()
+
+
+def test_an_empty_required_section_shows_in_the_report_and_in_check(tmp_path):
+    """一、总体情况 left empty: check reminds of it, the report says so where the text would be."""
+    report = model.load_json_file(EXAMPLE_JSON)
+    report.text.overview = model.Section([], [])
+    source = tmp_path / "空.json"
+    source.write_text(model.to_json(report), encoding="utf-8")
+    checked = CliRunner().invoke(cli, ["check", str(source), "--json"])
+    import json
+
+    codes = [p["code"] for p in json.loads(checked.stdout)["files"][0]["problems"]]
+    assert "text-empty-section" in codes
+    out = tmp_path / "报告.docx"
+    assert CliRunner().invoke(cli, ["build", str(source), "-o", str(out)]).exit_code == 0
+    paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
+    heading = paragraphs.index(spec.SECTION_TITLES["overview"])
+    assert paragraphs[heading + 1] == render.EMPTY_SECTION
+    assert paragraphs.count(render.EMPTY_SECTION) == 1  # 五 has its text

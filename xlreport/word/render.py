@@ -81,6 +81,16 @@ def _items(items) -> list[dict]:
     return out
 
 
+# what a section the format requires shows when nothing was written for it (check reminds of it
+# too, as text-empty-section): a gap the reader of the draft cannot miss
+EMPTY_SECTION = "【本部分尚未填写】"
+
+
+def _required(section: Section) -> dict:
+    intro, subsections = list(section.intro), _items(section.items)
+    return {"intro": intro or ([] if subsections else [EMPTY_SECTION]), "subsections": subsections}
+
+
 def context(report: Report) -> dict:
     """What the template sees: meta, every number formatted (n.<json path>), and the prose."""
     numbers: dict = {}
@@ -99,8 +109,8 @@ def context(report: Report) -> dict:
         "n": numbers,
         "text": {
             "preamble": list(t.preamble) or [default_preamble(report)],
-            "overview": {"intro": list(t.overview.intro), "subsections": _items(t.overview.items)},
-            "problems": {"intro": list(t.problems.intro), "subsections": _items(t.problems.items)},
+            "overview": _required(t.overview),
+            "problems": _required(t.problems),
             "other": {"intro": list(t.other.intro), "subsections": _items(other_items)},
             "closing": list(t.closing) or [default_closing(report)],
         },
