@@ -790,15 +790,22 @@ def differs(scanned, slow) -> str | None:
     return None
 
 
+def make_case(i: int, seed: int, base_list: list[tuple[str, bytes]]) -> tuple[str, bytes, list[str], bool]:
+    """Case ``i`` of a run: (kind of base, workbook, mutations applied, with_text); each case
+    has its own generator, so one can be made again alone (--case)."""
+    rng = random.Random(f"{seed}:{i}")
+    kind, data = base_list[i % len(base_list)]
+    case, applied = mutate(data, rng)
+    return kind, case, applied, rng.random() < 0.8
+
+
 def run(cases: int, seed: int, base_list: list[tuple[str, bytes]], show: int = 5, out=print) -> dict:
-    rng = random.Random(seed)
     totals: Counter = Counter()
     per: dict[str, Counter] = defaultdict(Counter)
     shown = 0
     for i in range(cases):
-        kind, data = base_list[i % len(base_list)]
-        case, applied = mutate(data, rng)
-        outcome, scanned, slow = read_both(case, with_text=rng.random() < 0.8)
+        kind, case, applied, with_text = make_case(i, seed, base_list)
+        outcome, scanned, slow = read_both(case, with_text)
         if outcome == "scanned":
             why = differs(scanned, slow)
             if why is not None:
@@ -839,6 +846,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--show", type=int, default=5, help="differing cases to describe")
+    ap.add_argument("--case", type=int, help="write case N of the run to case-N.xlsx in --dir, and read it")
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "xlreport-diff", help="where LibreOffice re-saves are kept")
     args = ap.parse_args()
     from xlreport.xlsx import cells
@@ -847,6 +855,13 @@ def main() -> None:
         raise SystemExit("the C scanner is not built: there is only one path")
     base_list = bases(args.dir)
     print(f"bases: {Counter(k for k, _ in base_list)}; seed {args.seed}")
+    if args.case is not None:
+        kind, case, applied, with_text = make_case(args.case, args.seed, base_list)
+        (args.dir / f"case-{args.case}.xlsx").write_bytes(case)
+        outcome, scanned, slow = read_both(case, with_text)
+        print(f"case {args.case}: {kind}; {', '.join(applied)}; with_text={with_text}: {outcome}",
+              differs(scanned, slow) if outcome == "scanned" else "", f"-> {args.dir / f'case-{args.case}.xlsx'}")
+        return
     result = run(args.cases, args.seed, base_list, args.show)
     report(result)
     raise SystemExit(1 if result["totals"]["differ"] else 0)

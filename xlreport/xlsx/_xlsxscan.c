@@ -56,6 +56,8 @@ static PyObject *decline(const char *why)
 
 
 
+static const char *reference(const char *p, const char *end, unsigned long *out);
+
 /* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): calamine refuses
  * a part that is not, wherever the bad bytes are. */
 static int valid_utf8(const unsigned char *p, const unsigned char *end)
@@ -91,7 +93,8 @@ static int valid_utf8(const unsigned char *p, const unsigned char *end)
 
 /* Markup only a full XML parser reads right: a comment, CDATA or DOCTYPE (<!), or a processing
  * instruction (<?) past the XML declaration; a UTF-16 byte order mark; a declared encoding
- * other than UTF-8; bytes that are not UTF-8. 1 when there is none, else Decline set and 0. */
+ * other than UTF-8; bytes that are not UTF-8; an entity or character reference calamine refuses
+ * (or that is unusual). 1 when there is none, else Decline set and 0. */
 static int plain_markup(const char *buf, const char *end)
 {
     const char *p = buf;
@@ -127,6 +130,7 @@ static int plain_markup(const char *buf, const char *end)
         }
         p = close + 2;
     }
+    const char *amp = p;
     while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
         if (++p >= end)
             break;
@@ -134,6 +138,16 @@ static int plain_markup(const char *buf, const char *end)
             decline(*p == '!' ? "comment, CDATA or DOCTYPE" : "processing instruction");
             return 0;
         }
+    }
+    /* calamine refuses a whole part for one bad reference, even in a cell no one reads */
+    while ((amp = memchr(amp, '&', (size_t)(end - amp))) != NULL) {
+        unsigned long cp;
+        const char *next = reference(amp, end, &cp);
+        if (next == NULL) {
+            decline("entity");
+            return 0;
+        }
+        amp = next;
     }
     return 1;
 }
@@ -158,12 +172,53 @@ static const char *tag_end(const char *p, const char *end)
 
 static int is_hex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 
+/* The reference at p ('&'): its code point and the byte after its ';'. NULL when it is not
+ * one of XML's five entities or a character reference to a character calamine keeps (the
+ * others, and the control characters, are left to calamine). */
+static const char *reference(const char *p, const char *end, unsigned long *out)
+{
+    const char *semi = memchr(p, ';', (size_t)(end - p) < 12 ? (size_t)(end - p) : 12);
+    if (semi == NULL)
+        return NULL;
+    Py_ssize_t len = semi - p - 1;
+    const char *name = p + 1;
+    unsigned long cp = 0;
+    if (len == 2 && memcmp(name, "lt", 2) == 0) cp = '<';
+    else if (len == 2 && memcmp(name, "gt", 2) == 0) cp = '>';
+    else if (len == 3 && memcmp(name, "amp", 3) == 0) cp = '&';
+    else if (len == 4 && memcmp(name, "apos", 4) == 0) cp = '\'';
+    else if (len == 4 && memcmp(name, "quot", 4) == 0) cp = '"';
+    else if (len >= 3 && name[0] == '#' && name[1] == 'x') {
+        if (len > 8)
+            return NULL;
+        for (Py_ssize_t i = 2; i < len; i++) {
+            if (!is_hex(name[i]))
+                return NULL;
+            cp = cp * 16 + (unsigned long)(name[i] <= '9' ? name[i] - '0' : (name[i] | 0x20) - 'a' + 10);
+        }
+    } else if (len >= 2 && name[0] == '#') {
+        if (len > 8)
+            return NULL;
+        for (Py_ssize_t i = 1; i < len; i++) {
+            if (name[i] < '0' || name[i] > '9')
+                return NULL;
+            cp = cp * 10 + (unsigned long)(name[i] - '0');
+        }
+    } else {
+        return NULL;
+    }
+    if ((cp < 0x20 && cp != 9 && cp != 10 && cp != 13) || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF)
+        return NULL;
+    *out = cp;
+    return semi + 1;
+}
+
 /* An _x00HH_ escape (calamine turns it into the character) somewhere in s. */
 static int has_escape(const char *s, const char *end)
 {
     const char *p = s;
     while ((p = find(p, end, "_x00", 4)) != NULL) {
-        if (end - p >= 7 && is_hex(p[4]) && is_hex(p[5]) && p[6] == '_')
+        if (end - p >= 7 && p[6] == '_')  /* calamine wants two hex digits: any two is wider, and safe */
             return 1;
         p += 4;
     }
@@ -229,40 +284,12 @@ static PyObject *xml_text(const char *s, Py_ssize_t n, int preserve)
         char c = *p;
         int written;
         if (c == '&') {
-            const char *semi = memchr(p, ';', (size_t)(end - p) < 12 ? (size_t)(end - p) : 12);
-            if (semi == NULL)
-                goto bad;
-            Py_ssize_t len = semi - p - 1;
-            const char *name = p + 1;
-            unsigned long cp = 0;
-            if (len == 2 && memcmp(name, "lt", 2) == 0) cp = '<';
-            else if (len == 2 && memcmp(name, "gt", 2) == 0) cp = '>';
-            else if (len == 3 && memcmp(name, "amp", 3) == 0) cp = '&';
-            else if (len == 4 && memcmp(name, "apos", 4) == 0) cp = '\'';
-            else if (len == 4 && memcmp(name, "quot", 4) == 0) cp = '"';
-            else if (len >= 2 && name[0] == '#' && name[1] == 'x') {
-                if (len < 3 || len > 8)
-                    goto bad;
-                for (Py_ssize_t i = 2; i < len; i++) {
-                    if (!is_hex(name[i]))
-                        goto bad;
-                    cp = cp * 16 + (unsigned long)(name[i] <= '9' ? name[i] - '0' : (name[i] | 0x20) - 'a' + 10);
-                }
-            } else if (len >= 2 && name[0] == '#') {
-                if (len > 8)
-                    goto bad;
-                for (Py_ssize_t i = 1; i < len; i++) {
-                    if (name[i] < '0' || name[i] > '9')
-                        goto bad;
-                    cp = cp * 10 + (unsigned long)(name[i] - '0');
-                }
-            } else {
-                goto bad;
-            }
-            if ((cp < 0x20 && cp != 9 && cp != 10 && cp != 13) || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF)
+            unsigned long cp;
+            const char *next = reference(p, end, &cp);
+            if (next == NULL)
                 goto bad;
             written = put_utf8(out + o, cp);
-            p = semi + 1;
+            p = next;
             int space = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
             o += written;
             if (!space) {
@@ -286,6 +313,12 @@ static PyObject *xml_text(const char *s, Py_ssize_t n, int preserve)
         }
     }
     PyObject *text;
+    if (has_escape(out, out + o)) {  /* calamine unescapes after decoding the references */
+        if (out != small)
+            PyMem_Free(out);
+        decline("escaped character");
+        return NULL;
+    }
     if (preserve)
         text = PyUnicode_DecodeUTF8(out, o, NULL);
     else if (lead < 0)

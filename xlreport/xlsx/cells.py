@@ -45,7 +45,7 @@ class SheetCells:
     cells: dict[str, Cell]  # formula cells by reference
 
 
-_ESCAPE_RE = re.compile(rb"_x00[0-9A-Fa-f]{2}_")
+_ESCAPE_RE = re.compile(r"_x00.{2}_", re.S)  # calamine wants hex digits: wider is safe
 _ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|apos|quot)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
 _TRIMMED = " \t\r\n"
@@ -65,8 +65,6 @@ def _text(raw: bytes, preserve: bool = True) -> str:
     normalised, entities decoded, then trimmed unless ``preserve``."""
     if b"<" in raw:
         raise Decline("markup in text")
-    if _ESCAPE_RE.search(raw):
-        raise Decline("escaped character")
     try:
         s = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -82,6 +80,8 @@ def _text(raw: bytes, preserve: bool = True) -> str:
                 raise Decline("entity")
             out.append(_char(m) + part[m.end() - 1:])
         s = "".join(out)
+    if "_x00" in s and _ESCAPE_RE.search(s):  # calamine unescapes after decoding the references
+        raise Decline("escaped character")
     return s if preserve else s.strip(_TRIMMED)
 
 
