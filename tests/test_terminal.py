@@ -34,3 +34,44 @@ def test_table_columns_line_up_with_chinese_names():
         "a.xlsx   上犹县商务局        通过",
         "bb.xlsx  XX县人民政府办公室  有错误",
     ]
+
+
+def _problems():
+    from xlreport.format.spec import Severity
+    from xlreport.problems import Problem
+
+    return [
+        Problem("value-type", Severity.ERROR, "“１２”是文字，不是数字；请直接填写数字", sheet="二、主动公开", cell="B8",
+                row_label="行政许可", col_label="本年处理决定数量", expected="0或正整数", actual="１２"),
+        Problem("requests-balance", Severity.ERROR, "商业企业列：一、本年新收（45）+ 二、上年结转（3）= 48，应等于（七）总计（42）"
+                "+ 四、结转下年度继续办理（100）= 142；若前三项无误，四、结转下年度继续办理应为6", sheet="三、依申请公开", cell="E28",
+                row_label="（七）总计", col_label="商业企业", expected="一+二=48", actual="（七）+四=142"),
+    ]
+
+
+def test_problems_in_an_80_column_terminal_are_blocks_that_fit():
+    from xlreport.texttable import render_problems
+
+    assert render_problems(_problems(), 80) == """\
+【二、主动公开】
+错误  二、主动公开!B8  行政许可 / 本年处理决定数量
+      “１２”是文字，不是数字；请直接填写数字
+      应为：0或正整数；实际：１２
+
+【三、依申请公开】
+错误  三、依申请公开!E28  （七）总计 / 商业企业
+      商业企业列：一、本年新收（45）+ 二、上年结转（3）= 48，应等于（七）总计
+      （42）+ 四、结转下年度继续办理（100）= 142；若前三项无误，四、结转下年度继
+      续办理应为6
+      应为：一+二=48；实际：（七）+四=142
+"""
+    for columns in (60, 80, 100):
+        assert max(width(line) for line in render_problems(_problems(), columns).splitlines()) <= columns + 1  # a hung comma
+
+
+def test_a_wide_terminal_or_a_file_gets_the_table():
+    from xlreport.texttable import render_problems
+
+    wide = render_problems(_problems(), 200)
+    assert wide == render_problems(_problems(), None)
+    assert wide.splitlines()[1].split() == ["级别", "位置", "项目", "问题", "应为", "实际"]

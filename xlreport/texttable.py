@@ -35,6 +35,8 @@ def width(text: str) -> int:
 
 # punctuation that never begins a line (it stays at the end of the line before, one column over)
 _NO_LINE_START = frozenset("。，、；：？！）》」』】”’%")
+# punctuation that never ends a line (it goes down with what it opens)
+_NO_LINE_END = "（《「『【“‘("
 
 
 def wrap(text: str, limit: int, hang: bool = False) -> list[str]:
@@ -52,6 +54,8 @@ def wrap(text: str, limit: int, hang: bool = False) -> list[str]:
                 m = _WORD_END.search(line)
                 if m and m.start() > 0:
                     line, carry = line[: m.start()], m.group(0)
+            if ch != "\n" and line[-1:] in _NO_LINE_END and len(line) > 1:
+                line, carry = line[:-1], line[-1] + carry
             lines.append(line)
             line, w = carry, width(carry)
             if ch == "\n":
@@ -89,17 +93,36 @@ def problem_rows(problems: list[Problem]) -> list[tuple[str, ...]]:
     ]
 
 
-def render_problems(problems: list[Problem]) -> str:
-    """Grouped by sheet in the order given (already sorted: sheet, errors first, cell)."""
+def render_problems(problems: list[Problem], columns: int | None = None) -> str:
+    """Grouped by sheet in the order given (already sorted: sheet, errors first, cell): a table,
+    or where it would not fit in ``columns`` (an 80-column terminal), a block per problem."""
     blocks: list[str] = []
     groups: dict[str, list[Problem]] = {}
     for p in problems:
         groups.setdefault(p.sheet or "整个文件", []).append(p)
     for sheet, items in groups.items():
         blocks.append(f"【{sheet}】")
-        blocks.append(table(problem_rows(items)))
+        text = table(problem_rows(items))
+        if columns is not None and max(map(width, text.splitlines())) > columns:
+            text = "\n".join(problem_blocks(problem_rows(items), columns))
+        blocks.append(text)
         blocks.append("")
     return "\n".join(blocks)
+
+
+BLOCK_INDENT = 6
+
+
+def problem_blocks(rows: list[tuple[str, ...]], columns: int) -> Iterator[str]:
+    """Each problem in lines of at most ``columns``: level, place and item; the message; 应为 and 实际."""
+    inner = max(columns - BLOCK_INDENT, 20)
+    for level, place, item, message, expected, actual in rows:
+        first = wrap(f"{place}  {item}", inner)
+        yield pad(level, BLOCK_INDENT) + first[0]
+        yield from (" " * BLOCK_INDENT + line for line in first[1:])
+        tail = "；".join(part for part in (f"应为：{expected}" if expected else "", f"实际：{actual}" if actual else "") if part)
+        for text in (message, tail):
+            yield from (" " * BLOCK_INDENT + line for line in (wrap(text, inner, hang=True) if text else []))
 
 
 def summary_line(errors: int, warnings: int, accepted: int = 0) -> str:

@@ -8,6 +8,7 @@ accept reason) reaches the console with its control characters escaped.
 from __future__ import annotations
 
 import datetime as _dt
+import shutil
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -283,18 +284,26 @@ def _print_one(r) -> None:
     if r.status == "unreadable":
         say(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
         if r.problems:
-            say(render_problems(r.problems), err=True)
+            say(render_problems(r.problems, terminal_columns()), err=True)
         return
     who = " ".join(x for x in (r.agency, f"{r.year}年" if r.year else "") if x)
     say(f"文件：{r.path}" + (f"（{who}）" if who else ""))
     if r.problems:
-        say(render_problems(r.problems))
+        say(render_problems(r.problems, terminal_columns()))
     for line in lapsed_lines(r.lapsed):
         say(line)
     say(summary_line(r.errors, r.warnings, sum(1 for p in r.problems if p.accepted)))
 
 
 SUMMARY_WIDTHS = (48, 28, 6, 6, 6, 8)
+
+
+def terminal_columns() -> int | None:
+    """The width of the clerk's terminal; None when the output goes to a file or a pipe (the
+    table then stays whole, one line per problem row, for grep and diff)."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 class _BatchPrinter:
@@ -375,9 +384,9 @@ def _details(r) -> str:
     if r.status == "unreadable":
         lines = ["", f"== {r.path}：无法读取 ==", r.message + (f"（{r.hint}）" if r.hint else "")]
         if r.problems:
-            lines.append(render_problems(r.problems))
+            lines.append(render_problems(r.problems, terminal_columns()))
         return "\n".join(lines)
-    return "\n".join(["", f"== {r.path}（{r.agency or '机关名称未填'}）：{r.errors} 个错误、{r.warnings} 个提醒 ==", render_problems(r.problems)])
+    return "\n".join(["", f"== {r.path}（{r.agency or '机关名称未填'}）：{r.errors} 个错误、{r.warnings} 个提醒 ==", render_problems(r.problems, terminal_columns())])
 
 
 @cli.command(short_help="把工作簿导出为 JSON 报告")
@@ -485,7 +494,7 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
     problems = check_report(loaded.report, loaded.problems, previous=previous)
     errors = [p for p in problems if p.is_error]
     if errors:
-        say(render_problems(problems), err=True)
+        say(render_problems(problems, terminal_columns()), err=True)
         say(summary_line(len(errors), len(problems) - len(errors)), err=True)
         if not allow_errors:
             say("存在错误，未生成报告。请修改后重试，或加 --allow-errors 带着错误生成。", err=True)
