@@ -223,7 +223,8 @@ def main() -> None:
     from xlreport.xlsx import cells as xlsx_cells
 
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
-          f"C scanner {'built' if xlsx_cells.AVAILABLE else 'NOT built (calamine for every workbook)'}")
+          f"C scanner {'built' if xlsx_cells.AVAILABLE else 'NOT built (calamine for every workbook)'}; "
+          f"load average {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)")
     for kind in kinds:
         sources(kind, args.dir)
     print()
@@ -240,13 +241,14 @@ def main() -> None:
                 check = repeated(xl + ["check", str(folder), "--json"], args.repeat, env)
                 merge = repeated(xl + ["merge", str(folder), "-o", str(out), "--agency", "测试县人民政府", "--allow-errors", "--force"],
                                  args.repeat, env)
+                load = os.getloadavg()[0]
                 for name, (wall, peak, rc) in (("check", check), ("merge", merge)):
-                    rows.append((kind, n, which, name, n / wall, peak, rc))
+                    rows.append((kind, n, which, name, n / wall, peak, rc, load))
                     print(f"  {kind} N={n} {which} {name}: {wall:.2f} s, {n / wall:.0f} workbooks/s, peak {peak:.0f} MB, exit {rc}", flush=True)
     print()
-    print(f"{'kind':<12} {'N':>6} {'reader':<9} {'command':<7} {'files/s':>8} {'peak MB':>8} {'exit':>4}")
-    for kind, n, which, name, rate, peak, rc in rows:
-        print(f"{kind:<12} {n:>6} {which:<9} {name:<7} {rate:>8.0f} {peak:>8.0f} {rc:>4}")
+    print(f"{'kind':<12} {'N':>6} {'reader':<9} {'command':<7} {'files/s':>8} {'peak MB':>8} {'exit':>4} {'load':>5}")
+    for kind, n, which, name, rate, peak, rc, load in rows:
+        print(f"{kind:<12} {n:>6} {which:<9} {name:<7} {rate:>8.0f} {peak:>8.0f} {rc:>4} {load:>5.1f}")
     if args.baseline:
         files = sorted(sources("pristine", args.dir).glob("*.xlsx"))[:200]
         t = time.perf_counter()

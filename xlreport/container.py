@@ -133,6 +133,23 @@ class Package:
     def optional(self, name: str, limit: int = limits.ZIP_ENTRY_BYTES.value) -> bytes | None:
         return self.read(name, limit) if name in self._infos else None
 
+    def identity(self, name: str, data: bytes) -> tuple | None:
+        """What tells an entry's content without inflating it: its compression method, sizes,
+        CRC and compressed bytes (the same compressed bytes inflate to the same content); None
+        when the entry is absent, or its local header does not agree with the directory."""
+        info = self._infos.get(name)
+        if info is None:
+            return None
+        at = info.header_offset
+        head = data[at: at + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return ("unreadable", name)
+        start = at + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+        raw = data[start: start + info.compress_size]
+        if len(raw) != info.compress_size or info.flag_bits & 0x1:
+            return ("unreadable", name)
+        return (info.compress_type, info.file_size, info.CRC, raw)
+
 
 class BadPackage(Exception):
     """Not a readable zip: the caller says what the file should have been."""
@@ -217,8 +234,11 @@ _REL_RE2 = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"
 
 def cached(opened: Opened, entries: tuple[str, ...], cache: dict, compute):
     """``compute()`` for these zip entries, remembered by their content: in a batch, every
-    workbook made from one template has the same workbook.xml, styles and properties."""
-    key = tuple(opened.zip.optional(e) for e in entries)
+    workbook made from one template has the same workbook.xml, styles and properties. The
+    content is known by its compressed bytes (Package.identity), so a hit inflates nothing."""
+    key = tuple(opened.zip.identity(e, opened.data) for e in entries)
+    if any(k is not None and k[0] == "unreadable" for k in key):
+        return compute()  # reading it will say what is wrong
     try:
         return cache[key]
     except KeyError:

@@ -339,12 +339,100 @@ bad:
     return NULL;
 }
 
+
+/* Rich text, the way LibreOffice and Excel write it: <r> runs, each an optional <rPr> of empty
+ * elements and a <t>; the <t> texts read as calamine reads them and joined. A new str; NULL
+ * with Decline set when calamine's reading is not certain; or a new bytes object of the whole
+ * content when it is written some other way (Python reads that, cells._runs). */
+static PyObject *rich_text(const char *p, const char *close)
+{
+    const char *start = p;
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    int in_run = 0;
+    while (p < close) {
+        if (*p != '<')
+            goto other;  /* text between the elements */
+        if (close - p >= 3 && memcmp(p, "<r>", 3) == 0 && !in_run) {
+            in_run = 1;
+            p += 3;
+        } else if (close - p >= 4 && memcmp(p, "</r>", 4) == 0 && in_run) {
+            in_run = 0;
+            p += 4;
+        } else if (close - p >= 5 && memcmp(p, "<rPr>", 5) == 0 && in_run) {
+            const char *stop = find(p + 5, close, "</rPr>", 6);
+            if (stop == NULL)
+                goto other;
+            /* only empty elements inside: <b/>, <sz val="11"/>, <rFont val="宋体"/> … */
+            for (const char *q = p + 5; q < stop; ) {
+                q = memchr(q, '<', (size_t)(stop - q));
+                if (q == NULL)
+                    break;
+                const char *gt = tag_end(q + 1, stop);
+                if (gt == NULL || gt[-1] != '/' || q[1] == '/')
+                    goto other;
+                q = gt + 1;
+            }
+            p = stop + 6;
+        } else if (close - p >= 3 && p[1] == 't' && (p[2] == '>' || is_space(p[2]) || p[2] == '/')) {
+            const char *gt = tag_end(p + 2, close);
+            if (gt == NULL)
+                goto other;
+            if (gt[-1] == '/') {  /* <t/> */
+                p = gt + 1;
+                continue;
+            }
+            int preserve = 0;
+            if (gt > p + 2) {  /* attributes: only xml:space is known */
+                Py_ssize_t n = gt - (p + 2);
+                const char *a = p + 2;
+                while (a < gt && is_space(*a))
+                    a++;
+                if ((gt - a == 20 && (memcmp(a, "xml:space=\"preserve\"", 20) == 0 || memcmp(a, "xml:space='preserve'", 20) == 0)))
+                    preserve = 1;
+                else if (a != gt)
+                    goto other;
+                (void)n;
+            }
+            const char *stop = find(gt + 1, close, "</t>", 4);
+            if (stop == NULL || memchr(gt + 1, '<', (size_t)(stop - (gt + 1))))
+                goto other;
+            PyObject *text = xml_text(gt + 1, stop - (gt + 1), preserve);
+            if (text == NULL) {
+                Py_DECREF(parts);
+                return NULL;
+            }
+            int failed = PyList_Append(parts, text);
+            Py_DECREF(text);
+            if (failed < 0) {
+                Py_DECREF(parts);
+                return NULL;
+            }
+            p = stop + 4;
+        } else {
+            goto other;  /* <rPh> (declined in Python), <phoneticPr>, anything else */
+        }
+    }
+    if (in_run)
+        goto other;
+    PyObject *empty = PyUnicode_FromStringAndSize("", 0);
+    PyObject *joined = empty ? PyUnicode_Join(empty, parts) : NULL;
+    Py_XDECREF(empty);
+    Py_DECREF(parts);
+    return joined;
+other:
+    Py_DECREF(parts);
+    return PyBytes_FromStringAndSize(start, close - start);
+}
+
 #define PRESERVE "<t xml:space=\"preserve\">"
 #define PRESERVE_N ((Py_ssize_t)(sizeof(PRESERVE) - 1))
 
 /* The content of an <si> or <is> (from p up to close) when it is one plain <t> (or one
- * <t xml:space="preserve">): its text as a new str (NULL and Decline set when calamine's
- * reading of it is not certain). Else a new bytes object of the whole content, for Python. */
+ * <t xml:space="preserve">), or rich text (rich_text): its text as a new str (NULL and
+ * Decline set when calamine's reading of it is not certain). Else a new bytes object of the
+ * whole content, for Python. */
 static PyObject *one_text(const char *p, const char *close)
 {
     const char *text = NULL, *text_end = close - 4;
@@ -359,6 +447,8 @@ static PyObject *one_text(const char *p, const char *close)
     }
     if (text != NULL && text <= text_end && !memchr(text, '<', (size_t)(text_end - text)))
         return xml_text(text, text_end - text, preserve);
+    if (close - p >= 3 && memcmp(p, "<r>", 3) == 0)
+        return rich_text(p, close);
     return PyBytes_FromStringAndSize(p, close - p);
 }
 
