@@ -252,3 +252,30 @@ def test_fifos_and_devices_are_refused_without_being_read(kind, command, tmp_pat
     assert result.exit_code == 2
     assert result.stderr.endswith(f"{special}：不是普通文件（设备、管道或套接字），已拒绝读取\n")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("出", ".~"))) == []
+
+
+def test_a_calamine_panic_is_an_ordinary_error():
+    """pyo3's PanicException is a BaseException: a crafted .xls made one escape every handler."""
+    from xlreport.xlsx.sheets import CalaminePanic, guarded
+
+    class Panic(BaseException):
+        pass
+
+    def panics():
+        raise Panic("range end index 72 out of range for slice of length 5")
+
+    with pytest.raises(CalaminePanic):
+        guarded(panics)
+    with pytest.raises(KeyboardInterrupt):
+        guarded(lambda: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+
+def test_an_unknown_xml_encoding_is_one_line(tmp_path):
+    from xlreport.errors import InputError
+    from xlreport.xlsx import extent
+    from xlreport.xlsx.sheets import properties_stamp
+
+    assert properties_stamp(b'<?xml version="1.0" encoding="x-no-such-charset"?><Properties/>') == {}
+    with pytest.raises(InputError) as e:
+        extent.trim_ods_content(tmp_path / "报告.ods", b'<?xml version="1.0" encoding="x-no-such-charset"?><a/>')
+    assert e.value.message == f"{tmp_path / '报告.ods'}：文件已损坏（表格 XML 声明的字符编码无法识别）"

@@ -1,5 +1,5 @@
 """The report as printed (GB/T 9704-2012), measured on the PDF LibreOffice makes of the bundled
-example: 22 lines a page and 28 characters a full line in the type area of 156 × 225 mm, page
+example (with a long paragraph, so that whole pages are prose): 22 lines a page and 28 characters a full line in the type area of 156 × 225 mm, page
 numbers "— n —" at the right on odd pages and at the left on even ones. Positions come from
 poppler's `pdftotext -bbox`."""
 
@@ -15,9 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
+from xlreport import model
 from xlreport.cli import cli
 
 EXAMPLE = REPO / "examples" / "shangyou-commerce-2024.xlsx"
+EXAMPLE_JSON = EXAMPLE.with_suffix(".json")
 MM = 72 / 25.4
 LEFT, RIGHT = 28 * MM, (210 - 26) * MM  # the type area: 28 mm from the left, 26 mm from the right
 TOP, BOTTOM = 37 * MM, (297 - 35) * MM
@@ -30,8 +32,14 @@ pytestmark = [pytest.mark.libreoffice,
 @pytest.fixture(scope="module")
 def pages(soffice, tmp_path_factory) -> list[dict[float, list[tuple[float, float, str]]]]:
     """Each page: its text lines by their top, each a list of (x min, x max, word)."""
-    out = tmp_path_factory.mktemp("layout") / "报告.docx"
-    result = CliRunner().invoke(cli, ["build", str(EXAMPLE), "-o", str(out), "--pdf"])
+    folder = tmp_path_factory.mktemp("layout")
+    report = model.load_json_file(EXAMPLE_JSON)
+    # a long paragraph of Chinese text only: pages 2 and 3 are prose from top to bottom
+    report.text.overview.intro = ["依法公开政府信息，保障公众知情权、参与权、表达权和监督权。" * 60]
+    source = folder / "报告.json"
+    source.write_text(model.to_json(report), encoding="utf-8")
+    out = folder / "报告.docx"
+    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(out), "--pdf"])
     assert result.exit_code == 0, result.output
     html = subprocess.run(["pdftotext", "-bbox", str(out.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True).stdout
     found = []

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
+import shutil
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -520,3 +522,20 @@ def test_context_keys_are_not_dict_methods():
 
     shape = render.template_shape(model.load_json_file(EXAMPLE_JSON))
     assert [k for k in keys(shape) if hasattr(dict, k) or hasattr(list, k) or hasattr(str, k)] == []
+
+
+def test_a_template_part_past_the_limit_is_refused_before_docxtpl_reads_it(tmp_path):
+    """docxtpl's regexes take about a second a megabyte (a fuzz case took minutes)."""
+    from factories import patch_zip
+
+    from xlreport import limits
+
+    big = tmp_path / "大模板.docx"
+    shutil.copyfile(default_template(), big)
+    rng = random.Random(1)  # text that does not compress 200-fold: the zip limits would refuse it first
+    filler = "".join(f"<w:p><w:r><w:t>{rng.getrandbits(64):x}</w:t></w:r></w:p>" for _ in range(limits.TEMPLATE_PART.value // 45))
+    patch_zip(big, {"word/document.xml": lambda xml: xml.replace(b"</w:body>", filler.encode() + b"</w:body>")})
+    result = CliRunner().invoke(cli, ["build", str(EXAMPLE_JSON), "--template", str(big), "-o", str(tmp_path / "r.docx")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"错误：{big}：模板中一个部件（正文、页眉、页脚、脚注）的 XML 大小超过上限（正文 ")
+    assert "上限4 MB），已拒绝读取" in result.stderr

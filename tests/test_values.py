@@ -287,3 +287,27 @@ def test_the_guide_sheet_tells_the_policy_the_checker_applies(base):
         for check in values.checks(unit):
             assert check.refuses and check.refuses in guide, check.key
     assert "只有空格的单元格视为什么都没填" in guide
+
+
+@pytest.mark.parametrize("number, summed", [(2.5, 2.5), (-5, -5), (Decimal("0.1"), Decimal("0.1")), (1e12, 0),
+                                            (float("inf"), 0), (float("nan"), 0), (-1e300, 0)])
+def test_what_a_number_adds_to_a_sum(number, summed):
+    """As the sheet's IF(ISNUMBER(c),IF(ABS(c)<1E+12,c,0),0): found by the fuzzer, an ods holding
+    1e300 or infinity made totals no JSON could carry."""
+    from xlreport.format import values
+
+    assert values.Cell(values.NUMBER, number).summed == summed
+
+
+def test_a_decimal_is_judged_as_a_float_is():
+    from xlreport.format import values
+
+    assert values.reason(values.Cell(values.NUMBER, Decimal("0.5")), spec.Unit.COUNT)[0] == "decimal"
+
+
+def test_an_impossible_total_is_written_as_null_and_read_back_recomputed():
+    from xlreport.model import _writable
+
+    total = spec.FIELD_BY_PATH[("requests", "new", "total")]
+    assert _writable(total, Decimal("2.5")) is None and _writable(total, 7) == 7
+    assert _writable(spec.FIELD_BY_PATH[LICENSING], Decimal("2.5")) == Decimal("2.5")  # inputs: as the report holds them

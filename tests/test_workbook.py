@@ -218,11 +218,12 @@ def test_year_validation(blank_validations):
 
 
 def formula_cells(formula: str) -> list[str]:
-    """The cells a total adds, each counted as its number or 0: IF(ISNUMBER(c),c,0)+…"""
-    terms = formula.removeprefix("=").split("+")
+    """The cells a total adds, each counted as its number below the limit or 0:
+    IF(ISNUMBER(c),IF(ABS(c)<1E+12,c,0),0)+…"""
+    terms = re.split(r"\+(?=IF\()", formula.removeprefix("="))
     out = []
     for term in terms:
-        m = re.fullmatch(r"IF\(ISNUMBER\(\$([A-Z]+)\$(\d+)\),\$\1\$\2,0\)", term)
+        m = re.fullmatch(r"IF\(ISNUMBER\(\$([A-Z]+)\$(\d+)\),IF\(ABS\(\$\1\$\2\)<1E\+12,\$\1\$\2,0\),0\)", term)
         assert m, term
         out.append(m.group(1) + m.group(2))
     return out

@@ -84,6 +84,8 @@ FILE_SECONDS = Limit(120, "秒", "批量检查中每个文件的时间", "一份
 
 # --- Word templates (what a template may say is in template_policy.py) ---------------------------
 
+TEMPLATE_PART = Limit(4 * MB, "字节", "模板中一个部件（正文、页眉、页脚、脚注）的 XML 大小",
+                      "默认模板的正文约 100 KB；docxtpl 逐个部件做正则替换，每 MB 约 1 秒，几十 MB 就要几分钟")
 TEMPLATE_TEXT = Limit(200, "字", "模板中一个文字常量的长度", "占位符旁的默认文字不过几个字；更长的是注入的内容")
 TEMPLATE_LOOPS = Limit(2, "层", "模板中 for 循环的嵌套层数", "默认模板最深两层：小节和小节中的段落")
 

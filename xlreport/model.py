@@ -18,6 +18,7 @@ from typing import Any, Callable, Union
 from . import limits
 
 from .format import spec
+from .format import values as value_policy
 from .errors import DataError, InputError
 
 Number = Union[int, Decimal]
@@ -209,6 +210,15 @@ def _section_json(section: Section) -> dict:
     return {"intro": list(section.intro), "items": [_item_json(i) for i in section.items]}
 
 
+def _writable(f: spec.Field, value):
+    """A value as the JSON contract can carry it. A total a workbook's refused entries made
+    impossible (2.5 in a count, 1e30) goes out as null — read back, it is recomputed — so that
+    what export writes is always a JSON report check can read; its inputs are null already."""
+    if value is None or not f.total_of:
+        return value
+    return value if value_policy.reason(value_policy.Cell(value_policy.NUMBER, value), f.unit) is None else None
+
+
 def to_dict(report: Report) -> dict:
     """The report as the JSON contract's dict (amounts stay Decimals; to_json writes them exactly)."""
     out: dict[str, Any] = {"format": spec.FORMAT_VERSION, "meta": {m.key: report.meta.get(m.key) for m in spec.META_FIELDS}}
@@ -216,7 +226,7 @@ def to_dict(report: Report) -> dict:
         node = out
         for key in f.path[:-1]:
             node = node.setdefault(key, {})
-        node[f.path[-1]] = report.values.get(f.path)
+        node[f.path[-1]] = _writable(f, report.values.get(f.path))
     t = report.text
     other = {"intro": list(t.other.intro), "fee_note": _item_json(t.fee_note), "items": _section_json(t.other)["items"]}
     out["text"] = {

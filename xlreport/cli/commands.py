@@ -446,8 +446,6 @@ def import_(file, output, force):
         imported = import_report(file)
     except XlreportError as e:
         raise fail_from(e)
-    for p in imported.problems:
-        say(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
     try:
         if out is None:
             click.echo(to_json(imported.report), nl=False)
@@ -459,7 +457,9 @@ def import_(file, output, force):
             with atomic_target(out, force) as tmp:
                 tmp.write_text(to_json(imported.report), encoding="utf-8")
     except XlreportError as e:
-        raise fail_from(e)
+        raise fail_from(e)  # one line: what was read is not told when nothing could be written
+    for p in imported.problems:
+        say(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
     errors = sum(1 for p in imported.problems if p.is_error)
     if out is not None:
         say(f"已导入：{out}（{len(imported.problems) - errors} 个提醒，{errors} 个错误）", err=True)

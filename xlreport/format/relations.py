@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Union
 
+from .values import SUMMED_BELOW
+
 Path = tuple
 
 # comparison operators: Python function, spreadsheet spelling
@@ -52,8 +54,9 @@ def constant(value: int) -> Sum:
 
 
 def _cell(ref: str) -> str:
-    # ISNUMBER, not N(): N(TRUE) is 1 and N(#DIV/0!) is an error; the checker counts both as 0
-    return f"IF(ISNUMBER({ref}),{ref},0)"
+    # ISNUMBER, not N(): N(TRUE) is 1 and N(#DIV/0!) is an error; the checker counts both as 0,
+    # and a number past the limit (values.SUMMED_BELOW) too
+    return f"IF(ISNUMBER({ref}),IF(ABS({ref})<{SUMMED_BELOW:.0E},{ref},0),0)"
 
 
 @dataclass(frozen=True)

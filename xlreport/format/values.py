@@ -13,7 +13,8 @@ checks, in the same order, makes:
 Nothing typed is normalised: text that looks like a number ("12", "１２", " 12 ", "12件") is text,
 refused in both, because a sheet formula reads it as text too. A cell holding only spaces counts
 as blank in both. In a sum (the 勾稽 relations) a cell counts as its number when it holds a
-number, refused or not (2.5, -5, a date's serial number), and as 0 otherwise, in both.
+number, refused or not (2.5, -5, a date's serial number) while it is below the limit in size, and as 0
+otherwise, in both.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from .. import limits
 
 # what a cell shows when its formula failed (text a reader may hand over for an error value)
 ERROR_TEXTS = frozenset({"#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"})
+
+# a number this big or bigger (or not a number: NaN) is 0 in a sum, in the sheet's formulas too
+SUMMED_BELOW = max(limits.MAX_COUNT, limits.MAX_AMOUNT)
 
 # the kinds a reader tells apart
 BLANK, NUMBER, TEXT, BOOLEAN, ERROR, FORMULA, DATE = "blank", "number", "text", "boolean", "error", "formula", "date"
@@ -44,9 +48,16 @@ class Cell:
     def number(self):
         """What the cell counts as in a sum: its number (a formula's result, a date's serial
         number), or 0."""
-        if self.kind in (NUMBER, DATE, FORMULA) and isinstance(self.value, (int, float)) and not isinstance(self.value, bool):
+        if self.kind in (NUMBER, DATE, FORMULA) and isinstance(self.value, (int, float, Decimal)) and not isinstance(self.value, bool):
             return self.value
         return 0
+
+    @property
+    def summed(self):
+        """What the cell adds to a 勾稽 sum: its number while it is below SUMMED_BELOW in size, else
+        0 (infinity, NaN, 1e300: refused anyway; a total of them could not be written as JSON)."""
+        number = self.number
+        return number if abs(number) < SUMMED_BELOW else 0
 
 
 @dataclass(frozen=True)

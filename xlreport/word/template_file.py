@@ -25,8 +25,8 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateSyntaxError
 from lxml import etree
 
-from .. import container
-from ..errors import InputError
+from .. import container, limits
+from ..errors import InputError, LimitError
 from ..format import spec
 from ..shown import shown_line, shown_path
 from .template_policy import Refused, shorten, tags
@@ -108,6 +108,8 @@ def template_sources(tpl: Template, path) -> list[Source]:
     """Every source docxtpl will compile from ``tpl``, in the order it compiles them."""
 
     def part_source(label: str, xml: str) -> Source:
+        if len(xml) > limits.TEMPLATE_PART.value:  # characters: at least as many bytes
+            raise LimitError.of(path, limits.TEMPLATE_PART, f"{label} {len(xml) // limits.MB} MB")
         return Source(label, compiled_form(tpl.patch_xml(xml)), xml)
 
     try:

@@ -127,6 +127,9 @@ class _Copier:
         except expat.ExpatError as e:
             raise InputError(f"{shown_path(self.path)}：文件已损坏（表格 XML 第{e.lineno}行无法解析）",
                              "请用 WPS/Excel 打开后另存再试") from None
+        except (LookupError, ValueError):  # an encoding Python does not know, or expat cannot read
+            raise InputError(f"{shown_path(self.path)}：文件已损坏（表格 XML 声明的字符编码无法识别）",
+                             "请用 WPS/Excel 打开后另存再试") from None
         return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(self.out)).encode("utf-8")
 
 

@@ -10,7 +10,7 @@ from ..format.locate import locate
 from ..model import Report
 from ..problems import Problem, make, rule_problem
 from .numbers import parse_number
-from .sheets import READ_COLS, READ_ROWS
+from .sheets import READ_COLS, READ_ROWS, guarded
 
 
 def read_foreign(path: Path, wb, kind: str):
@@ -18,7 +18,7 @@ def read_foreign(path: Path, wb, kind: str):
     grids = []
     for name in wb.sheet_names[:50]:
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS * 3)
+            rows = guarded(lambda: wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS * 3))
         except Exception:
             continue
         grids.append((name, [r[: READ_COLS * 2] for r in rows]))

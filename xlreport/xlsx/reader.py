@@ -21,7 +21,7 @@ from ..model import Report, clean_text, getter, split_paragraphs
 from ..problems import Problem, make, rule_problem
 from .cells import Cell
 from .numbers import _describe, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
-from .sheets import READ_COLS, READ_ROWS, SHIFT_TOLERANCE, _WANTED_SHEETS, _Book, _load, _Sheet, _stamp
+from .sheets import READ_COLS, READ_ROWS, SHIFT_TOLERANCE, _WANTED_SHEETS, _Book, _load, _Sheet, _stamp, guarded
 
 
 class StructureError(InputError):
@@ -65,7 +65,7 @@ def _find_sheet(book: _Book, name: str, problems: list[Problem], taken: set[str]
         if candidate in _WANTED_SHEETS or candidate in taken:
             continue
         try:
-            rows = book.wb.get_sheet_by_name(candidate).to_python(skip_empty_area=False, nrows=READ_ROWS)
+            rows = guarded(lambda: book.wb.get_sheet_by_name(candidate).to_python(skip_empty_area=False, nrows=READ_ROWS))
         except Exception:
             continue
         texts = {norm_label(str(v)) for r in rows for v in r[:READ_COLS] if isinstance(v, str) and v}
@@ -321,8 +321,8 @@ def _read_values(layout: _Layout, report: Report, problems: list[Problem]) -> li
         refused = fvalues.reason(found, f.unit)
         if refused is not None:
             problems.append(_refusal(f, found, refused, sheet.name, cell))
-            if found.number:
-                report.raw_numbers[f.path] = _exact(found.number)
+            if found.summed:
+                report.raw_numbers[f.path] = _exact(found.summed)
             continue
         if found.kind == fvalues.BLANK:
             blanks.append(f)
@@ -535,7 +535,7 @@ def _refuse_old_format(path: Path, wb) -> None:
 
     for name in wb.sheet_names[:20]:
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS)
+            rows = guarded(lambda: wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS))
         except Exception:
             continue
         for r in rows:

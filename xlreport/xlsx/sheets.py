@@ -30,6 +30,23 @@ READ_ROWS = max(t.height for t in spec.TABLES) + len(spec.TEXT_SLOTS) + SHIFT_TO
 READ_COLS = max(t.width for t in spec.TABLES) + 4
 
 
+class CalaminePanic(Exception):
+    """A Rust panic inside calamine on a crafted file (pyo3's PanicException is a BaseException,
+    which no ``except Exception`` sees)."""
+
+
+def guarded(call):
+    """``call()``, calamine's panics turned into CalaminePanic; Ctrl-C and exits go through."""
+    try:
+        return call()
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except Exception:
+        raise
+    except BaseException as e:
+        raise CalaminePanic(str(e)) from None
+
+
 class _Sheet:
     """The known range of one sheet as a grid of raw values."""
 
@@ -96,7 +113,7 @@ class _Book:
 
             data = _calamine_input(self._opened, self._trimmed)
             try:
-                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+                self._wb = guarded(lambda: CalamineWorkbook.from_filelike(io.BytesIO(data)))
             except Exception as e:  # calamine raises its own error types and sometimes plain ones
                 raise _calamine_error(self._opened.path, e) from None
         return self._wb
@@ -106,7 +123,7 @@ class _Book:
         if scanned is not None:
             return _Sheet(name, scanned.rows, scanned.cells)
         try:
-            rows = self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS)
+            rows = guarded(lambda: self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS))
         except Exception as e:
             raise _calamine_error(self._opened.path, e) from None
         return _Sheet(name, [r[:READ_COLS] for r in rows], self._formulas.get(name))
@@ -194,7 +211,7 @@ def properties_stamp(xml: bytes) -> dict[str, str]:
 
     try:
         root = ElementTree.fromstring(xml)
-    except (ElementTree.ParseError, ValueError):
+    except (ElementTree.ParseError, ValueError, LookupError):  # LookupError: an encoding Python does not know
         return {}
     found: dict[str, str] = {}
     for prop in root:
@@ -254,7 +271,7 @@ def _stamp(wb) -> dict[str, str]:
     if spec.SHEET_STAMP not in wb.sheet_names:
         return {}
     try:
-        rows = wb.get_sheet_by_name(spec.SHEET_STAMP).to_python(skip_empty_area=False, nrows=10)
+        rows = guarded(lambda: wb.get_sheet_by_name(spec.SHEET_STAMP).to_python(skip_empty_area=False, nrows=10))
     except Exception:
         return {}
     return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[0] != ""}
