@@ -279,3 +279,22 @@ def test_an_unknown_xml_encoding_is_one_line(tmp_path):
     with pytest.raises(InputError) as e:
         extent.trim_ods_content(tmp_path / "报告.ods", b'<?xml version="1.0" encoding="x-no-such-charset"?><a/>')
     assert e.value.message == f"{tmp_path / '报告.ods'}：文件已损坏（表格 XML 声明的字符编码无法识别）"
+
+
+def test_an_lzma_entry_with_bad_properties_is_a_damaged_file(tmp_path, good):
+    """zipfile hands lzma's own error through (found by the fuzzer: an internal error)."""
+    import zipfile
+
+    bad = tmp_path / "坏.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            method = zipfile.ZIP_LZMA if info.filename == "xl/workbook.xml" else zipfile.ZIP_DEFLATED
+            dst.writestr(info.filename, src.read(info.filename), compress_type=method)
+    data = bytearray(bad.read_bytes())
+    with zipfile.ZipFile(bad) as z:
+        info = z.getinfo("xl/workbook.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 4 : start + 9] = b"\xff" * 5  # the LZMA properties after the 4-byte version/size header
+    bad.write_bytes(bytes(data))
+    result = run("check", bad)
+    assert (result.exit_code, result.stderr) == (2, f"错误：{bad}：文件已损坏，无法解压其中的 xl/workbook.xml（请从原处重新复制一份，或用 WPS/Excel 打开后另存）\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import lzma
 import stat
 import zipfile
 import zlib
@@ -121,8 +122,9 @@ class Package:
             with self._zip.open(info) as fh:
                 data = fh.read(info.file_size + 1)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-                RuntimeError, zlib.error) as e:
-            # RuntimeError: an encrypted entry; NotImplementedError: a compression zipfile lacks
+                RuntimeError, zlib.error, lzma.LZMAError) as e:
+            # RuntimeError: an encrypted entry; NotImplementedError: a compression zipfile lacks;
+            # LZMAError: an entry marked LZMA with properties lzma refuses
             raise InputError(f"{where}：文件已损坏，无法解压其中的 {name}",
                              "请从原处重新复制一份，或用 WPS/Excel 打开后另存") from None
         self._inflated += len(data)
