@@ -60,10 +60,15 @@ def _fonts(element, east_asia: str, latin: str = LATIN_FONT) -> None:
     rfonts.set(qn("w:hAnsi"), latin)
     rfonts.set(qn("w:cs"), latin)
     rfonts.set(qn("w:eastAsia"), east_asia)
-    lang = rpr.find(qn("w:lang"))
+    _chinese(rpr, "w:lang")
+
+
+def _chinese(parent, tag: str) -> None:
+    """``tag`` under ``parent`` (made when missing) saying: Latin text en-US, East Asian zh-CN."""
+    lang = parent.find(qn(tag))
     if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
+        lang = OxmlElement(tag)
+        parent.append(lang)
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), LANG)
 
@@ -123,13 +128,7 @@ def _chinese_settings_and_theme(doc) -> None:
     """python-docx's default document declares Japanese as its East Asian language and leaves
     the theme's East Asian fonts empty: renderers then pick Japanese glyph forms. Declare zh-CN
     and name the fonts (headings 黑体, body 仿宋)."""
-    settings = doc.settings.element
-    lang = settings.find(qn("w:themeFontLang"))
-    if lang is None:
-        lang = OxmlElement("w:themeFontLang")
-        settings.append(lang)
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), LANG)
+    _chinese(doc.settings.element, "w:themeFontLang")
     theme = next(rel.target_part for rel in doc.part.rels.values() if rel.reltype.endswith("/theme"))
     xml = theme.blob.decode("utf-8")
     xml = re.sub(r'(<a:majorFont>.*?<a:ea typeface=")[^"]*(")', rf"\g<1>{H1_FONT}\g<2>", xml, count=1, flags=re.S)
