@@ -78,11 +78,13 @@ def _short(raw: bytes) -> str:
 class _Copier:
     """Re-emits XML element by element. ``keep(local_name, attrs, parents)`` decides per element:
     the attributes to write, or None to drop the element and everything inside it; ``parents``
-    are the local names of the kept elements around it."""
+    are the local names of the kept elements around it. Whitespace directly inside an element of
+    ``layout`` is indentation, not content, and is left out."""
 
-    def __init__(self, path, keep):
+    def __init__(self, path, keep, layout: frozenset = frozenset()):
         self.path = path
         self.keep = keep
+        self.layout = layout
         self.out: list[str] = []
         self.parents: list[str] = []
         self.skipping = 0
@@ -118,8 +120,9 @@ class _Copier:
         self.out.append(f"</{name}>")
 
     def text(self, data: str) -> None:
-        if not self.skipping:
-            self.out.append(_escape(data, quote=False))
+        if self.skipping or (self.parents and self.parents[-1] in self.layout and not data.strip()):
+            return
+        self.out.append(_escape(data, quote=False))
 
     def run(self, xml: bytes) -> bytes:
         try:
@@ -234,4 +237,13 @@ def trim_ods_content(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> 
             attrs[_ODS_REPEAT_COLS] = str(max(1, min(_number(attrs[_ODS_REPEAT_COLS], 1), ncols)))
         return attrs
 
-    return _Copier(path, keep).run(xml)
+    return _Copier(path, keep, _ODS_LAYOUT).run(xml)
+
+
+# elements of content.xml whose text is not content: a writer that indents its XML (gnumeric) puts
+# whitespace there, and calamine refuses a table row with text between its cells
+_ODS_LAYOUT = frozenset({
+    "document-content", "body", "spreadsheet", "table", "table-row", "table-rows", "table-header-rows",
+    "table-row-group", "table-column", "table-columns", "table-header-columns", "table-column-group",
+    "table-cell", "covered-table-cell",
+})
