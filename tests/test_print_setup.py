@@ -82,3 +82,12 @@ def test_check_rows_have_room_for_their_text(book):
             continue
         lines = -(-len(note) * 2 // (70 - 4))
         assert ws.row_dimensions[r].height >= lines * 15, (r, note)
+
+
+def test_check_sheet_names_rules_in_chinese_only(book):
+    from xlreport.format.rules import RULES
+
+    ws = openpyxl.load_workbook(book)[spec.SHEET_CHECKS]
+    shown = "\n".join(str(c.value or "") for row in ws.iter_rows(min_row=2, max_col=2) for c in row)
+    assert not [r.code for r in RULES if r.code in shown]
+    assert {ws.cell(r, 1).value for r in range(2, ws.max_row + 1)} <= {r.title for r in RULES}
