@@ -298,3 +298,23 @@ def test_an_lzma_entry_with_bad_properties_is_a_damaged_file(tmp_path, good):
     bad.write_bytes(bytes(data))
     result = run("check", bad)
     assert (result.exit_code, result.stderr) == (2, f"错误：{bad}：文件已损坏，无法解压其中的 xl/workbook.xml（请从原处重新复制一份，或用 WPS/Excel 打开后另存）\n")
+
+
+@pytest.mark.parametrize("second", ["xl/worksheets/sheet2.xml", "xl\\worksheets\\sheet2.xml"])
+def test_two_parts_of_one_name_are_refused(tmp_path, good, second):
+    """Readers differ on which of two same-named parts counts: the file could show one table and
+    report another."""
+    import warnings
+    import zipfile
+
+    bad = tmp_path / "重名.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate it writes
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+        dst.writestr(second, src.read("xl/worksheets/sheet2.xml").replace(b"<v>", b"<v>9"))
+    before = bad.read_bytes()
+    result = run("check", bad)
+    assert (result.exit_code, result.stderr) == (2, f"错误：{bad}：文件已损坏（压缩包中有两个名为 xl/worksheets/sheet2.xml 的部件）"
+                                                    "（请从原处重新复制一份，或用 WPS/Excel 打开后另存）\n")
+    assert bad.read_bytes() == before

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import limits
 from .errors import InputError, LimitError
-from .shown import shown_path
+from .shown import shown_line, shown_path
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -89,7 +89,13 @@ class Package:
         for info in infos:
             total += info.file_size
             self._check_entry(info)
-            self._infos.setdefault(info.filename.replace("\\", "/").lstrip("/"), info)
+            name = info.filename.replace("\\", "/").lstrip("/")
+            if name in self._infos:
+                # two parts of one name: readers differ on which one counts (zipfile and calamine the
+                # last, a scan by name the first), so the file could show one thing and say another
+                raise InputError(f"{shown_path(path)}：文件已损坏（压缩包中有两个名为 {shown_line(name)} 的部件）",
+                                 "请从原处重新复制一份，或用 WPS/Excel 打开后另存")
+            self._infos[name] = info
         if total > limits.ZIP_TOTAL_BYTES.value:
             raise LimitError.of(path, limits.ZIP_TOTAL_BYTES, f"{total // limits.MB} MB")
         self._inflated = 0
