@@ -17,6 +17,7 @@ import click
 
 from ..version import __version__
 from ..errors import XlreportError
+from ..format import spec
 from ..shown import safe_name, shown, shown_path
 from . import zh
 
@@ -549,7 +550,7 @@ def template(output, force):
 @click.option("--year", metavar="年份", help="报告年度；默认取输入文件的年度（必须一致）")
 @click.option("--jobs", type=zh.WholeNumber(1, 64), default=None, help="并行进程数（1—64）；默认为 CPU 核数")
 @click.option("--allow-errors", is_flag=True, help="输入文件有错误也汇总")
-@click.option("--include-merged", is_flag=True, help="输入中有以前的汇总结果（含“汇总明细”表）也汇总")
+@click.option("--include-merged", is_flag=True, help=f"输入中有以前的汇总结果（含“{spec.SHEET_MERGED}”表）也汇总")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
 def merge(inputs, output, agency, year, jobs, allow_errors, include_merged, force):
     """把多个单位的工作簿（文件或文件夹）的三张表和收费数字逐项相加，生成同一模板的汇总工作簿。"""

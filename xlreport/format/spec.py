@@ -201,6 +201,8 @@ SHEET_APPEALS = "四、复议诉讼"
 SHEET_TEXT = "正文"
 SHEET_CHECKS = "校验"
 SHEET_GUIDE = "填表说明"
+# the foot of every printed sheet (Excel's header codes: &A the sheet's name, &P the page, &N the pages)
+PRINT_FOOTER_LEFT, PRINT_FOOTER_RIGHT = "&A", "第 &P 页，共 &N 页"
 SHEET_STAMP = "_xlreport"  # hidden identity sheet
 SHEET_CELLCHECK = "_填写检查"  # hidden: the reason (or "") of every input cell, which 校验 counts
 SHEET_PROBLEMS = "问题清单"  # in annotated copies, and in the overview workbook of a batch check

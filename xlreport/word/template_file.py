@@ -231,9 +231,9 @@ def reached(tree) -> set[str]:
 # what the default template shows that a template of one's own should show too: every number of
 # the three tables (refused when missing: a report with a silent gap), the rest (a reminder)
 NUMBERS = {"n." + ".".join(f.path): f"{t.title}：{f.row_label} / {f.col_label}" for t in spec.TABLES for f in t.fields}
-OTHERS = {"meta.agency": "机关名称", "title_year": "报告标题中的年度", "text.preamble": "报告开头",
-          "text.overview": "一、总体情况", "text.problems": "五、存在的主要问题及改进情况", "text.other": "六、其他需要报告的事项",
-          "text.closing": "报告结尾"}
+_SECTIONS = {slot.section: slot.part_label for slot in spec.TEXT_SLOTS}
+OTHERS = {"meta.agency": spec.META_BY_KEY["agency"].label, "title_year": "报告标题中的年度",
+          **{f"text.{section}": label for section, label in _SECTIONS.items()}}
 
 
 def missing_from(check: TemplateCheck, warn) -> None:

@@ -310,8 +310,8 @@ def _print_setup(ws) -> None:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
-    ws.oddFooter.left.text = "&A"
-    ws.oddFooter.right.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.left.text = spec.PRINT_FOOTER_LEFT
+    ws.oddFooter.right.text = spec.PRINT_FOOTER_RIGHT
 
 
 def _text_cell(ws, row: int, col: int, value):

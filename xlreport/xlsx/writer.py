@@ -290,7 +290,7 @@ class _Writer:
         ws.set_column(0, 0, 110)
         title = self.fmt(font_name=TITLE_FONT, font_size=14, bold=True)
         para = self.fmt(text_wrap=True, valign="top")
-        ws.write_string(0, 0, "填表说明", title)
+        ws.write_string(0, 0, spec.SHEET_GUIDE, title)
         for i, line in enumerate(GUIDE, start=1):
             ws.write_string(i, 0, line, para)
             ws.set_row(i, text_lines(line, 110) * LINE_HEIGHT + 4)
@@ -356,7 +356,7 @@ def text_lines(text: str, column_width: float) -> int:
 
 
 # what each printed page carries at its foot: the sheet's name and the page of how many
-PRINT_FOOTER = "&L&A&R第 &P 页，共 &N 页"
+PRINT_FOOTER = f"&L{spec.PRINT_FOOTER_LEFT}&R{spec.PRINT_FOOTER_RIGHT}"
 
 
 def print_setup(ws, landscape: bool, header_rows: int = 0, pages_tall: int = 0) -> None:
