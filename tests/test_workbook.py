@@ -164,6 +164,48 @@ def test_every_input_cell_is_unlocked_and_exists(blank_xl):
         assert blank_xl[f.sheet][f.cell].protection.locked, f.key
 
 
+def input_formats(ws) -> dict[str, list[str]]:
+    """Per cell, the conditional-format formulas that colour it, each as it reads at that cell
+    (a rule over a range is written relative to the range's top-left cell)."""
+    from openpyxl.formula.translate import Translator
+
+    by_cell: dict[str, list[str]] = {}
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            for part in str(cf.sqref).split():
+                c1, r1, _, _ = range_boundaries(part)
+                origin = f"{openpyxl.utils.get_column_letter(c1)}{r1}"
+                for cell in cells_of(part):
+                    text = Translator("=" + rule.formula[0], origin).translate_formula(cell)
+                    by_cell.setdefault(cell, []).append(text)
+    return by_cell
+
+
+@pytest.fixture(scope="module")
+def blank_formats(blank_xl):
+    return {name: input_formats(blank_xl[name]) for name in spec.DATA_SHEETS}
+
+
+@pytest.mark.parametrize("field", spec.INPUT_FIELDS, ids=field_id)
+def test_input_cell_turns_red_by_its_own_reason(blank_formats, field):
+    """A block of input cells shares one rule; at each cell it reads exactly that cell's reason
+    formula, the one the hidden sheet holds for it."""
+    from xlreport.xlsx.live import bad_input_condition
+
+    own = bad_input_condition(field)
+    assert blank_formats[field.sheet][field.cell].count(own) == 1
+    assert own.count(field.cell) >= 5  # the guard: the formula names the cell it judges
+
+
+def test_input_blocks_cover_the_input_cells_once():
+    from xlreport.xlsx.live import input_blocks
+
+    covered = [(b.sheet, spec.a1(r, c), b.unit.value) for b in input_blocks()
+               for r in range(b.rows[0], b.rows[1] + 1) for c in range(b.cols[0], b.cols[1] + 1)]
+    assert sorted(covered) == sorted((f.sheet, f.cell, f.unit.value) for f in spec.INPUT_FIELDS)
+    assert len(input_blocks()) < len(spec.INPUT_FIELDS) // 10  # blocks, not one rule per cell
+
+
 # --- (c) data validation ---------------------------------------------------------------------
 
 

@@ -119,6 +119,9 @@ class Report:
         return self.meta.get("year")
 
 
+_NUMBER_TYPES = frozenset((int, Decimal, float))  # exact types: a bool is no number here
+
+
 def _as_number(v) -> Number:
     return v if isinstance(v, (int, Decimal, float)) and not isinstance(v, bool) else 0
 
@@ -128,7 +131,9 @@ def relation_numbers(report: Report) -> dict[tuple, Number]:
     cell's number, otherwise 0; a total not given is the sum of its parts counted so."""
     raw = report.raw_numbers
     values = report.values
-    numbers = {p: _as_number(values[p]) if values.get(p) is not None else raw.get(p, 0) for p in _INPUT_PATHS}
+    numbers = {}
+    for p, v in zip(_INPUT_PATHS, map(values.get, _INPUT_PATHS)):  # a batch's inner loop: _as_number inlined
+        numbers[p] = raw.get(p, 0) if v is None else v if type(v) in _NUMBER_TYPES else 0
     for path, parts in _TOTAL_PARTS:
         given = values.get(path)
         numbers[path] = _as_number(given) if given is not None else sum(parts(numbers), 0)

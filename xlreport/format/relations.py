@@ -8,6 +8,7 @@ stands, anything else (blank, text, an error value, TRUE) as 0.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Union
@@ -18,9 +19,9 @@ Path = tuple
 
 # comparison operators: Python function, spreadsheet spelling
 OPERATORS = {
-    "==": (lambda a, b: a == b, "="),
-    "<=": (lambda a, b: a <= b, "<="),
-    ">": (lambda a, b: a > b, ">"),
+    "==": (operator.eq, "="),
+    "<=": (operator.le, "<="),
+    ">": (operator.gt, ">"),
 }
 
 
@@ -37,7 +38,8 @@ class Sum:
         return self.plus + self.minus
 
     def value(self, number: Callable[[Path], object]):
-        return sum((number(p) for p in self.plus), self.constant) - sum((number(p) for p in self.minus), 0)
+        total = sum(map(number, self.plus), self.constant)
+        return total - sum(map(number, self.minus), 0) if self.minus else total
 
     def formula(self, ref: Callable[[Path], str]) -> str:
         parts = [_cell(ref(p)) for p in self.plus]

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import collections
 import faulthandler
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator
 
 try:
@@ -88,6 +86,8 @@ def _serve(conn, fn: Callable, memory: int | None, seconds: int | None) -> None:
 
 
 def _context():
+    import multiprocessing  # here, not at the top: a single check starts no worker and need not pay for it
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")  # cheap: the worker inherits what is imported
@@ -197,6 +197,8 @@ class Pool:
         if self.seconds:
             now = time.monotonic()
             timeout = max(0.0, min(w.since for w in busy) + self.seconds + GRACE_SECONDS - now)
+        from multiprocessing.connection import wait
+
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
         for worker in list(busy):
             if worker.conn in ready or worker.conn.poll():

@@ -208,7 +208,14 @@ def _other(kind: bytes, raw: bytes | None, inline: bytes | None):
     if kind == b"str":  # a <v> is not trimmed
         return _text(raw) if raw else ""
     if kind == b"inlineStr":  # calamine reads only the <is>
-        return _runs(inline) if inline is not None else ""
+        if inline is None:
+            return ""
+        text = _INLINE_TEXTS.get(inline)
+        if text is None:
+            text = _runs(inline)
+            if len(_INLINE_TEXTS) < _FORMULA_TEXTS_KEPT:
+                _INLINE_TEXTS[inline] = text  # the labels of openpyxl-saved files, the same in every one
+        return text
     if kind == b"b":
         if not raw:
             return ""
@@ -221,8 +228,19 @@ def _other(kind: bytes, raw: bytes | None, inline: bytes | None):
 
 
 def formula_text(raw: bytes) -> str:
-    """A formula's text, the same way on both paths (sheets._formula_cells)."""
-    return html.unescape(raw.decode("utf-8", "replace"))
+    """A formula's text, the same way on both paths (sheets._formula_cells). The totals'
+    formulas are the same in every workbook of a batch: each is unescaped once."""
+    text = _FORMULA_TEXTS.get(raw)
+    if text is None:
+        text = html.unescape(raw.decode("utf-8", "replace"))
+        if len(_FORMULA_TEXTS) < _FORMULA_TEXTS_KEPT:
+            _FORMULA_TEXTS[raw] = text
+    return text
+
+
+_FORMULA_TEXTS: dict[bytes, str] = {}
+_INLINE_TEXTS: dict[bytes, str] = {}
+_FORMULA_TEXTS_KEPT = 4096  # each bounded: a hostile batch of distinct texts must not grow them
 
 
 def read_sheets(xmls: dict[str, bytes], shared_strings, dates, nrows: int, ncols: int) -> dict[str, SheetCells]:

@@ -70,8 +70,57 @@ def reason_formula(f: spec.Field) -> str:
 
 
 def bad_input_condition(f: spec.Field) -> str:
-    """The conditional format's formula for input field ``f``: it has a reason."""
+    """The conditional format's formula for input field ``f``: it has a reason. Relative, so
+    that one rule over a block of cells (input_blocks) judges each cell by itself."""
     return _stored("=" + values.sheet_reason(f.cell, f.unit) + '<>""')
+
+
+@dataclass(frozen=True)
+class Block:
+    """A rectangle of input cells of one sheet and unit: one data validation and one conditional
+    format cover it (one rule per cell made 表三's sheet XML eight times its cells' size, and
+    every reader unpacks it)."""
+
+    sheet: str
+    unit: spec.Unit
+    first: spec.Field  # the top-left cell, the one the block's relative formula names
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+
+    @property
+    def range(self) -> tuple[int, int, int, int]:
+        return self.rows[0], self.cols[0], self.rows[1], self.cols[1]
+
+
+def input_blocks() -> list[Block]:
+    """The input cells as rectangles: runs of adjacent cells in a row, stacked where the rows
+    below have the same run. A merged input (one value over several columns) is a block of its
+    own."""
+    runs: dict[tuple, list[spec.Field]] = {}  # (sheet, unit, row) -> fields left to right
+    alone = []
+    for f in spec.INPUT_FIELDS:
+        if f.last_col is not None:
+            alone.append(f)
+        else:
+            runs.setdefault((f.sheet, f.unit, f.row), []).append(f)
+    pieces = []  # (sheet, unit, row, first col, last col, first field)
+    for (sheet, unit, row), fields in runs.items():
+        fields.sort(key=lambda f: f.col)
+        start = fields[0]
+        for before, f in zip(fields, fields[1:] + [None]):
+            if f is None or f.col != before.col + 1:
+                pieces.append((sheet, unit, row, start.col, before.col, start))
+                start = f
+    pieces.sort(key=lambda p: (p[0], p[1].value, p[3], p[4], p[2]))
+    blocks: list[Block] = []
+    for sheet, unit, row, c1, c2, first in pieces:
+        last = blocks[-1] if blocks else None
+        if last and (last.sheet, last.unit, last.cols) == (sheet, unit, (c1, c2)) and last.rows[1] + 1 == row:
+            blocks[-1] = Block(sheet, unit, last.first, (last.rows[0], row), (c1, c2))
+        else:
+            blocks.append(Block(sheet, unit, first, (row, row), (c1, c2)))
+    blocks += [Block(f.sheet, f.unit, f, (f.row, f.row), (f.col, f.col)) for f in alone]
+    return blocks
 
 
 def validation(unit: spec.Unit) -> dict:

@@ -202,13 +202,15 @@ class _Writer:
                     ws.write_blank(f.row, f.col, None, fmt)
                 else:
                     ws.write_number(f.row, f.col, _as_number(value), fmt)
-                ws.data_validation(f.row, f.col, f.row, f.col, live.validation(f.unit))
-                ws.conditional_format(f.row, f.col, f.row, f.col, {"type": "formula", "criteria": live.bad_input_condition(f),
-                                                                     "format": self.bad_format(), "stop_if_true": True})
                 cellcheck.write_formula(*live.helper_cell(f), live.reason_formula(f), None, "")
             else:
                 cached = self.report.computed(f.path) if self.report else 0
                 ws.write_formula(f.row, f.col, live.total_formula(f), self.total_format(), _as_number(cached))
+        for block in live.input_blocks():
+            ws = self.sheets[block.sheet]
+            ws.data_validation(*block.range, live.validation(block.unit))
+            ws.conditional_format(*block.range, {"type": "formula", "criteria": live.bad_input_condition(block.first),
+                                                 "format": self.bad_format(), "stop_if_true": True})
         warn = self.wb.add_format({"bg_color": WARN_FILL})
         for sheet, cells, condition, error in live.relation_formats():
             self.sheets[sheet].conditional_format(cells[0], {
