@@ -94,3 +94,38 @@ def check_file(path, strict: bool = False, with_text: bool = True, previous: Rep
         problems = as_published(loaded.report, problems)  # no cells: the table's section title and labels
     problems, lapsed = accept.apply(loaded.path, problems)
     return Checked(loaded.path, loaded.report, problems, loaded.kind, lapsed, loaded.merged)
+
+
+def new_report(agency: str | None = None, year: int | None = None, previous: Report | None = None,
+               data: Report | None = None, today=None) -> Report:
+    """The report a new workbook starts from: ``data`` as given, or last year's carried over
+    (``previous``: its meta, the next year, 上年结转 from 结转下年度), or empty; then the agency
+    and year given; the year before ``today`` when none is known."""
+    import datetime
+
+    from .format.spec import YEAR_MAX
+    from .model import clean_text
+
+    report = data if data is not None else Report()
+    if previous is not None:
+        from .checks.previous import next_year_report
+
+        if previous.year is not None and previous.year + 1 > YEAR_MAX:
+            raise InputError(f"上一年度报告的年度为{previous.year}年，下一年超出范围")
+        report = next_year_report(previous)
+    if agency is not None:
+        report.meta["agency"] = clean_text(agency) or None
+    if year is not None:
+        report.meta["year"] = year
+    if report.meta.get("year") is None:
+        report.meta["year"] = (today or datetime.date.today()).year - 1
+    return report
+
+
+def report_name(report: Report) -> str:
+    """<机关名称><年度>年政府信息公开工作年度报告, the name the published report carries (the
+    agency name made safe for a file name and capped in length)."""
+    from .shown import safe_name
+
+    year = f"{report.year}年" if report.year else ""
+    return f"{safe_name(report.agency or '')}{year}政府信息公开工作年度报告"

@@ -7,7 +7,6 @@ accept reason) reaches the console with its control characters escaped.
 
 from __future__ import annotations
 
-import datetime as _dt
 import shutil
 import sys
 from contextlib import ExitStack, contextmanager
@@ -18,7 +17,7 @@ import click
 from ..version import __version__
 from ..errors import XlreportError
 from ..format import spec
-from ..shown import safe_name, shown, shown_path
+from ..shown import shown, shown_path
 from . import zh
 
 EXIT_PROBLEMS = 1
@@ -79,13 +78,6 @@ class Main(zh.Group):
         except XlreportError as e:
             fail_from(e).show()
             sys.exit(EXIT_UNUSABLE)
-
-
-def report_name(report) -> str:
-    """<机关名称><年度>年政府信息公开工作年度报告, the name the published report carries (the
-    agency name made safe for a file name and capped in length)."""
-    year = f"{report.year}年" if report.year else ""
-    return f"{safe_name(report.agency or '')}{year}政府信息公开工作年度报告"
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,7 +154,8 @@ FILE = "文件"
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
 def new(output, agency, year, data_file, previous_file, force):
     """生成填报用的 Excel 工作簿。"""
-    from ..model import Report, clean_text, load_json_file
+    from ..api import new_report, report_name
+    from ..model import load_json_file
     from ..xlsx.writer import write_workbook
 
     year = _year_option(year)
@@ -172,23 +165,14 @@ def new(output, agency, year, data_file, previous_file, force):
         _need_suffix(output, (".xlsx",))
         _refuse_overlap([("-o", output)], [data_file, previous_file])
     try:
-        report = load_json_file(data_file) if data_file else Report()
+        data = load_json_file(data_file) if data_file else None
     except XlreportError as e:
         raise fail_from(e)
-    if previous_file:
-        from ..checks.previous import next_year_report
-        from ..format.spec import YEAR_MAX
-
-        last = _load_previous(previous_file)
-        if last.year is not None and last.year + 1 > YEAR_MAX:
-            raise Fail(f"--previous：上一年度报告的年度为{last.year}年，下一年超出范围")
-        report = next_year_report(last)
-    if agency is not None:
-        report.meta["agency"] = clean_text(agency) or None
-    if year is not None:
-        report.meta["year"] = year
-    if report.meta.get("year") is None:
-        report.meta["year"] = _dt.date.today().year - 1
+    last = _load_previous(previous_file)
+    try:
+        report = new_report(agency, year, previous=last, data=data)
+    except XlreportError as e:
+        raise Fail(f"--previous：{e.message}", e.hint)
     if output is None:
         output = Path(f"{report_name(report)}.xlsx")
         _refuse_overlap([("默认", output)], [data_file, previous_file])
@@ -479,7 +463,7 @@ def import_(file, output, force):
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件")
 def build(file, output, template, pdf, previous_file, allow_errors, force):
     """由工作簿或 JSON 报告生成 Word 年度报告。先检查，有错误时不生成（--allow-errors 除外）。"""
-    from ..api import check_report, load
+    from ..api import check_report, load, report_name
     from ..word.render import convert_to_pdf, render_docx
     from ..texttable import render_problems, summary_line
 
