@@ -31,6 +31,7 @@ LAYERS = [
     ("xlreport.importers",),  # reads published reports with the word defaults and the reader's numbers
     ("xlreport.api", "xlreport"),  # the library: xlreport/__init__.py is its face
     ("xlreport.office",),  # batches over the api
+    ("xlreport.web",),  # the browser front end (Flask), as thin as the CLI
     ("xlreport.cli", "xlreport.__main__"),
 ]
 

@@ -94,6 +94,14 @@ TEMPLATE_LOOPS = Limit(2, "层", "模板中 for 循环的嵌套层数", "默认�
 ACCEPT_ENTRIES = Limit(10_000, "条", "确认记录条数", "一份报告的提醒不过几十条")
 REASON_CHARS = Limit(500, "字", "确认理由长度", "理由是一两句话")
 
+# --- xlreport serve: what one request may bring, what the server keeps ---------------------------
+
+UPLOAD_BYTES = Limit(64 * MB, "字节", "网页上传一次的大小", "与最大的单个文件（工作簿、Word、PDF）相同；超出的请求不读入内存，直接拒绝")
+UPLOAD_FILES = Limit(200, "个", "网页上传一次的文件数", "一个县的单位不过 200 个；更多的请分批上传或用命令行")
+LOGIN_TRIES = Limit(5, "次", "十分钟内登录失败次数（每个地址）", "记错密码试几次就够；更多的是猜密码")
+WEB_WORKERS = Limit(2, "个", "网页同时进行的检查、生成任务数", "与两核机器的核数相同；其余任务排队，页面显示进度")
+KEPT_RESULTS = Limit(500, "个", "网页生成的下载文件保留个数（一小时后删除）", "每个文件约 30 KB；旧文件先删除")
+
 # --- output names -----------------------------------------------------------------------------------
 
 NAME_CHARS = 60  # characters of the agency name in a default file name (a file name holds 255 bytes)

@@ -613,6 +613,53 @@ def accept(file, code, place, reason, previous_file):
     say(f"确认记录：{acceptance.accept_file(Path(file))}")
 
 
+@cli.command(short_help="在浏览器中使用：本机页面，或政务公开办的收集服务器")
+@click.option("--office", "office_dir", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹",
+              help="办公室模式：在这个文件夹中收集各单位的报告（没有就新建）")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="地址",
+              help="监听的地址；0.0.0.0 表示让局域网中的其他电脑访问（办公室模式须先设置密码）")
+@click.option("--port", type=zh.WholeNumber(0, 65535), default=0, metavar="端口", help="端口；默认自动选一个空闲端口")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="名称",
+              help="其他电脑访问本服务器时用的名称或地址（可重复）；防止 DNS 重绑定，其他名称一律拒绝")
+@click.option("--set-password", is_flag=True, help="办公室模式：设置（或更改）管理员密码后启动")
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
+def serve(office_dir, host, port, allowed_hosts, set_password, no_browser):
+    """启动网页服务：新建、检查、生成、导入都在浏览器中完成。
+
+    \b
+    默认只有本机能访问（127.0.0.1）。
+    加 --office 文件夹，成为政务公开办的收集服务器：各单位用各自的专用链接
+    上传，办公室登录后查看总览、下载汇总。按 Ctrl+C 停止。
+    """
+    from ..web.app import Settings
+    from ..web.serve import is_loopback, run
+
+    if set_password and office_dir is None:
+        raise click.UsageError("--set-password 只用于办公室模式（--office）")
+    if host in ("0.0.0.0", "::") and not allowed_hosts:
+        raise click.UsageError(f"--host {host} 时请用 --allowed-host 写明其他电脑访问本服务器用的地址或名称（如本机的局域网 IP）")
+    settings = Settings(mode="office" if office_dir else "local", office_dir=office_dir, host=host, allowed_hosts=tuple(allowed_hosts))
+    if office_dir is not None:
+        from ..web.store import Store
+
+        try:
+            store = Store(office_dir)
+        except XlreportError as e:
+            raise fail_from(e)
+        if set_password or (not store.has_password and not is_loopback(host) and sys.stdin.isatty()):
+            password = click.prompt("管理员密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次")
+            if len(password) < 8:
+                raise Fail("密码至少 8 个字符")
+            store.set_password(password)
+            say("已设置管理员密码")
+    try:
+        run(settings, port, open_browser=not no_browser, announce=lambda url: say(f"已启动：{url}（按 Ctrl+C 停止）"))
+    except XlreportError as e:
+        raise fail_from(e)
+    except OSError as e:
+        raise Fail(f"无法在 {host}:{port} 上启动：{e.strerror or e}", "换一个端口（--port）或地址再试")
+
+
 def main() -> None:
     # A GBK console (Windows 中文版) or a pipe must never raise UnicodeEncodeError.
     for stream in (sys.stdout, sys.stderr):

@@ -20,13 +20,13 @@ from ..format.spec import BATCH_FILE_COLUMNS, BATCH_PROBLEM_COLUMNS, SHEET_OVERV
 
 PARALLEL_FROM = 16  # below this many files a worker pool costs more than it saves
 
-STATUS_NAMES = {"ok": "通过", "errors": "有错误", "unreadable": "无法读取"}
+STATUS_NAMES = {"ok": "通过", "errors": "有错误", "unreadable": "无法读取", "missing": "未提交"}  # missing: serve's overview
 
 
 @dataclass(slots=True)
 class FileResult:
     path: str
-    status: str  # ok | errors | unreadable
+    status: str  # ok | errors | unreadable (| missing, in the office server's overview)
     agency: str | None = None
     year: int | None = None
     errors: int = 0
