@@ -268,3 +268,71 @@ def test_a_job_and_its_files_belong_to_the_session_that_started_them(local, work
     assert other.get(job).status_code == 404
     assert other.get(link).status_code == 404
     assert local.get(link).status_code == 200
+
+
+def test_a_long_job_shows_its_progress_and_blocks_nobody(local, workbooks, monkeypatch):
+    """While a job runs, its page says how far it is (and refreshes itself without JavaScript),
+    and other pages are served."""
+    import threading
+
+    from xlreport.web import local as pages
+    from xlreport.web import work
+
+    release = threading.Event()
+    real = pages.checked_view
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "checked_view", slow)
+    monkeypatch.setattr(work, "QUICK_SECONDS", 0.05)
+    r = local.post("/check", data={"csrf": local.token, "files": [upload(workbooks["good"], "甲.xlsx"), upload(workbooks["good"], "乙.xlsx")]})
+    job = r.headers["Location"]
+    page = local.get(job)
+    assert texts(page, r"<h1>(.*?)</h1>") == ["检查：处理中……"]
+    assert '<meta http-equiv="refresh" content="2">' in page.get_data(as_text=True)
+    assert local.get(job + ".json").get_json() == {"done": 0, "total": 2, "finished": False}
+    assert local.application.test_client().get("/").status_code == 200
+    release.set()
+    local.application.extensions["xlreport.work"].wait(local.application.extensions["xlreport.work"].job(job.rsplit("/", 1)[1], _owner(local)), 30)
+    assert local.get(job + ".json").get_json() == {"done": 2, "total": 2, "finished": True}
+    assert texts(local.get(job), r"<h1>(.*?)</h1>") == ["检查结果"]
+
+
+def _owner(client) -> str:
+    with client.session_transaction() as session:
+        return session["owner"]
+
+
+def test_text_from_a_file_is_escaped_on_the_page(local, tmp_path, example_json):
+    report = load_json_file(example_json)
+    report.meta["agency"] = '<img src=x onerror="alert(1)">局'
+    path = tmp_path / "x.xlsx"
+    write_workbook(path, report)
+    page = follow(local, local.post("/check", data={"csrf": local.token, "files": upload(path, "<b>名.xlsx")}))
+    body = page.get_data(as_text=True)
+    assert "<img src=x" not in body and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;局" in body
+    assert "<b>名" not in body and "&lt;b&gt;名.xlsx" in body
+
+
+@pytest.mark.parametrize("make", ["zip_bomb", "plain_zip_bomb"])
+def test_a_hostile_upload_is_refused_with_the_limits_of_the_cli(local, workbooks, tmp_path, make):
+    import test_bad_input
+
+    path = getattr(test_bad_input, make)(tmp_path, workbooks["good"])
+    page = follow(local, local.post("/check", data={"csrf": local.token, "files": upload(path)}))
+    (status,) = texts(page, r'class="alert status">(.*?)</p>')
+    assert status.startswith(f"无法读取：{path.name}：")
+    assert status == "无法读取：" + _cli_message(path)
+
+
+def _cli_message(path) -> str:
+    from xlreport.errors import XlreportError
+
+    try:
+        check_file(path)
+    except XlreportError as e:
+        text = f"{e.message}（{e.hint}）" if e.hint else e.message
+        return text.replace(str(path), path.name)
+    raise AssertionError("the file was read")
