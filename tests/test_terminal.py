@@ -1,5 +1,6 @@
 """Terminal widths: the summary table lines up whatever the agency names are written in."""
 
+import re
 import unicodedata
 
 from xlreport.texttable import COMMON_WIDE, table, width
@@ -75,3 +76,17 @@ def test_a_wide_terminal_or_a_file_gets_the_table():
     wide = render_problems(_problems(), 200)
     assert wide == render_problems(_problems(), None)
     assert wide.splitlines()[1].split() == ["级别", "位置", "项目", "问题", "应为", "实际"]
+
+
+def test_the_folder_summary_fits_an_80_column_terminal():
+    from xlreport.cli.commands import SUMMARY_WIDTHS, summary_widths
+    from xlreport.format.spec import BATCH_FILE_COLUMNS
+    from xlreport.texttable import table_lines
+
+    rows = [("收到的报告/乡镇/XX县XX镇人民政府2024年政府信息公开工作年度报告.xlsx", "XX县XX镇人民政府", "2024", "3", "12", "有错误")]
+    assert summary_widths(None) == summary_widths(200) == SUMMARY_WIDTHS
+    for columns in (60, 80, 100):
+        widths = summary_widths(columns)
+        lines = list(table_lines(rows, BATCH_FILE_COLUMNS[: len(widths)], widths))
+        assert max(width(line) for line in lines) <= columns, (columns, lines)
+        assert "".join(re.split(r"\s{2,}", line)[0] for line in lines[2:]) == rows[0][0]  # wrapped, not cut

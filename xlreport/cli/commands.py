@@ -283,6 +283,17 @@ def _print_one(r) -> None:
 SUMMARY_WIDTHS = (48, 28, 6, 6, 6, 8)
 
 
+def summary_widths(columns: int | None) -> tuple[int, ...]:
+    """The folder summary's column widths: as declared, or on a narrower terminal the file and
+    agency columns narrowed (their text wraps) so that every line fits."""
+    fixed = sum(SUMMARY_WIDTHS[2:]) + 2 * (len(SUMMARY_WIDTHS) - 1)
+    if columns is None or columns >= fixed + SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1]:
+        return SUMMARY_WIDTHS
+    room = max(columns - fixed, 20)
+    file = max(12, room * 3 // 5)
+    return (file, room - file, *SUMMARY_WIDTHS[2:])
+
+
 def terminal_columns() -> int | None:
     """The width of the clerk's terminal; None when the output goes to a file or a pipe (the
     table then stays whole, one line per problem row, for grep and diff)."""
@@ -304,7 +315,8 @@ class _BatchPrinter:
         self.first = None
         self.counts = {"ok": 0, "errors": 0, "unreadable": 0}
         self.errors = self.warnings = 0
-        self.rows = RowSpool(BATCH_FILE_COLUMNS[: len(SUMMARY_WIDTHS)], SUMMARY_WIDTHS) if not as_json and not single else None
+        widths = summary_widths(terminal_columns())
+        self.rows = RowSpool(BATCH_FILE_COLUMNS[: len(widths)], widths) if not as_json and not single else None
         self.details = TextSpool() if self.rows is not None and not summary_only else None
 
     @property
