@@ -10,13 +10,14 @@ published variants, group labels, section headings, the old format's tell-tales.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from . import spec
+from . import runs, spec
 from .labels import CACHED_CHARS, norm_label
 
 
@@ -45,6 +46,7 @@ class Found:
     # a group printed as one row without its items (（六）其他处理 in some reports): group label -> (values, where)
     single_rows: dict[str, tuple[list, str]] = field(default_factory=dict)
     old_format: tuple[str, str] | None = None  # (tell-tale label, where it was)
+    unsplit: set[tuple] = field(default_factory=set)  # fields of rows whose digits ran together past a unique split
 
 
 # --- the catalogue of rows, from the spec ---------------------------------------------------------
@@ -400,8 +402,12 @@ def is_page_number(text: str) -> bool:
     return bool(_PAGE_NUMBER.match(text.strip()))
 
 
+_GLUED = re.compile(r"^(.*[\u4e00-\u9fff）)”」])([0-9]+)$")  # a label with its numbers run on: 许可9487
+
+
 def split_values(text: str) -> tuple[str, list[str]]:
-    """A line as (label text, trailing value tokens): `规章 1 0 11` -> ("规章", ["1", "0", "11"])."""
+    """A line as (label text, trailing value tokens): `规章 1 0 11` -> ("规章", ["1", "0", "11"]).
+    Digits run on to the label (`规章1011`) come back as one token; the row splits it (runs.py)."""
     tokens = text.split()
     values: list[str] = []
     while tokens and (_NUMBER_TOKEN.match(tokens[-1]) or is_placeholder(tokens[-1])):
@@ -409,7 +415,75 @@ def split_values(text: str) -> tuple[str, list[str]]:
     values.reverse()  # taken from the end: inserting each at the front is quadratic on a long line
     if len(values) == 1 and is_placeholder(values[0]):
         tokens.append(values.pop())  # "无" alone ends a wrapped label more often than it is a cell
+    if not values and tokens:
+        glued = _GLUED.match(tokens[-1])
+        if glued:
+            tokens[-1], values = glued.group(1), [glued.group(2)]
     return " ".join(tokens), values
+
+
+def split_run(values: list[str], fields: tuple[spec.Field, ...]) -> tuple[list[str] | None, str, list[tuple[int, ...]]]:
+    """A row's numbers printed as one run of digits, split by the row's totals (runs.py): the
+    values when the split is unique, what to tell the user either way, and every split found."""
+    if len(values) != 1 or len(fields) < 2 or not values[0].isascii() or not values[0].isdigit() or len(values[0]) < len(fields):
+        return None, "", []
+    run = values[0]
+    found = runs.splits(run, fields)
+    kept = "按表格的勾稽关系" if runs.constraints(fields) else "每格一个不以0开头的数"
+    if len(found) == 1:
+        cells = [str(v) for v in found[0]]
+        return cells, f"这一行的数字连在一起（{run}），{kept}只有一种拆法：{' '.join(cells)}，已按此读取；请对照原文核对", found
+    if found:
+        shown = "、".join(" ".join(map(str, f)) for f in found[:2])
+        more = f"{len(found)}种" if len(found) < runs.MAX_SPLITS else f"{runs.MAX_SPLITS}种以上"
+        if runs.constraints(fields):
+            return None, f"这一行的数字连在一起（{run}），有{more}拆法都符合表格的勾稽关系（如 {shown}），无法确定，未读取", found
+        return None, f"这一行的数字连在一起（{run}），有{more}拆法（如 {shown}），这一行没有可核对的合计，无法确定，未读取", found
+    return None, f"这一行的数字连在一起（{run}），没有一种拆法符合表格的勾稽关系，未读取", found
+
+
+def resolve_by_columns(found: Found, pending: list[tuple["Row", list[tuple[int, ...]], str, "Note"]]) -> None:
+    """Rows whose digit runs split more than one way, tried together against the table's column
+    rules (format/rules: 本列 一+二 = 三+四, （七）总计 = its items, …) with the rows already read:
+    where exactly one combination keeps every rule it can be checked by, it is taken."""
+    from .rules import INSTANCES, RULE_BY_CODE
+
+    combos = 1
+    for _, candidates, _, _ in pending:
+        combos *= len(candidates)
+    if combos > runs.MAX_COMBINATIONS or any(len(c) >= runs.MAX_SPLITS for _, c, _, _ in pending):
+        return
+    known = {path: int(raw) for path, raw in found.raw.items() if isinstance(raw, str) and raw.isascii() and raw.isdigit()}
+    rows = [(row, candidates) for row, candidates, _, _ in pending]
+    touched = {f.path for row, _ in rows for f in row.fields}
+    checks = [i.relation for i in INSTANCES
+              if RULE_BY_CODE[i.rule].severity is spec.Severity.ERROR and set(i.paths) & touched
+              and all(p in known or p in touched for p in i.paths)]
+    fits = []
+    for choice in itertools.product(*(c for _, c in rows)):
+        numbers = dict(known)
+        for (row, _), cells in zip(rows, choice):
+            numbers.update(zip((f.path for f in row.fields), cells))
+        if all(r.holds(numbers.__getitem__) for r in checks):
+            fits.append(choice)
+            if len(fits) > 1:
+                return
+    if len(fits) != 1:
+        return
+    for (row, _, where, note), cells in zip(pending, fits[0]):
+        values = [str(v) for v in cells]
+        for f, v in zip(row.fields, values):
+            found.raw[f.path] = v
+            found.where[f.path] = where
+            found.unsplit.discard(f.path)
+        found.notes.remove(note)
+        found.notes.append(Note(row.table, f"这一行的数字连在一起（{note.actual}），本行有{len(_candidates(pending, row))}种拆法，"
+                                f"与表中其他行一起按各列的勾稽关系只有一种：{' '.join(values)}，已按此读取；请对照原文核对",
+                                where, row.label, key=row.fields[0].key, actual=note.actual))
+
+
+def _candidates(pending, row):
+    return next(c for r, c, _, _ in pending if r is row)
 
 
 def section_heading(text: str) -> str | None:
@@ -586,6 +660,7 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]]) ->
             segment.append(ev)
     flush()
     by_order = []
+    pending: list = []  # rows whose digit run splits several ways: tried together by the columns
     for key, (values, where, exact, ordered) in assigned.items():
         row = by_key[key]
         if ordered:
@@ -597,14 +672,26 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]]) ->
             continue
         want = len(row.fields)
         if len(values) != want:
-            found.notes.append(Note(table, f"这一行应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
-                                    where, row.label, key=row.fields[0].key, actual=" ".join(values)))
-            found.tables.add(table)
-            continue
+            cells, told, candidates = split_run(values, row.fields)
+            if told:
+                found.notes.append(Note(table, told, where, row.label, key=row.fields[0].key, actual=values[0]))
+            if cells is None:
+                if told:
+                    found.unsplit.update(f.path for f in row.fields)
+                    if len(candidates) > 1:
+                        pending.append((row, candidates, where, found.notes[-1]))
+                else:
+                    found.notes.append(Note(table, f"这一行应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
+                                            where, row.label, key=row.fields[0].key, actual=" ".join(values)))
+                found.tables.add(table)
+                continue
+            values = cells
         for f, v in zip(row.fields, values):
             found.raw[f.path] = v
             found.where[f.path] = where
         found.tables.add(table)
+    if pending:
+        resolve_by_columns(found, pending)
     if by_order:
         found.notes.append(Note(table, f"{len(by_order)}行的数字与行标签不在同一行（PDF文字中常见），已按先后顺序对应："
                                 + "、".join(by_order) + "；请对照原文核对", region[0][0] if region else "", ""))
@@ -629,9 +716,17 @@ def _appeals_from_lines(found: Found, region: list[tuple[str, str]]) -> None:
     found.tables.add("appeals")
     where = wheres[0] if len(wheres) == 1 else f"{wheres[0]}—{wheres[-1]}"
     if len(values) != want:
-        found.notes.append(Note("appeals", f"表中应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
-                                where, actual=" ".join(values)))
-        return
+        cells, told, _ = split_run(values, APPEAL_FIELDS)
+        if told:
+            found.notes.append(Note("appeals", told, where, actual=values[0]))
+        if cells is None:
+            if told:
+                found.unsplit.update(f.path for f in APPEAL_FIELDS)
+            else:
+                found.notes.append(Note("appeals", f"表中应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
+                                        where, actual=" ".join(values)))
+            return
+        values = cells
     for f, v in zip(APPEAL_FIELDS, values):
         found.raw[f.path] = v
         found.where[f.path] = where

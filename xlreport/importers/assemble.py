@@ -157,6 +157,7 @@ def refuse_if_unusable(path: Path, doc: Document, found: Found) -> None:
         fields = [f for f in spec.TABLE_BY_KEY[key].fields]
         got = sum(1 for f in fields if f.path in found.raw)
         covered = sum(len(values) for values, _ in found.single_rows.values()) if key == "requests" else 0
+        covered += sum(1 for f in fields if f.path in found.unsplit)  # read, and said why they stay blank
         if got + covered < len(fields) / 2:
             raise InputError(f"{path}：表格“{spec.SECTION_TITLES[key]}”不完整（{len(fields)}个数字中只读到{got}个），未导入",
                              "请核对原文的表格是否完整")
