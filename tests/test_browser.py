@@ -17,7 +17,7 @@ import pytest
 
 from xlreport.model import load_json_file
 from xlreport.web.app import Settings
-from xlreport.web.serve import address, make_server
+from xlreport.web.serve import address, make_server, stop
 from xlreport.web.store import Store
 from xlreport.xlsx.writer import write_workbook
 
@@ -66,7 +66,7 @@ def serving(settings: Settings):
 def local_server():
     server, url = serving(Settings(soffice=False))
     yield url
-    server.close()
+    stop(server)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def office_server(tmp_path):
     store.set_setting("year", "2024")
     server, url = serving(Settings(mode="office", office_dir=folder))
     yield url, store
-    server.close()
+    stop(server)
 
 
 @pytest.fixture(scope="module")

@@ -115,6 +115,11 @@ def test_ctrl_c_leaves_nothing_behind_says_so_and_exits_130(tmp_path, good, monk
         shutil.copyfile(good, inbox / f"{i:02d}.xlsx")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
+    import multiprocessing.util
+
+    # multiprocessing's own folder of this (test) process, which a forkserver uses and removes at
+    # the process's exit: made before the run, so that only what the run leaves is looked at
+    multiprocessing.util.get_temp_dir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     if jobs == "1":
         monkeypatch.setattr(batch, "check_one", _interrupt_after(5))

@@ -32,8 +32,16 @@ def make_server(settings: Settings, port: int = 0):
                              f"运行 xlreport serve --office {settings.office_dir} --set-password")
     app = create_app(settings)
     # waitress refuses what is far too large before Flask reads it; Flask answers the rest in Chinese (413)
-    return create_server(app, host=settings.host, port=port, threads=THREADS, ident="xlreport",
-                         max_request_body_size=limits.UPLOAD_BYTES.value * 2, clear_untrusted_proxy_headers=True)
+    server = create_server(app, host=settings.host, port=port, threads=THREADS, ident="xlreport",
+                           max_request_body_size=limits.UPLOAD_BYTES.value * 2, clear_untrusted_proxy_headers=True)
+    server.xlreport_app = app  # waitress keeps only its wrapped app; stop() needs ours
+    return server
+
+
+def stop(server) -> None:
+    """The server closed, the app's pool shut down and its temporary files removed."""
+    server.close()
+    server.xlreport_app.extensions["xlreport.work"].close()
 
 
 def address(settings: Settings, server) -> str:
@@ -51,4 +59,4 @@ def run(settings: Settings, port: int = 0, open_browser: bool = True, announce: 
     try:
         server.run()
     finally:
-        server.close()
+        stop(server)
