@@ -168,15 +168,28 @@ def test_breakdown_larger_than_its_total():
 # --- years, placeholders, empty and copied sections -------------------------------------------
 
 
-def test_stray_years():
-    r = report_with(["2022年，我局加强了政务公开。", "2023年12月以来持续推进。", "依据《2021年工作要点》开展工作。", "自2008年以来坚持公开。"], year=2024)
-    found = prose.check_years(r)
-    assert [p.actual for p in found] == ["2022年"]
-    assert found[0].message == "正文“2022年，我局加强了政务公开。”提到2022年，本报告为2024年度，是否沿用了往年的文字？"
-    r.text.problems.items[1].paragraphs = ["2025年，我局将继续加强培训。"]
-    assert [p.actual for p in prose.check_years(r)] == ["2022年"]  # next year's plans belong in 五
-    r.text.overview.items[0].paragraphs.append("2025年将开展清理。")
-    assert [p.actual for p in prose.check_years(r)] == ["2022年", "2025年"]
+def test_years_in_the_text_are_no_finding_of_their_own():
+    """The publication date, next year's plans (anywhere) and earlier years' history belong in a report."""
+    r = report_with(["2022年，我局加强了政务公开。", "2023年12月以来持续推进。", "依据《2021年工作要点》开展工作。",
+                     "2025年，将重点推进政策解读。", "自2008年以来坚持公开。"], year=2024)
+    r.text.closing = ["上犹县商务局", "2025年1月27日"]
+    assert prose.check_years(r) == []
+
+
+@pytest.mark.parametrize("sentence, stated", [
+    ("本报告中所列数据的统计期限自2023年1月1日起至2023年12月31日止。", "2023年"),
+    ("统计期限自 2023 年 1 月 1 日至 2024 年 12 月 31 日。", "2023年、2024年"),
+    ("本报告统计期间为2022年1月1日至12月31日。", "2022年"),
+])
+def test_a_statistics_period_of_another_year_is(sentence, stated):
+    r = report_with(["本局持续推进政务公开。"], year=2024)
+    r.text.preamble = [sentence]
+    (p,) = prose.check_years(r)
+    assert (p.code, p.actual, p.expected) == ("prose-year", stated, "2024年")
+    assert p.message.startswith("正文写明的统计期限“统计") and p.message.endswith(
+        f"”是{stated}，本报告为2024年度：年度或统计期限有一处不对（是否沿用了往年的文字？）")
+    r.text.preamble = ["本报告中所列数据的统计期限自2024年1月1日起至2024年12月31日止。"]
+    assert prose.check_years(r) == []
 
 
 @pytest.mark.parametrize("text, found", [("XX局认真执行条例。", "XX"), ("共公开信息××条。", "××"), ("（文字描述）", "（文字描述）"), ("待填写", "待填写")])

@@ -292,9 +292,9 @@ CASES: dict[str, Case] = {
         lambda tmp: api.check_report(with_prose(R, "共办理各类事项21件，其中予以公开12件、部分公开9件。")),
     ),
     "prose-year": Case(
-        lambda tmp: api.check_report(with_prose(R, f"{R.year - 2}年，本机关持续推进政务公开。")),
+        lambda tmp: api.check_report(with_prose(R, f"本报告的统计期限自{R.year - 1}年1月1日至{R.year - 1}年12月31日。")),
         PROSE_CELL, WARNING,
-        lambda tmp: api.check_report(with_prose(R, f"{R.year - 1}年底以来，本机关持续推进政务公开。")),
+        lambda tmp: api.check_report(with_prose(R, f"本报告的统计期限自{R.year}年1月1日至{R.year}年12月31日。{R.year + 1}年，将继续推进。")),
     ),
     "text-placeholder": Case(
         lambda tmp: api.check_report(with_prose(R, "XX局认真执行条例。")),

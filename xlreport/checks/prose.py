@@ -96,9 +96,6 @@ _WHOLE_WORDS = re.compile(
     r"\d{4}\s*年度?|[一二三四五六七八九十]+是|(?<!\d)\d+\s*月|以来|期间|全年度|办理|处理|办结|受理|收到|答复|依申请)"
 )  # (?<!\d): a month from its number's first digit only (see _NUMBER)
 _UNIT_WORDS = re.compile(r"(办|局|委|厅|街道|镇|乡|部门|单位|中心|公司|学校|医院|区|县|市|政府|站|所|院)")
-_YEAR = re.compile(r"(?<![\d〔\[(（])((?:19|20)\d{2})\s*年")
-_TITLE_OPENS = re.compile(r"[《〔\[]")
-_TITLE_CLOSES = {"《": "》", "〔": "〕", "[": "]"}
 _PERCENT_CHANGE = re.compile(_NUMBER + r"(?:件|条|个|项|次)[^。；]{0,6}?同比(增长|增加|上升|提高|下降|减少|降低)\s*(\d+(?:\.\d+)?)\s*[%％]")
 _SHARE = re.compile(_NUMBER + r"(?:件|条|个|项|次)[，,]?\s*占(?:比|总数的?|总量的?)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 # (?:共|合计|总计|累计)[^，。；]*?NUMBER件[^。]*?其中[，,：:]?\s*(.*?)(?:。|$), read in parts by
@@ -412,60 +409,30 @@ def check_arithmetic(report: Report, last: Report | None = None, found: list[Pas
     return problems
 
 
+# the statistics period a report states ("统计期限自2024年1月1日至2024年12月31日止"), spaces allowed
+_PERIOD = re.compile(r"统计(?:期限|期间|时限|时段)[^。；]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
+                     r"(?:\s*起)?(?:[^。；\d]{0,6}?((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日)?")
+
+
 def check_years(report: Report, found: list[Passage] | None = None) -> list[Problem]:
+    """The statistics period the text states, against the report's year. Other years in the text
+    are no finding: the publication date and next year's plans belong in a report, and earlier
+    years in its history."""
     year = report.year
     if not year:
         return []
     problems = []
-    for p in found if found is not None else passages(report):
-        text = _without_titles(p.text)
-        sentences = None
-        for m in _YEAR.finditer(text):
-            y = int(m.group(1))
-            if y in (year, year - 1) or y < year - 4:
-                continue  # this year, last year, or history
-            if y == year + 1 and p.section == "problems":
-                continue  # plans for next year belong in 五
-            sentences = sentences if sentences is not None else _first_sentences(p.text)
-            sentence = sentences.get(m.group(1), p.text)  # the first sentence holding the year
-            problems.append(rule_problem("prose-year", {"sentence": _quote(sentence), "mentioned": y, "year": year},
-                                         expected=f"{year}年或{year - 1}年", actual=f"{y}年", **_where(p)))
+    for slot, heading, paragraphs in text_slots(report):
+        for text in paragraphs:
+            for m in _PERIOD.finditer(text):
+                stated = sorted({int(y) for y in m.groups() if y})
+                if stated == [year]:
+                    continue
+                shown = "、".join(f"{y}年" for y in stated)
+                p = Passage(slot.section, slot.part_label, heading if slot.has_heading else "", text, slot.text_cell)
+                problems.append(rule_problem("prose-year", {"sentence": _quote(m.group(0)), "mentioned": shown, "year": year},
+                                             expected=f"{year}年", actual=shown, **_where(p)))
     return problems
-
-
-_ANY_YEAR = re.compile(r"(?=((?:19|20)\d{2}))")
-
-
-def _first_sentences(text: str) -> dict[str, str]:
-    """Every year-like string (as _YEAR reads one) -> the first sentence of ``text`` holding it:
-    found once for the paragraph, not by a search of all its sentences for every year."""
-    out: dict[str, str] = {}
-    for sentence in _SENTENCE_SPLIT.split(text):
-        for m in _ANY_YEAR.finditer(sentence):
-            out.setdefault(m.group(1), sentence)
-    return out
-
-
-def _without_titles(text: str) -> str:
-    r"""What re.sub(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]", "", text) gives (a title or a document
-    number may hold any year), in one pass: the pattern tries each opener of a run that has no
-    closer and reads to the end of the text from every one (quadratic)."""
-    out: list[str] = []
-    kept = pos = 0  # text[:kept] is settled; openers are looked for from pos
-    closer_at: dict[str, int] = {}  # the next of each closer, or -1 when there is none any more
-    while (m := _TITLE_OPENS.search(text, pos)) is not None:
-        opener = m.start()
-        closer = _TITLE_CLOSES[text[opener]]
-        at = closer_at.get(closer, opener)
-        if 0 <= at <= opener:
-            at = closer_at[closer] = text.find(closer, opener + 1)
-        if at < 0:
-            pos = opener + 1  # no closer after it: the opener stays, as does the text after it
-            continue
-        out.append(text[kept:opener])
-        kept = pos = at + 1
-    out.append(text[kept:])
-    return "".join(out)
 
 
 def _breakdowns(sentence: str):
