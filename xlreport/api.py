@@ -71,9 +71,14 @@ def check_report(report: Report, already: list[Problem] = (), typed: bool = Fals
     """Every rule over a report: the format's, last year's (``previous``) and the prose checks."""
     problems = list(already) + rules.check(report, already, typed=typed)
     if previous is not None:
-        from .checks.previous import check_previous
+        from .checks.previous import check_previous, not_earlier
 
-        problems += check_previous(report, previous)
+        wrong = not_earlier(report, previous)
+        if wrong is not None:
+            problems.append(wrong)
+            previous = None  # nothing of it to compare: not its numbers, not its text
+        else:
+            problems += check_previous(report, previous)
     if prose and report.text is not None:
         from .checks.prose import check_prose
 

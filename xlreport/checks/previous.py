@@ -9,12 +9,25 @@ from __future__ import annotations
 
 from ..format import spec
 from ..model import Report
-from ..problems import Problem, rule_problem
+from ..problems import Problem, make, rule_problem
 
 
 def _place(path) -> dict:
     f = spec.FIELD_BY_PATH[path]
     return {"sheet": f.sheet, "cell": f.cell, "row_label": f.row_label, "col_label": f.col_label, "key": f.key}
+
+
+def not_earlier(report: Report, last: Report) -> Problem | None:
+    """The problem when the "previous" report is not of an earlier year (the same file given
+    twice, or this year's report as last year's): nothing can be compared then."""
+    year, last_year = report.year, last.year
+    if year is None or last_year is None or last_year < year:
+        return None
+    m = spec.META_BY_KEY["year"]
+    same = "同一年度" if last_year == year else "更晚的年度"
+    return make("previous-year", f"作为上一年度给出的报告是{last_year}年度的，与本报告（{year}年度）是{same}，未与上年对照；"
+                                 f"请给出{year - 1}年度的报告",
+                sheet=m.sheet, cell=m.cell, row_label=m.label, key=m.json_path, expected=str(year - 1), actual=str(last_year))
 
 
 def check_previous(report: Report, last: Report) -> list[Problem]:
