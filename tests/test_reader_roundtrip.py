@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from factories import INPUT_COLUMNS, RESULT_ROWS, APPEAL_PARTS, filled_report, valid_reports
+from xlreport.problems import cell_list
 from xlreport import api, model
 from xlreport.format import spec
 from xlreport.cli import cli
@@ -80,9 +81,10 @@ def test_blank_inputs_read_back_blank_with_one_warning(report):
     assert model.to_dict(checked.report) == model.to_dict(report)
     assert checked.errors == 0
     if blanks:
-        assert [(p.code, p.message) for p in checked.problems] == [
-            ("value-blank", f"{blanks}个数字单元格为空，已按0计算（如确实为0，建议填0）")
-        ]
+        (p,) = checked.problems
+        assert set(p.cells) == {f"{f.sheet}!{f.cell}" for f in spec.INPUT_FIELDS if report.values[f.path] is None}
+        named = cell_list([tuple(c.split("!")) for c in p.cells])
+        assert (p.code, p.message) == ("value-blank", f"{blanks}个数字单元格为空（{named}），已按0计算（如确实为0，建议填0）")
     else:
         assert checked.problems == []
 

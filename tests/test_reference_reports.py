@@ -165,7 +165,7 @@ def test_huaian_2024_workbook_passes(tmp_path):
         ("fees-unpaid-without-notice", "warning", spec.SHEET_META, spec.FIELD_BY_PATH[("fees", "notices")].cell),
         ("value-blank", "warning", "", ""),
     ]
-    assert checked.problems[1].message == "3个数字单元格为空，已按0计算（如确实为0，建议填0）"
+    assert checked.problems[1].message == "3个数字单元格为空（基本信息!B13、B14、B15），已按0计算（如确实为0，建议填0）"
     assert model.to_dict(checked.report) == model.to_dict(report)
     result = CliRunner().invoke(cli, ["check", str(book)])
     assert result.exit_code == 0
@@ -180,4 +180,5 @@ def test_hongze_2023_workbook_computes_its_totals(tmp_path):
     assert checked.report.values[("appeals", "review", "total")] == 11
     assert checked.report.values[("appeals", "litigation_after_review", "total")] == 5
     blank = [p for p in checked.problems if p.code == "value-blank"]
-    assert [p.message for p in blank] == [f"{3 + 3 * 6}个数字单元格为空，已按0计算（如确实为0，建议填0）"]  # fees + （六）1–3
+    assert [p.message for p in blank] == [  # fees + （六）1–3
+        f"{3 + 3 * 6}个数字单元格为空（基本信息!B13、B14、B15；三、依申请公开!D25、E25、F25、G25、H25等21个），已按0计算（如确实为0，建议填0）"]

@@ -383,7 +383,7 @@ def test_value_blank_warning_and_strict(tmp_path):
     book = set_cells(base(tmp_path), {p: None for p in paths}, tmp_path / "e.xlsx")
     loose = check(book)
     blank = [p for p in loose if p.code == "value-blank"]
-    assert [(p.severity, p.message, p.cell) for p in blank] == [(WARNING, "3个数字单元格为空，已按0计算（如确实为0，建议填0）", "")]
+    assert [(p.severity, p.message, p.cell) for p in blank] == [(WARNING, f"3个数字单元格为空（基本信息!B13；三、依申请公开!{cell(CELL_P)}；四、复议诉讼!A5），已按0计算（如确实为0，建议填0）", "")]
     strict = [p for p in check(book, strict=True) if p.code == "value-blank"]
     assert sorted((p.severity, p.sheet, p.cell, p.message) for p in strict) == sorted(
         (ERROR, spec.FIELD_BY_PATH[path].sheet, cell(path), "未填写（--strict 要求每个数字单元格都填写，没有就填0）") for path in paths
@@ -536,7 +536,8 @@ def test_foreign_workbook_is_read_by_label(tmp_path):
     ]
     # the fee figures are not in the tables: blank (so （六）2. has no notice to go with it), and that is all
     assert sorted(codes) == [("fees-unpaid-without-notice", WARNING), ("structure-foreign", WARNING), ("value-blank", WARNING)]
-    assert [p.message for p in checked.problems if p.code == "value-blank"] == ["3个数字单元格为空，已按0计算（如确实为0，建议填0）"]
+    assert [p.message for p in checked.problems if p.code == "value-blank"] == [
+        "3个数字单元格为空（发出收费通知件数、收费通知总金额（元）、实际收取总金额（元）），已按0计算（如确实为0，建议填0）"]
     assert checked.errors == 0
 
 

@@ -72,9 +72,10 @@ def test_one_blank_cell_is_one_warning(base, tmp_path):
     assert result.stdout == (
         f"文件：{book}{HEAD}\n"
         "【整个文件】\n"
-        "级别  位置  项目  问题                                                应为  实际\n"
-        "----  ----  ----  --------------------------------------------------  ----  -------\n"
-        "提醒  —     —     1个数字单元格为空，已按0计算（如确实为0，建议填0）        1个空白\n"
+        "级别  位置  项目  问题                                                      应为  实际\n"
+        "----  ----  ----  --------------------------------------------------------  ----  -------\n"
+        "提醒  —     —     1个数字单元格为空（二、主动公开!B8），已按0计算（如确实         1个空白\n"
+        "                  为0，建议填0）\n"
         "\n"
         "检查通过：没有错误，有 1 个提醒。\n"
     )
@@ -176,7 +177,10 @@ def test_blank_cells_are_one_warning_with_the_count(base, tmp_path):
     book = set_cells(base, {p: None for p in BLANKED}, tmp_path / "e.xlsx")
     result = run("check", str(book))
     assert result.exit_code == 0
-    assert rows_of(result.stdout) == [["提醒", "—", "—", "4个数字单元格为空，已按0计算（如确实为0，建议填0）", "4个空白"]]
+    (row,) = [r for r in rows_of(result.stdout) if r[0] == "提醒"]
+    assert row[:3] == ["提醒", "—", "—"] and row[-1] == "4个空白"
+    (p,) = api.check_file(book).problems
+    assert p.message == "4个数字单元格为空（二、主动公开!B8、B12；四、复议诉讼!A5、D5），已按0计算（如确实为0，建议填0）"
     assert result.stdout.endswith("检查通过：没有错误，有 1 个提醒。\n")
 
 
@@ -200,7 +204,9 @@ def test_blank_template_counts_every_input_cell(tmp_path):
     book = write_workbook(tmp_path / "空白.xlsx")
     checked = api.check_file(book)
     blank = [p for p in checked.problems if p.code == "value-blank"]
-    assert [p.message for p in blank] == [f"{len(spec.INPUT_FIELDS)}个数字单元格为空，已按0计算（如确实为0，建议填0）"]
+    assert [p.message for p in blank] == [f"{len(spec.INPUT_FIELDS)}个数字单元格为空（基本信息!B13、B14、B15；二、主动公开!B4、C4、D4、B5、C5"
+                                          f"等{len(spec.INPUT_FIELDS)}个），已按0计算（如确实为0，建议填0）"]
+    assert len(blank[0].cells) == len(spec.INPUT_FIELDS)
     assert len([p for p in api.check_file(book, strict=True).problems if p.code == "value-blank"]) == len(spec.INPUT_FIELDS)
 
 

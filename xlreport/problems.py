@@ -83,3 +83,16 @@ def _cell_key(cell: str):
 
 
 __all__ = ["Problem", "make", "count", "sort_key", "SEVERITY_NAMES", "Severity"]
+
+
+CELLS_NAMED = 8  # cells a message lists; the problem's ``cells`` carry them all
+
+
+def cell_list(places: list[tuple[str, str]]) -> str:
+    """``三、依申请公开!D5、E5；基本信息!B13`` — sheet by sheet, the first CELLS_NAMED places,
+    then 等N个. A place is (sheet, A1), or (sheet, what it is) where no cell is known."""
+    by_sheet: dict[str, list[str]] = {}
+    for sheet, cell in places[:CELLS_NAMED]:
+        by_sheet.setdefault(sheet, []).append(cell)
+    text = "；".join(f"{sheet}!{'、'.join(cells)}" if sheet else "、".join(cells) for sheet, cells in by_sheet.items())
+    return text + (f"等{len(places)}个" if len(places) > CELLS_NAMED else "")

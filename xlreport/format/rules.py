@@ -173,7 +173,7 @@ RULES = (
     ),
     Rule(
         "value-blank", Severity.WARNING, "空白单元格",
-        "{count}个数字单元格为空，已按0计算（如确实为0，建议填0）", "填报",
+        "{count}个数字单元格为空（{cells}），已按0计算（如确实为0，建议填0）", "填报",
         "空白的数字单元格按0计算；加 --strict 时视为错误",
         scope="reading",
     ),

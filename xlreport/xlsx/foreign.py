@@ -8,7 +8,7 @@ from ..errors import InputError
 from ..format import spec
 from ..format.locate import locate
 from ..model import Report
-from ..problems import Problem, make, rule_problem
+from ..problems import Problem, cell_list, make, rule_problem
 from .numbers import parse_number
 from .sheets import READ_COLS, READ_ROWS, guarded
 
@@ -33,9 +33,11 @@ def read_foreign(path: Path, wb, kind: str):
     problems: list[Problem] = [make("structure-foreign", f"{path.name} 不是 xlreport 生成的工作簿，已按表格标签读取数字；建议用 xlreport new 生成的模板填写",
                                     actual="缺少模板标识")]
     blanks = []
+    places = []  # where each blank is: its cell where the label was found, else what it is
     for f in spec.INPUT_FIELDS:
         if f.path not in found.raw:
             blanks.append(f)
+            places.append(("", f.where))
             continue
         value, normalised_from, error = parse_number(found.raw[f.path], f.unit)
         where = found.where.get(f.path, "")
@@ -46,6 +48,7 @@ def read_foreign(path: Path, wb, kind: str):
             continue
         if value is None:
             blanks.append(f)
+            places.append((sheet, cell) if cell else ("", f.where))
         report.values[f.path] = value
     for f in spec.TOTAL_FIELDS:
         # a foreign workbook's totals were typed, not computed: keep them so the rules check them
@@ -53,5 +56,6 @@ def read_foreign(path: Path, wb, kind: str):
         report.values[f.path] = given if given is not None and not error else report.computed(f.path)
     report.meta.update({k: v for k, v in found.meta.items() if k in report.meta})
     if blanks:
-        problems.append(rule_problem("value-blank", {"count": len(blanks)}, actual=f"{len(blanks)}个空白"))
+        problems.append(rule_problem("value-blank", {"count": len(blanks), "cells": cell_list(places)}, actual=f"{len(blanks)}个空白",
+                                     cells=tuple(f"{s}!{c}" for s, c in places if s)))
     return report, problems, blanks

@@ -18,7 +18,7 @@ from ..format import spec
 from ..format import values as fvalues
 from ..format.labels import norm_label
 from ..model import Report, clean_text, getter, split_paragraphs
-from ..problems import Problem, make, rule_problem
+from ..problems import Problem, cell_list, make, rule_problem
 from .cells import Cell
 from .numbers import _describe, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
 from .sheets import READ_COLS, READ_ROWS, SHIFT_TOLERANCE, _WANTED_SHEETS, _Book, _load, _Sheet, _stamp, guarded
@@ -396,8 +396,10 @@ def _blank_problems(layout: _Layout, blanks: list[spec.Field], strict: bool) -> 
     if not blanks:
         return []
     if not strict:
-        cells = tuple(f"{layout.sheets[f.sheet].name}!{layout.cell(f)[1]}" for f in blanks)
-        return [rule_problem("value-blank", {"count": len(blanks)}, actual=f"{len(blanks)}个空白", cells=cells)]
+        ordered = sorted(blanks, key=lambda f: (spec.DATA_SHEETS.index(f.sheet), f.row, f.col))  # as the clerk reads the workbook
+        places = [(layout.sheets[f.sheet].name, layout.cell(f)[1]) for f in ordered]
+        cells = tuple(f"{sheet}!{cell}" for sheet, cell in places)
+        return [rule_problem("value-blank", {"count": len(blanks), "cells": cell_list(places)}, actual=f"{len(blanks)}个空白", cells=cells)]
     out = []
     for f in blanks:
         out.append(make("value-blank", "未填写（--strict 要求每个数字单元格都填写，没有就填0）",
