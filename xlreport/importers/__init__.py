@@ -64,6 +64,7 @@ def import_report(path, with_text: bool = True) -> Imported:
     data = read_bytes(path, kind)
     _sniff(path, kind, data)
     doc = extract(path, kind, data)
+    assemble.refuse_if_several(path, doc)
     found = assemble.find_tables(doc)
     assemble.refuse_if_unusable(path, doc, found)
     report = Report()

@@ -128,6 +128,41 @@ def _all_text(doc: Document) -> list[tuple[str, str]]:
     return out
 
 
+def refuse_if_several(path: Path, doc: Document) -> None:
+    """One file, one report: a file with two titles of different years, or the report's section
+    headings twice over (a side-by-side comparison, two reports pasted into one page), is
+    refused rather than read as one report made of both."""
+    titles: dict[int, str] = {}
+    headings: dict[str, list[str]] = {}
+    texts = list(doc.paragraphs) + list(doc.lines or [])
+    for b in doc.grids:  # a merged cell's text once per grid
+        texts += list({cell: (_place(b.where, r, c), cell) for r, row in enumerate(b.rows) for c, cell in enumerate(row) if cell}.values())
+    for where, text in texts:
+        t = norm_label(text)
+        if len(t) <= _TITLE_CHARS and t.rstrip("。").endswith(spec.REPORT_TITLE_WORDS):
+            meta = title_meta(text)
+            if meta is not None:
+                titles.setdefault(meta[1], where)
+        key = section_heading(text)
+        if key is not None:
+            headings.setdefault(key, []).append(where)
+    repeated = [k for k, places in headings.items() if len(places) > 1]
+    # a second title alone may be a wrapped line that names another year's report: it counts
+    # with a section heading repeated
+    if not (len(titles) >= 2 and repeated) and len(repeated) < 3:
+        return
+    if len(titles) >= 2:
+        detail = "、".join(f"{y}年（{where}）" for y, where in sorted(titles.items()))
+        raise InputError(f"{path}：一个文件中有{len(titles)}份年度报告的标题：{detail}，未导入",
+                         "请把每份报告分别保存为单独的文件后再导入")
+    detail = "、".join(f"“{spec.SECTION_TITLES[k]}”" for k in repeated[:3])
+    raise InputError(f"{path}：一个文件中有两份以上的年度报告（{detail}等部分各出现了不止一次），未导入",
+                     "请把每份报告分别保存为单独的文件后再导入")
+
+
+_TITLE_CHARS = 60  # a title line; a sentence that names a report ("…2023年政府信息公开工作年度报告中…") is longer or does not end so
+
+
 def refuse_if_unusable(path: Path, doc: Document, found: Found) -> None:
     old = found.old_format
     missing = [k for k in TABLE_KEYS if k not in found.tables]
