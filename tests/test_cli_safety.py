@@ -270,7 +270,7 @@ def test_usage_errors_are_chinese_and_exit_2(case):
 ENGLISH_ALLOWED = {"xlreport", "JSON", "Excel", "Word", "WPS", "LibreOffice", "PDF", "OCR", "docs", "json", "md", "rules",
                    "check", "new", "build", "export", "import", "template", "merge", "accept", "report", "schema",
                    "xlsx", "xlsm", "xls", "ods", "html", "htm", "docx", "pdf", "txt", "CPU", "active", "in_force", "force",
-                   "serve", "Ctrl", "DNS"}
+                   "serve", "Ctrl", "DNS", "audit", "CSV"}
 
 
 def _english_words(text: str) -> set[str]:

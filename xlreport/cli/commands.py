@@ -625,6 +625,81 @@ def accept(file, code, place, reason, previous_file):
     say(f"确认记录：{acceptance.accept_file(Path(file))}")
 
 
+@cli.command(short_help="审阅一个地区历年已发布的报告，逐年对照，生成总览")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar=FILE,
+              help="总览工作簿（.xlsx）：每份报告一行、每个单位一张逐年对照表、全部问题")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部结果")
+@click.option("--names", "names_file", type=click.Path(path_type=Path), metavar=FILE,
+              help="单位名称对照表（CSV 两列：别名,规范名称；或 JSON）：同一单位在不同年份的不同写法")
+@click.option("--jobs", type=zh.WholeNumber(1, 64), default=None, help="并行进程数（1—64）；默认为 CPU 核数")
+@click.option("--force", is_flag=True, help="覆盖已存在的 -o 输出文件")
+def audit(inputs, output, as_json, names_file, jobs, force):
+    """审阅已发布的报告。
+
+    \b
+    文件夹中的网页、文本、Word、PDF、JSON 和工作簿逐个读取并检查，
+    按单位归组、按年度排序，逐年核对上年结转、现行有效件数、正文雷同和同比数字。
+
+    退出码：0 没有错误，1 发现错误，2 有文件无法读取或用法错误，130 已中断。
+    """
+    from ..office.audit import STATUS_NAMES, agency_rows, audit as run_audit, load_names, spellings, to_json, write_overview
+
+    files, folders = _split_inputs(inputs)
+    _need_suffix(output, (".xlsx",), "-o 的")
+    _refuse_overlap([("-o", output)], files + [names_file], folders)
+    _check_targets((output,), force)
+    try:
+        names = load_names(names_file) if names_file else None
+    except XlreportError as e:
+        raise fail_from(e)
+    from ..office.audit import AUDIT_SUFFIXES
+    from ..office.batch import collect
+
+    count = len(collect(inputs, AUDIT_SUFFIXES))
+    if not count:
+        raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到报告文件（" + "、".join(AUDIT_SUFFIXES) + "）")
+    with _progress(not as_json and sys.stderr.isatty(), count, "审阅中") as step:
+        audited = run_audit(inputs, names, workers=jobs, progress=step)
+    if output is not None:
+        from ..output import atomic_target
+
+        try:
+            with atomic_target(output, force) as target:
+                write_overview(target, audited)
+        except XlreportError as e:
+            raise fail_from(e)
+    if as_json:
+        from ..shown import json_text
+
+        click.echo(json_text(to_json(audited)))
+    else:
+        from ..texttable import table_lines
+
+        widths = (min(max((terminal_columns() or 120) - 34, 20), 80), 4, 4, 4, 8)
+        for agency, items in agency_rows(audited).items():
+            other = spellings(items)
+            say(f"【{agency}】" + (f"（报告中也写作：{'、'.join(other)}）" if other else ""))
+            rows = [(shown_path(a.result.path), str(a.result.year or "—"), str(sum(p.is_error for p in a.problems)),
+                     str(sum(not p.is_error and not p.accepted for p in a.problems)), STATUS_NAMES[a.status]) for a in items]
+            for line in table_lines(rows, ("文件", "年度", "错误", "提醒", "结果"), widths):
+                say(line)
+            for a in items:
+                for p in a.chain:
+                    say(f"  {a.result.year}年与上年对照：{p.message}")
+                if a.result.status == "unreadable":
+                    say(f"  {a.result.message}")
+        counts = {s: sum(1 for a in audited if a.status == s) for s in STATUS_NAMES}
+        say(f"共 {len(audited)} 份报告、{len({a.agency for a in audited if a.agency})} 个单位：" + "，".join(
+            f"{counts[s]} 份{name}" for s, name in STATUS_NAMES.items()) + "。")
+    if output is not None:
+        say(f"已生成审阅总览：{output}", err=as_json)
+    if any(a.status == "unreadable" for a in audited):
+        sys.exit(EXIT_UNUSABLE)
+    if any(a.status == "errors" for a in audited):
+        sys.exit(EXIT_PROBLEMS)
+
+
 @cli.command(short_help="在浏览器中使用：本机页面，或政务公开办的收集服务器")
 @click.option("--office", "office_dir", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹",
               help="办公室模式：在这个文件夹中收集各单位的报告（没有就新建）")

@@ -306,6 +306,19 @@ class MetaCheck:
         return f"OR(ISBLANK({ref}),AND(ISNUMBER({ref}),{ref}>={spec.YEAR_MIN},{ref}<={spec.YEAR_MAX},{ref}=INT({ref})))"
 
 
+# rule families: the part of a report a rule is about, by the rule code's first word (an audit
+# counts problems per family)
+FAMILIES = {
+    "structure": "表格结构", "value": "数字格式", "total": "公式", "meta": "基本信息", "requests": "表三勾稽",
+    "appeals": "表四勾稽", "fees": "收费", "prose": "正文与表格", "text": "正文", "previous": "与上年对照",
+    "import": "读取",
+}
+
+
+def family(code: str) -> str:
+    return FAMILIES[code.split("-", 1)[0]]
+
+
 META_CHECKS = tuple(MetaCheck("meta-required", m, "required") for m in spec.META_FIELDS if m.required) + tuple(
     MetaCheck("meta-year", m, "year") for m in spec.META_FIELDS if m.kind == "year"
 )
