@@ -113,9 +113,20 @@ def _place(name: str, r: int, c: int) -> str:
 
 
 def find_tables(doc: Document) -> Found:
-    if doc.lines is not None:
-        return locate_lines(doc.lines)
-    return locate([(b.where, b.rows) for b in doc.grids], place=_place, guess=True)
+    grids = [(b.where, b.rows) for b in doc.grids]
+    if doc.lines is None:
+        return locate(grids, place=_place, guess=True)
+    by_lines = locate_lines(doc.lines)
+    if not grids:
+        return by_lines
+    # a PDF whose tables have ruling lines: read cell by cell (an empty cell is empty, not a
+    # row to drop), where that finds all three tables and no fewer numbers than the text lines
+    by_cells = locate(grids, place=_place, guess=True)
+    if by_cells.tables >= set(TABLE_KEYS) and len(by_cells.raw) >= len(by_lines.raw):
+        by_cells.meta = by_lines.meta  # the title is a line of text, not a cell
+        by_cells.old_format = by_cells.old_format or by_lines.old_format
+        return by_cells
+    return by_lines
 
 
 def _all_text(doc: Document) -> list[tuple[str, str]]:

@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from .. import limits
 from ..errors import InputError, LimitError
-from .document import Document
+from .document import Block, CellBudget, Document
 from .text import lines_document
 
 CPU_GRACE = 5  # CPU seconds past PDF_SECONDS after which a child dies by itself (its parent gone)
@@ -58,11 +58,15 @@ def extract(path: Path, data: bytes) -> Document:
         raise LimitError.of(path, getattr(limits, outcome[1]), outcome[2])
     if kind == "no child":
         raise InputError(f"{path}：无法启动读取 PDF 的进程（{outcome[1]}）", "请稍后再试")
-    _, lines, starts = outcome
+    _, lines, starts, grids = outcome
     if not any(t.strip() for _, t in lines):
         raise InputError(f"{path}：PDF 中没有文字层（可能是扫描件），无法读取", "请找到报告的网页版或 Word 版，或先做文字识别（OCR）")
     doc = lines_document(path, "pdf", lines)
     doc.starts = starts
+    budget = CellBudget(path)
+    for where, rows in grids:
+        budget.take(sum(len(r) for r in rows), where)
+        doc.blocks.append(Block("grid", where, rows=rows))
     return doc
 
 
@@ -270,10 +274,15 @@ def _pages(pdf, limit: int) -> list:
         doctop += page.height
 
 
-def _lines(pages: list) -> tuple[list[tuple[str, str]], set[int]]:
+def _lines(pages: list) -> tuple[list[tuple[str, str]], set[int], list[tuple[str, list[list[str]]]]]:
     lines: list[tuple[str, str]] = []
     starts: set[int] = set()  # lines set in from the left margin: a paragraph's first line (公文 indent)
+    grids: list[tuple[str, list[list[str]]]] = []  # tables drawn with ruling lines, cell by cell
     for p, page in enumerate(pages, 1):
+        for t, table in enumerate(page.find_tables(), 1):
+            rows = cell_grid(table)
+            if rows:
+                grids.append((f"第{p}页第{t}个表格", rows))
         found = page.extract_text_lines(return_chars=True) or []
         lefts = Counter(round(line["x0"]) for line in found)
         margin = min((x for x, n in lefts.items() if n >= max(2, len(found) // 5)), default=None)
@@ -284,7 +293,40 @@ def _lines(pages: list) -> tuple[list[tuple[str, str]], set[int]]:
                 starts.add(len(lines))
             lines.append((f"第{p}页第{i}行", line["text"]))
         page.close()  # its characters and layout: a page's worth of memory at a time
-    return lines, starts
+    return lines, starts, grids
+
+
+def cell_grid(table) -> list[list[str]]:
+    """A table found by its ruling lines (pdfplumber) as a grid of cells, a merged cell's text in
+    every grid position it covers, as a web page's rowspan/colspan is expanded: pdfplumber gives
+    the text at a merged cell's first position and None at the others, and the cells' boxes
+    say which cell covers which position. An empty cell stays "" (not 0, not a shifted row)."""
+    text = table.extract()
+    rows = table.rows
+    if not rows or not text:
+        return []
+    width = max(len(r.cells) for r in rows)
+    lefts: dict[int, float] = {}
+    for r in rows:
+        for c, box in enumerate(r.cells):
+            if box is not None:
+                lefts.setdefault(c, box[0])
+    edges = [lefts.get(c) for c in range(width)]
+    tops = [r.bbox[1] for r in rows] + [table.bbox[3]]
+    boxes = [(r, c, box) for r, row in enumerate(rows) for c, box in enumerate(row.cells) if box is not None]
+    grid = []
+    for r, row in enumerate(text):
+        line = []
+        for c in range(width):
+            value = row[c] if c < len(row) else None
+            if value is None and edges[c] is not None:
+                right = next((x for x in edges[c + 1:] if x is not None), table.bbox[2])
+                x, y = (edges[c] + right) / 2, (tops[r] + tops[r + 1]) / 2
+                owner = next(((i, j) for i, j, (x0, top, x1, bottom) in boxes if x0 <= x <= x1 and top <= y <= bottom), None)
+                value = text[owner[0]][owner[1]] if owner is not None else ""
+            line.append(value or "")
+        grid.append(line)
+    return grid
 
 
 @contextmanager

@@ -1,0 +1,70 @@
+"""PDF tables by cell (issue 16.2): a table drawn with ruling lines is read cell by cell, so an
+empty cell comes back empty — not a row dropped, not a number in the wrong column."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import REPO, run_soffice_convert
+from xlreport.format import spec
+from xlreport.format.locate import locate_lines
+from xlreport.importers import import_report
+from xlreport.importers.pdf import extract
+
+pytestmark = pytest.mark.libreoffice
+EXAMPLE_DOCX = REPO / "examples" / "shangyou-commerce-2024.docx"
+SOCIAL = [i for i, (key, _) in enumerate(spec.REQUEST_COLUMNS) if key == "social_welfare"][0]
+
+
+def emptied(tmp_path):
+    """The bundled report as Word, with table 三's 社会公益组织 column and 行政许可's number left
+    empty (as WPS or Word users leave cells they have nothing for), and as LibreOffice prints it."""
+    import docx
+
+    doc = docx.Document(EXAMPLE_DOCX)
+    active, requests = doc.tables[0], doc.tables[1]
+    cleared = []
+    for row in requests.rows:
+        cells = row.cells
+        if len(cells) == 10 and cells[0].text.strip() and cells[3 + SOCIAL].text.strip().isdigit():
+            cells[3 + SOCIAL].text = ""
+            cleared.append(cells[0].text)
+    for row in active.rows:
+        if row.cells[0].text.strip() == "行政许可":
+            row.cells[1].text = ""
+    source = tmp_path / "留空.docx"
+    doc.save(source)
+    return source, run_soffice_convert(source, tmp_path, "pdf"), cleared
+
+
+def test_empty_cells_come_back_empty_as_from_word(tmp_path):
+    source, pdf, cleared = emptied(tmp_path)
+    assert len(cleared) == 25
+    from_word, from_pdf = import_report(source), import_report(pdf)
+    blank = [f for f in spec.FIELDS if f.table == "requests" and f.path[2] == "social_welfare"]
+    blank.append(spec.FIELD_BY_PATH[("active", "licensing")])
+    for f in blank:
+        assert from_pdf.report.values[f.path] is None, f.key
+    for f in spec.FIELDS:
+        if f.table != "fees":
+            assert from_pdf.report.values.get(f.path) == from_word.report.values.get(f.path), f.key
+    notes = [p.message for p in from_pdf.problems if "空白" in p.message]
+    assert any(m.startswith("社会公益组织为空白，不是数字：未按0计，按未公开处理") for m in notes)
+
+
+def test_the_text_lines_alone_could_not_tell_which_cell_was_empty(tmp_path):
+    _, pdf, _ = emptied(tmp_path)
+    doc = extract(pdf, pdf.read_bytes())
+    by_lines = locate_lines(doc.lines)
+    assert any("无法确定哪一格空白" in n.message for n in by_lines.notes)  # what the importer did before
+
+
+def test_a_pdf_without_ruling_lines_is_read_by_its_text(tmp_path):
+    """No grid found: the text lines, as before (the reference PDF of 07, printed by LibreOffice, has ruling lines)."""
+    from xlreport.importers import assemble
+
+    doc = extract(REPO / "tests" / "data" / "07-hongze-qu-2023.pdf", (REPO / "tests" / "data" / "07-hongze-qu-2023.pdf").read_bytes())
+    assert doc.grids
+    doc.blocks = [b for b in doc.blocks if b.kind != "grid"]
+    found = assemble.find_tables(doc)
+    assert found.tables == {"active", "requests", "appeals"}
