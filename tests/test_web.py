@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
-import zipfile
+import time
 from pathlib import Path
 
 import openpyxl
@@ -336,3 +336,31 @@ def _cli_message(path) -> str:
         text = f"{e.message}（{e.hint}）" if e.hint else e.message
         return text.replace(str(path), path.name)
     raise AssertionError("the file was read")
+
+
+@pytest.mark.libreoffice
+def test_build_offers_the_pdf_where_libreoffice_is(workbooks, tmp_path):
+    from conftest import find_soffice
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    app = create_app(Settings(soffice=True))
+    client = app.test_client()
+    token = csrf(client.get("/"))
+    r = client.post("/build", data={"csrf": token, "file": upload(workbooks["good"]), "pdf": "1"})
+    job = r.headers["Location"]
+    for _ in range(600):  # LibreOffice takes seconds: the job page is followed as the browser does
+        if client.get(job + ".json").get_json()["finished"]:
+            break
+        time.sleep(0.2)
+    page = client.get(job)
+    link = re.search(r'id="pdf" href="([^"]+)"', page.get_data(as_text=True)).group(1)
+    pdf = client.get(link).data
+    assert pdf.startswith(b"%PDF")
+    out = tmp_path / "r.pdf"
+    out.write_bytes(pdf)
+    import pdfplumber
+
+    with pdfplumber.open(out) as doc:
+        assert "上犹县商务局" in "".join(p.extract_text() or "" for p in doc.pages[:1])
+    app.extensions["xlreport.work"].close()

@@ -248,3 +248,40 @@ def test_serve_says_so_and_exits_2(tmp_path):
 def test_serve_on_every_address_needs_the_names_it_answers_to():
     r = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--no-browser"])
     assert r.exit_code == 2 and "--allowed-host" in r.output
+
+
+def test_the_servers_front_page_is_the_overview(office):
+    r = office.application.test_client().get("/")
+    assert r.status_code == 302 and r.headers["Location"] == "/office"
+
+
+def test_a_wrong_collection_year_is_refused(office):
+    office.post("/office/year", data={"csrf": office.token, "year": "二〇二四"})
+    page = office.get("/office")
+    assert texts(page, r'id="flash">(.*?)</p>') == [f"报告年度应为{spec.YEAR_MIN}—{spec.YEAR_MAX}之间的四位数年份"]
+    assert texts(page, r"<h1>(.*?)</h1>") == ["2024年度报告报送总览"]
+
+
+def test_the_office_sees_an_agencys_problems_and_every_upload(office, workbooks):
+    a = agency(office.application, office.links[0])
+    send(a, workbooks["broken"], "第一版.xlsx")
+    send(a, workbooks["good"], "第二版.xlsx")
+    page = office.get("/office/agency/1")
+    assert texts(page, r"<h1>(.*?)</h1>") == ["上犹县商务局：2024年度报告报送"]
+    history = texts(page, r'<table class="list" id="history">.*?<tbody>(.*?)</tbody>')[0]
+    assert "第一版.xlsx" in history and "第二版.xlsx" in history
+    first, second = sorted(int(i) for i in re.findall(r"/office/files/(\d+)", page.get_data(as_text=True)))
+    assert office.get(f"/office/files/{first}").data == workbooks["broken"].read_bytes()
+    assert office.get(f"/office/files/{second}").data == workbooks["good"].read_bytes()
+    assert office.get("/office/agency/99").status_code == 404 and office.get("/office/files/99").status_code == 404
+
+
+def test_a_merge_with_no_agency_passed_says_so(office):
+    page = follow(office, office.post("/office/merged", data={"csrf": office.token, "agency": "上犹县人民政府"}))
+    assert texts(page, r'id="message">(.*?)</p>') == ["还没有检查通过的单位，无法汇总"]
+
+
+def test_office_forms_need_the_token_too(office):
+    r = office.post("/office/agencies", data={"names": "伪造的单位", "kind": "department"})
+    assert r.status_code == 400
+    assert "伪造的单位" not in office.get("/office").get_data(as_text=True)
