@@ -149,10 +149,12 @@ def _stamp_properties(props, report: Report) -> None:
 
 
 def render_docx(report: Report, out, template=None, force: bool = False, warn=None) -> Path:
-    """Fill the template with the report and write the .docx atomically. The template (the
-    default one too) is read like any untrusted input, every source docxtpl will compile is
-    checked against the template policy first, and it renders in jinja2's sandbox. A template
-    that leaves out numbers of the three tables is refused; ``warn`` hears of other gaps."""
+    """Fill the template with the report and write the .docx atomically. A user's template is
+    read like any untrusted input: every source docxtpl will compile is checked against the
+    template policy first, and a template that leaves out numbers of the three tables is
+    refused (``warn`` hears of other gaps). Every template renders in jinja2's sandbox; the
+    package's own is not parsed a second time for the policy (that is half of a build's time),
+    the tests check it once (test_template_security: it passes, placeholder by placeholder)."""
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
     from lxml import etree
@@ -167,8 +169,9 @@ def render_docx(report: Report, out, template=None, force: bool = False, warn=No
     ctx = context(report)
     env = PolicyEnvironment(template_shape(report))
     check = TemplateCheck(tpl, env, path)
-    check.run()
-    missing_from(check, warn or (lambda message: None))
+    if template is not None:
+        check.run()
+        missing_from(check, warn or (lambda message: None))
     try:
         tpl.render(ctx, env, autoescape=True)
     except Refused as e:  # a source none of ours matched: the environment checks it all the same
