@@ -45,3 +45,22 @@ def test_a_report_that_names_last_years_report_is_one_report(tmp_path):
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.txt")) + ["07-hongze-qu-2023.pdf", "hangzhou-style-2025.html"])
 def test_every_reference_report_is_one_report(name):
     assert import_report(DATA / name).report.year is not None
+
+
+def test_a_side_by_side_comparison_of_two_years_is_refused():
+    """宿迁市 2023 and 2024 rendered side by side (shared/reference/reports/suqian-2023-2024): it
+    imported as one report with agency and year empty."""
+    path = DATA / "side-by-side" / "suqian-2023vs2024.txt"  # a folder of its own: not a seed of the fuzz corpus
+    with pytest.raises(InputError) as e:
+        import_report(path)
+    assert e.value.message == f"{path}：这是2023年、2024年报告的对照（第2行），一个文件中有2份年度报告，未导入"
+    assert e.value.hint == "请分别导入每一年的报告原文"
+
+
+@pytest.mark.parametrize("line", ["本报告与2023年度报告相比，新增了统计口径说明。", "2024年是“十四五”规划关键之年。"])
+def test_a_line_that_names_one_years_report_is_no_comparison(tmp_path, line):
+    lines = (DATA / "08-hongze-qu-2024.txt").read_text(encoding="utf-8").splitlines()
+    lines.insert(8, line)
+    path = tmp_path / "r.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert import_report(path).report.year == 2024

@@ -158,6 +158,11 @@ def refuse_if_several(path: Path, doc: Document) -> None:
         if key is not None:
             headings.setdefault(key, []).append(where)
     repeated = [k for k, places in headings.items() if len(places) > 1]
+    side = next(((where, years) for where, text in texts if len(years := _side_by_side(text)) > 1), None)
+    if side is not None:  # two reports in columns: "2023 年报告    2024 年报告", "年份: 2023 vs 2024"
+        where, years = side
+        raise InputError(f"{path}：这是{'、'.join(f'{y}年' for y in years)}报告的对照（{where}），一个文件中有{len(years)}份年度报告，未导入",
+                         "请分别导入每一年的报告原文")
     # a second title alone may be a wrapped line that names another year's report: it counts
     # with a section heading repeated
     if not (len(titles) >= 2 and repeated) and len(repeated) < 3:
@@ -169,6 +174,21 @@ def refuse_if_several(path: Path, doc: Document) -> None:
     detail = "、".join(f"“{spec.SECTION_TITLES[k]}”" for k in repeated[:3])
     raise InputError(f"{path}：一个文件中有两份以上的年度报告（{detail}等部分各出现了不止一次），未导入",
                      "请把每份报告分别保存为单独的文件后再导入")
+
+
+_YEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?\s*(?:政府信息公开工作年度)?(?:报告|年报)")
+_YEARS_COMPARED = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:vs\.?|VS|对比|比对|对照)\s*((?:19|20)\d{2})")
+
+
+def _side_by_side(text: str) -> list[int]:
+    """The years of a line that heads two reports side by side, or compares two years."""
+    if len(text) > 200:
+        return []
+    years = {int(y) for y in _YEAR_REPORT.findall(text)}
+    m = _YEARS_COMPARED.search(text)
+    if m:
+        years |= {int(m.group(1)), int(m.group(2))}
+    return sorted(years) if len(years) > 1 else []
 
 
 _TITLE_CHARS = 60  # a title line; a sentence that names a report ("…2023年政府信息公开工作年度报告中…") is longer or does not end so
