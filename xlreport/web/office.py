@@ -214,8 +214,7 @@ def links():
 @blueprint.post("/office/agency/<int:agency_id>/token")
 def new_token(agency_id: int):
     need_office()
-    if store().agency(agency_id) is None:
-        abort(404)
+    found(store().agency(agency_id))
     store().new_token(agency_id)
     session["flash"] = "已生成新链接，旧链接已失效"
     return redirect(url_for("office.agency_detail", agency_id=agency_id), 303)
@@ -224,29 +223,27 @@ def new_token(agency_id: int):
 @blueprint.get("/office/agency/<int:agency_id>")
 def agency_detail(agency_id: int):
     need_office()
-    agency = store().agency(agency_id)
-    if agency is None:
-        abort(404)
-    return _agency_page(agency, office=True)
+    return _agency_page(found(store().agency(agency_id)), office=True)
 
 
 @blueprint.get("/office/files/<int:submission_id>")
 def office_file(submission_id: int):
     need_office()
-    s = store().submission(submission_id)
-    if s is None:
-        abort(404)
-    return _send_upload(s)
+    return _send_upload(found(store().submission(submission_id)))
 
 
 # --- an agency's own page ----------------------------------------------------------------------
 
 
+def found(thing):
+    """``thing``, or 404 when there is none (not 403: a wrong id or token says nothing about which exist)."""
+    if thing is None:
+        abort(404)
+    return thing
+
+
 def _agency_for(token: str):
-    agency = store().agency_by_token(token)
-    if agency is None:
-        abort(404)  # not 403: a wrong token says nothing about which ones exist
-    return agency
+    return found(store().agency_by_token(token))
 
 
 @blueprint.get("/a/<token>")
