@@ -54,9 +54,8 @@ def uploads(field: str, required: bool = True) -> list:
 
 
 def answer(title: str, fn, total: int = 1):
-    """Run ``fn(job, folder)`` in the pool; the page that follows it."""
-    folder = work().folder()
-    job = work().start(title, owner(), lambda job: fn(job, folder), total)
+    """Run ``fn(job)`` in the pool; the page that follows it."""
+    job = work().start(title, owner(), fn, total)
     work().wait(job)
     return redirect(url_for("local.job_page", job_id=job.id), 303)
 
@@ -116,7 +115,7 @@ def check():
     for storage in uploads("files"):
         folder = work().folder()  # one each: every file keeps its own accept record and annotated copy
         saved.append(save(storage, folder, REPORT_SUFFIXES))
-    return answer("检查", lambda job, _: _check_files(job, saved), total=len(saved))
+    return answer("检查", lambda job: _check_files(job, saved), total=len(saved))
 
 
 def _check_files(job, saved) -> dict:
@@ -170,7 +169,7 @@ def build():
         template = save(templates[0], folder, TEMPLATE_SUFFIXES, "template")
     allow_errors = request.form.get("allow_errors") == "1"
     pdf = request.form.get("pdf") == "1" and _pdf_available()
-    return answer("生成报告", lambda job, _: _build(source, name, template, allow_errors, pdf, folder, job))
+    return answer("生成报告", lambda job: _build(source, name, template, allow_errors, pdf, folder, job))
 
 
 def _build(source: Path, name: str, template: tuple[Path, str] | None, allow_errors: bool, pdf: bool, folder: Path,
@@ -213,7 +212,7 @@ def import_():
     files = uploads("file")
     folder = work().folder()
     path, name = save(files[0], folder, PUBLISHED_SUFFIXES + (".json",))
-    return answer("导入", lambda job, _: {"template": "result.html", "results": [checked_view(path, name, job, annotate=False)],
+    return answer("导入", lambda job: {"template": "result.html", "results": [checked_view(path, name, job, annotate=False)],
                                            "imported": True})
 
 

@@ -24,9 +24,9 @@ from ..errors import XlreportError
 from ..model import clean_text
 from ..shown import safe_name
 from . import views
-from .context import owner, work
+from .context import work
 from ..api import SPREADSHEET_SUFFIXES
-from .local import Refused, shown_name, uploads
+from .local import Refused, answer, shown_name, uploads
 from .store import KINDS, STATUS_NAMES, Store, deadline
 
 blueprint = Blueprint("office", __name__)
@@ -270,9 +270,7 @@ def agency_upload(token: str):
     storage.save(staging)
     shutil.move(staging, path)  # complete before it is recorded: no half-written upload is ever listed
     keeper, back = store(), url_for("office.agency_home", token=token)
-    job = work().start("检查上传的工作簿", owner(), lambda job: _check_submission(keeper, agency, stored, name, path, back))
-    work().wait(job)
-    return redirect(url_for("local.job_page", job_id=job.id), 303)
+    return answer("检查上传的工作簿", lambda job: _check_submission(keeper, agency, stored, name, path, back))
 
 
 def _check_submission(keeper: Store, agency, stored: str, name: str, path: Path, back: str) -> dict:
@@ -378,9 +376,7 @@ def merged():
     folder = work().folder()
     for agency, s in passing:  # named by agency: the 汇总明细 rows and any message say who each is
         shutil.copyfile(store().uploads / s.stored, folder / f"{safe_name(agency.name)}{Path(s.stored).suffix}")
-    job = work().start("汇总", owner(), lambda job: _merge(job, folder, name, year), total=len(passing))
-    work().wait(job)
-    return redirect(url_for("local.job_page", job_id=job.id), 303)
+    return answer("汇总", lambda job: _merge(job, folder, name, year), total=len(passing))
 
 
 def _merge(job, folder: Path, name: str, year: int) -> dict:
