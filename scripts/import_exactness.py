@@ -112,8 +112,13 @@ def outcome(path: Path, cells: dict) -> tuple[str, str]:
     return "exact", ""
 
 
-def lines_only(path: Path, cells: dict) -> tuple[str, str]:
-    """The PDF read as it was before its tables were read by cell: by text lines alone."""
+UNRULED = "pdf, as if without ruling lines"  # its text lines and where the numbers stand
+BEFORE = "pdf, by text lines alone (before)"
+
+
+def without(path: Path, cells: dict, positions: bool) -> tuple[str, str]:
+    """The PDF read without its ruling lines (as a table drawn without them is), and also
+    without the numbers' positions (as the importer read every PDF before)."""
     from xlreport.importers import pdf
 
     real = pdf.extract
@@ -121,6 +126,8 @@ def lines_only(path: Path, cells: dict) -> tuple[str, str]:
     def without_grids(path, data):
         doc = real(path, data)
         doc.blocks = [b for b in doc.blocks if b.kind != "grid"]
+        if positions:
+            doc.positions = {}
         return doc
 
     pdf.extract = without_grids
@@ -139,16 +146,17 @@ def main() -> None:
         tmp = Path(tmp)
         files = published()
         files += glued(tmp, files) + rendered(tmp)
-        files += [("pdf, text lines only (before)", path, cells) for form, path, cells in files if form == "pdf"]
+        pdfs = [(path, cells) for form, path, cells in files if form == "pdf"]
+        files += [(UNRULED, path, cells) for path, cells in pdfs] + [(BEFORE, path, cells) for path, cells in pdfs]
         tally: dict[str, dict[str, int]] = {}
         for form, path, cells in files:
-            kind, detail = lines_only(path, cells) if form.startswith("pdf, text") else outcome(path, cells)
+            kind, detail = without(path, cells, positions=form == BEFORE) if form in (UNRULED, BEFORE) else outcome(path, cells)
             tally.setdefault(form, {"exact": 0, "partial": 0, "refused": 0, "wrong": 0})[kind] += 1
-            print(f"{form:<30} {path.name:<40} {kind:<8} {detail}")
+            print(f"{form:<34} {path.name:<40} {kind:<8} {detail}")
         print()
-        print(f"{'form':<30} {'files':>5} {'exact':>6} {'partial':>8} {'refused':>8} {'wrong':>6}")
+        print(f"{'form':<34} {'files':>5} {'exact':>6} {'partial':>8} {'refused':>8} {'wrong':>6}")
         for form, t in tally.items():
-            print(f"{form:<30} {sum(t.values()):>5} {t['exact']:>6} {t['partial']:>8} {t['refused']:>8} {t['wrong']:>6}")
+            print(f"{form:<34} {sum(t.values()):>5} {t['exact']:>6} {t['partial']:>8} {t['refused']:>8} {t['wrong']:>6}")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ EXAMPLE_DOCX = REPO / "examples" / "shangyou-commerce-2024.docx"
 SOCIAL = [i for i, (key, _) in enumerate(spec.REQUEST_COLUMNS) if key == "social_welfare"][0]
 
 
-def emptied(tmp_path):
-    """The bundled report as Word, with table 三's 社会公益组织 column and 行政许可's number left
-    empty (as WPS or Word users leave cells they have nothing for), and as LibreOffice prints it."""
+def emptied(tmp_path, ruled: bool = True, whole_column: bool = True):
+    """The bundled report as Word, with table 三's 社会公益组织 column (or only its first cell)
+    and 行政许可's number left empty (as WPS or Word users leave cells they have nothing for),
+    with or without the tables' ruling lines, and as LibreOffice prints it."""
     import docx
 
     doc = docx.Document(EXAMPLE_DOCX)
@@ -27,14 +28,47 @@ def emptied(tmp_path):
     for row in requests.rows:
         cells = row.cells
         if len(cells) == 10 and cells[0].text.strip() and cells[3 + SOCIAL].text.strip().isdigit():
-            cells[3 + SOCIAL].text = ""
-            cleared.append(cells[0].text)
+            if whole_column or not cleared:
+                cells[3 + SOCIAL].text = ""
+                cleared.append(cells[0].text)
     for row in active.rows:
         if row.cells[0].text.strip() == "行政许可":
             row.cells[1].text = ""
+    if not ruled:
+        for table in doc.tables:
+            _without_borders(table)
     source = tmp_path / "留空.docx"
     doc.save(source)
     return source, run_soffice_convert(source, tmp_path, "pdf"), cleared
+
+
+def _without_borders(table) -> None:
+    from docx.oxml.ns import qn
+
+    for el in list(table._tbl.iter()):
+        if el.tag in (qn("w:tblBorders"), qn("w:tcBorders")):
+            el.getparent().remove(el)
+    borders = table._tbl.tblPr.makeelement(qn("w:tblBorders"), {})
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        borders.append(borders.makeelement(qn(f"w:{side}"), {qn("w:val"): "nil"}))
+    table._tbl.tblPr.append(borders)
+    table.style = None
+
+
+@pytest.mark.parametrize("whole_column", [True, False], ids=["a whole column empty", "one cell empty"])
+def test_a_table_without_ruling_lines_is_read_by_where_its_numbers_stand(tmp_path, whole_column):
+    """No lines to find cells by: each number goes to the column it stands under (the columns
+    as the rows printed whole place them, or as the headings do where no row is whole)."""
+    source, pdf, cleared = emptied(tmp_path, ruled=False, whole_column=whole_column)
+    doc = extract(pdf, pdf.read_bytes())
+    assert doc.grids == []
+    from_word, from_pdf = import_report(source), import_report(pdf)
+    for f in spec.FIELDS:
+        if f.table != "fees":
+            assert from_pdf.report.values.get(f.path) == from_word.report.values.get(f.path), f.key
+    placed = [p.message for p in from_pdf.problems if "已按它们在页面上所在的列读取" in p.message]
+    assert len(placed) == len(cleared)  # (行政许可 printed no number at all: blank, as from Word)
+    assert placed[0].startswith("这一行只印了6个数字，已按它们在页面上所在的列读取（社会公益组织空白）；请对照原文核对")
 
 
 def test_empty_cells_come_back_empty_as_from_word(tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -552,8 +553,9 @@ def table_regions(lines: list[tuple[str, str]]) -> dict[str, list[tuple[str, str
     return regions
 
 
-def locate_lines(lines: list[tuple[str, str]]) -> Found:
-    """Tables A, B and C from text lines: (where, text) in reading order."""
+def locate_lines(lines: list[tuple[str, str]], positions: dict[str, list[tuple[str, float]]] | None = None) -> Found:
+    """Tables A, B and C from text lines: (where, text) in reading order; ``positions`` (a PDF's):
+    each line's words and the x of their middles, for rows printed with empty cells."""
     found = Found()
     previous = ""
     for where, text in lines[:40]:
@@ -572,8 +574,8 @@ def locate_lines(lines: list[tuple[str, str]]) -> Found:
             mark = old_format_mark(text)
             if mark and found.old_format is None:
                 found.old_format = (mark, where)
-    _rows_from_lines(found, "active", regions["active"])
-    _rows_from_lines(found, "requests", regions["requests"])
+    _rows_from_lines(found, "active", regions["active"], positions or {})
+    _rows_from_lines(found, "requests", regions["requests"], positions or {})
     _appeals_from_lines(found, regions["appeals"])
     return found
 
@@ -595,7 +597,58 @@ def _starts(label_text: str, table: str, whole: bool = False) -> list[tuple[Row,
     return out
 
 
-def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]]) -> None:
+def _trailing_x(values: list[str], words: list[tuple[str, float]]) -> list[float] | None:
+    """The x of each of a line's trailing values, where the line's last words are exactly them."""
+    tail = words[-len(values):] if values and len(words) >= len(values) else []
+    return [x for _, x in tail] if [w for w, _ in tail] == values else None
+
+
+def _column_centres(region, positions) -> dict[int, list[float]]:
+    """Per row width, the x of each column's middle, from the rows printed with every cell:
+    the columns as they stand under the headings."""
+    seen: dict[int, list[list[float]]] = {}
+    for where, text in region:
+        _, values = split_values(text)
+        xs = _trailing_x(values, positions.get(where, [])) if len(values) > 1 else None
+        if xs:
+            seen.setdefault(len(values), []).append(xs)
+    return {width: [statistics.median(col) for col in zip(*rows)] for width, rows in seen.items() if len(rows) >= 2}
+
+
+def _heading_centres(region, positions, fields) -> list[float] | None:
+    """The x of each field's column heading (its label, or its first characters where the
+    heading wraps: 社会 / 公益 / 组织), found among the region's words; None unless every
+    column is found, left to right."""
+    words = [w for where, _ in region for w in positions.get(where, [])]
+    out = []
+    for f in fields:
+        label = f.col_label
+        x = next((x for k in (len(label), 4, 2) for w, x in words if len(label) >= k and w.startswith(label[:k])), None)
+        if x is None:
+            return None
+        out.append(x)
+    return out if all(b > a for a, b in zip(out, out[1:])) else None
+
+
+def _by_position(values: list[str], where: str, fields, region, positions, centres) -> list[str] | None:
+    """A row with fewer numbers than cells, its numbers put in the columns they stand under
+    ("" for the empty ones), where each is nearest a column of its own, left to right: the
+    columns as the rows printed whole place them, else as their headings do."""
+    want = len(fields)
+    columns = centres.get(want) or (_heading_centres(region, positions, fields) if 0 < len(values) < want else None)
+    xs = _trailing_x(values, positions.get(where, [])) if columns and 0 < len(values) < want else None
+    if not xs:
+        return None
+    picked = [min(range(want), key=lambda c: abs(columns[c] - x)) for x in xs]
+    if any(b <= a for a, b in zip(picked, picked[1:])):
+        return None
+    cells = [""] * want
+    for c, v in zip(picked, values):
+        cells[c] = v
+    return cells
+
+
+def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]], positions=None) -> None:
     """Rows whose numbers share a line with the start of their label, then the rest paired in order.
 
     In PDF text a row's numbers sit on the line of the label's first, middle or last part, or on a
@@ -661,6 +714,7 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]]) ->
     flush()
     by_order = []
     pending: list = []  # rows whose digit run splits several ways: tried together by the columns
+    centres = _column_centres(region, positions) if positions else {}
     for key, (values, where, exact, ordered) in assigned.items():
         row = by_key[key]
         if ordered:
@@ -675,6 +729,12 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]]) ->
             cells, told, candidates = split_run(values, row.fields)
             if told:
                 found.notes.append(Note(table, told, where, row.label, key=row.fields[0].key, actual=values[0]))
+            if cells is None and not told and positions:
+                cells = _by_position(values, where, row.fields, region, positions, centres)
+                if cells is not None:
+                    empty = "、".join(f.col_label for f, v in zip(row.fields, cells) if not v)
+                    found.notes.append(Note(table, f"这一行只印了{len(values)}个数字，已按它们在页面上所在的列读取（{empty}空白）；请对照原文核对",
+                                            where, row.label, key=row.fields[0].key, actual=" ".join(values)))
             if cells is None:
                 if told:
                     found.unsplit.update(f.path for f in row.fields)

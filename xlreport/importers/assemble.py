@@ -116,7 +116,7 @@ def find_tables(doc: Document) -> Found:
     grids = [(b.where, b.rows) for b in doc.grids]
     if doc.lines is None:
         return locate(grids, place=_place, guess=True)
-    by_lines = locate_lines(doc.lines)
+    by_lines = locate_lines(doc.lines, doc.positions)
     if not grids:
         return by_lines
     # a PDF whose tables have ruling lines: read cell by cell (an empty cell is empty, not a

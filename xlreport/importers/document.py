@@ -28,6 +28,7 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     lines: list[tuple[str, str]] | None = None  # (where, text) when the tables are lines of text
     starts: set[int] = field(default_factory=set)  # indexes of lines known to begin a paragraph (PDF indent)
+    positions: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # a PDF line's words and their x
     title: str = ""  # a web page's <title>
 
     @property

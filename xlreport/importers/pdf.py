@@ -58,11 +58,12 @@ def extract(path: Path, data: bytes) -> Document:
         raise LimitError.of(path, getattr(limits, outcome[1]), outcome[2])
     if kind == "no child":
         raise InputError(f"{path}：无法启动读取 PDF 的进程（{outcome[1]}）", "请稍后再试")
-    _, lines, starts, grids = outcome
+    _, lines, starts, grids, positions = outcome
     if not any(t.strip() for _, t in lines):
         raise InputError(f"{path}：PDF 中没有文字层（可能是扫描件），无法读取", "请找到报告的网页版或 Word 版，或先做文字识别（OCR）")
     doc = lines_document(path, "pdf", lines)
     doc.starts = starts
+    doc.positions = positions
     budget = CellBudget(path)
     for where, rows in grids:
         budget.take(sum(len(r) for r in rows), where)
@@ -274,10 +275,11 @@ def _pages(pdf, limit: int) -> list:
         doctop += page.height
 
 
-def _lines(pages: list) -> tuple[list[tuple[str, str]], set[int], list[tuple[str, list[list[str]]]]]:
+def _lines(pages: list) -> tuple[list[tuple[str, str]], set[int], list[tuple[str, list[list[str]]]], dict]:
     lines: list[tuple[str, str]] = []
     starts: set[int] = set()  # lines set in from the left margin: a paragraph's first line (公文 indent)
     grids: list[tuple[str, list[list[str]]]] = []  # tables drawn with ruling lines, cell by cell
+    positions: dict[str, list[tuple[str, float]]] = {}  # each line's words and where they stand
     for p, page in enumerate(pages, 1):
         for t, table in enumerate(page.find_tables(), 1):
             rows = cell_grid(table)
@@ -292,8 +294,31 @@ def _lines(pages: list) -> tuple[list[tuple[str, str]], set[int], list[tuple[str
             if margin is not None and 1.5 * size <= line["x0"] - margin <= 4.5 * size:
                 starts.add(len(lines))
             lines.append((f"第{p}页第{i}行", line["text"]))
+            positions[f"第{p}页第{i}行"] = word_centres(chars)
         page.close()  # its characters and layout: a page's worth of memory at a time
-    return lines, starts, grids
+    return lines, starts, grids, positions
+
+
+def word_centres(chars: list[dict]) -> list[tuple[str, float]]:
+    """The line's words (runs of characters without a gap of half a character) and the x of each
+    one's middle: where on the page a number stands, so that a row with empty cells can be told
+    which columns its numbers are in."""
+    words: list[tuple[str, float]] = []
+    text, left, right = "", 0.0, 0.0
+    for c in chars:
+        gap = c["x0"] - right
+        if text and (c["text"].isspace() or gap > 0.5 * (c.get("size") or 10)):
+            words.append((text, (left + right) / 2))
+            text = ""
+        if c["text"].isspace():
+            continue
+        if not text:
+            left = c["x0"]
+        text += c["text"]
+        right = c["x1"]
+    if text:
+        words.append((text, (left + right) / 2))
+    return words
 
 
 def cell_grid(table) -> list[list[str]]:
