@@ -102,3 +102,26 @@ def test_a_pdf_without_ruling_lines_is_read_by_its_text(tmp_path):
     doc.blocks = [b for b in doc.blocks if b.kind != "grid"]
     found = assemble.find_tables(doc)
     assert found.tables == {"active", "requests", "appeals"}
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "without ruling lines"])
+def test_cells_padded_with_blank_paragraphs_read_as_from_word(tmp_path, ruled):
+    """WPS and Word users pad cells with empty paragraphs: the number prints a line lower than
+    its label (it used to come back on the wrong row, two rows empty)."""
+    import docx
+
+    doc = docx.Document(EXAMPLE_DOCX)
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if cell.text.strip().isdigit():
+                    cell.paragraphs[0].insert_paragraph_before("")
+        if not ruled:
+            _without_borders(table)
+    source = tmp_path / "垫空行.docx"
+    doc.save(source)
+    pdf = run_soffice_convert(source, tmp_path, "pdf")
+    from_word, from_pdf = import_report(source), import_report(pdf)
+    for f in spec.FIELDS:
+        if f.table != "fees":
+            assert from_pdf.report.values.get(f.path) == from_word.report.values.get(f.path), f.key
