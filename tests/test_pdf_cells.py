@@ -125,3 +125,28 @@ def test_cells_padded_with_blank_paragraphs_read_as_from_word(tmp_path, ruled):
     for f in spec.FIELDS:
         if f.table != "fees":
             assert from_pdf.report.values.get(f.path) == from_word.report.values.get(f.path), f.key
+
+
+def test_every_transcribed_report_rendered_reads_back_cell_exact(tmp_path):
+    """Each reference transcription as `xlreport build` writes it (.docx) and as LibreOffice
+    prints that (.pdf), in one conversion: every cell of the three tables back as printed."""
+    from import_fixtures import DATA, transcribed
+    from xlreport.model import Report
+    from xlreport.word.render import render_docx
+
+    sources = [DATA / f"{n}.json" for n in ("06-huaian-shi-2024", "07-hongze-qu-2023", "08-hongze-qu-2024")]
+    sources += [DATA / "hangzhou-style-2025.ref.json", *sorted((DATA / "transcriptions").glob("*.json"))]
+    shown, docs = {}, []
+    for source in sources:
+        cells = {path: 0 if v is None else v for path, v in transcribed(source).items()}  # build prints 0 where none was published
+        report = Report()
+        report.meta.update(agency="测试县人民政府", year=2024)
+        report.values.update(cells)
+        docs.append(render_docx(report, tmp_path / f"{source.stem}.docx"))
+        shown[source.stem] = cells
+    pdfs = run_soffice_convert(docs, tmp_path / "pdf", "pdf")
+    assert len(docs) == 8
+    for path in docs + pdfs:
+        values = import_report(path).report.values
+        wrong = [".".join(p) for p, v in shown[path.stem].items() if values.get(p) != v]
+        assert wrong == [], (path.name, wrong[:5])
