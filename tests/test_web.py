@@ -364,3 +364,21 @@ def test_build_offers_the_pdf_where_libreoffice_is(workbooks, tmp_path):
     with pdfplumber.open(out) as doc:
         assert "上犹县商务局" in "".join(p.extract_text() or "" for p in doc.pages[:1])
     app.extensions["xlreport.work"].close()
+
+
+def test_the_servers_temporary_files_go_after_an_hour(monkeypatch):
+    """A server runs for months: uploads and the files made from them do not pile up."""
+    from xlreport.web import work as pool
+
+    clock = [1000.0]
+    monkeypatch.setattr(pool.time, "monotonic", lambda: clock[0])
+    w = pool.Work(workers=1)
+    try:
+        old = w.folder()
+        (old / "upload.xlsx").write_bytes(b"x")
+        key = w.keep(old / "upload.xlsx", "a.xlsx", "me")
+        clock[0] += pool.KEPT_SECONDS + 1
+        new = w.folder()  # any new work prunes what is older than an hour
+        assert not old.exists() and new.exists() and w.file(key, "me") is None
+    finally:
+        w.close()

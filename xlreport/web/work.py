@@ -54,6 +54,7 @@ class Work:
         self._lock = threading.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="xlreport-serve-")
         self._files: dict[str, tuple[Path, str, float, str]] = {}  # id -> (path, download name, made, owner)
+        self._folders: list[tuple[Path, float]] = []  # the jobs' folders, oldest first: a server runs for months
 
     # --- jobs ---
 
@@ -84,8 +85,12 @@ class Work:
     # --- files to download ---
 
     def folder(self) -> Path:
-        """A new private folder for a job's files."""
-        return Path(tempfile.mkdtemp(dir=self._dir.name))
+        """A new private folder for a job's files (removed an hour later with what is in it)."""
+        path = Path(tempfile.mkdtemp(dir=self._dir.name))
+        with self._lock:
+            self._folders.append((path, time.monotonic()))
+            self._prune()
+        return path
 
     def keep(self, path: Path, name: str, owner: str) -> str:
         """Offer ``path`` for download as ``name`` to ``owner``'s session; the id to ask for it by."""
@@ -109,6 +114,8 @@ class Work:
             if i < excess or now - made > KEPT_SECONDS:
                 del self._files[key]
                 path.unlink(missing_ok=True)
+        while self._folders and now - self._folders[0][1] > KEPT_SECONDS:
+            shutil.rmtree(self._folders.pop(0)[0], ignore_errors=True)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
