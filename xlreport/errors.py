@@ -18,6 +18,10 @@ class XlreportError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def line(self) -> str:
+        """The message and its hint as one line: 消息（提示）."""
+        return f"{self.message}（{self.hint}）" if self.hint else self.message
+
 
 class DataError(XlreportError):
     """A JSON report (or other report data) that does not fit the contract."""

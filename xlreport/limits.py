@@ -38,6 +38,7 @@ FILE_BYTES = {
     "txt": Limit(8 * MB, "字节", "文本文件大小", "一篇报告的全文约 2 万字（60 KB）"),
     "json": Limit(16 * MB, "字节", "JSON 文件大小", "一份 JSON 报告约 20 KB"),
     "accept": Limit(1 * MB, "字节", "确认记录文件大小", "每条确认记录约 300 字节"),
+    "names": Limit(1 * MB, "字节", "单位名称对照表文件大小", "一个省的单位名称对照表不过几十 KB"),
 }
 
 # --- zip containers (xlsx, ods, docx, templates) -------------------------------------------------

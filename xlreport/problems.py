@@ -51,6 +51,13 @@ class Problem:
         d["title"] = RULE_BY_CODE[self.code].title
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Problem":
+        """What ``to_dict`` wrote, back (the office server keeps its uploads' problems so)."""
+        return cls(d["code"], Severity(d["severity"]), d["message"], d.get("sheet", ""), d.get("cell", ""),
+                   d.get("row_label", ""), d.get("col_label", ""), d.get("expected", ""), d.get("actual", ""),
+                   tuple(d.get("cells", ())), d.get("key", ""), d.get("accepted", ""))
+
 
 def make(code: str, message: str, severity: Severity | None = None, **where) -> Problem:
     """A problem of the rule ``code``, with the rule's declared severity unless told otherwise."""

@@ -569,7 +569,7 @@ def merge(inputs, output, agency, year, jobs, allow_errors, include_merged, forc
             results = check_many(paths, keep=digest, with_text=False, workers=jobs, progress=step)
             merged = merge_results(results, clean_text(agency), year, allow_errors=allow_errors, include_merged=include_merged)
     except MergeError as e:
-        say(f"错误：{e.message}" + (f"（{e.hint}）" if e.hint else ""), err=True)
+        say(f"错误：{e.line()}", err=True)
         sys.exit(EXIT_UNUSABLE if any(r.status == "unreadable" for r in e.files) else EXIT_PROBLEMS)
     for w in merged.warnings:
         say(f"提醒：{w}", err=True)
@@ -656,11 +656,11 @@ def audit(inputs, output, as_json, names_file, jobs, force):
     from ..office.audit import AUDIT_SUFFIXES
     from ..office.batch import collect
 
-    count = len(collect(inputs, AUDIT_SUFFIXES))
-    if not count:
+    paths = collect(inputs, AUDIT_SUFFIXES)  # the folders walked once: audit is given the files
+    if not paths:
         raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到报告文件（" + "、".join(AUDIT_SUFFIXES) + "）")
-    with _progress(not as_json and sys.stderr.isatty(), count, "审阅中") as step:
-        audited = run_audit(inputs, names, workers=jobs, progress=step)
+    with _progress(not as_json and sys.stderr.isatty(), len(paths), "审阅中") as step:
+        audited = run_audit(paths, names, workers=jobs, progress=step)
     if output is not None:
         from ..output import atomic_target
 

@@ -11,6 +11,7 @@ published variants, group labels, section headings, the old format's tell-tales.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import runs, spec
+from .rules import INSTANCES, RULE_BY_CODE
 from .labels import CACHED_CHARS, norm_label
 
 
@@ -447,23 +449,17 @@ def resolve_by_columns(found: Found, pending: list[tuple["Row", list[tuple[int, 
     """Rows whose digit runs split more than one way, tried together against the table's column
     rules (format/rules: 本列 一+二 = 三+四, （七）总计 = its items, …) with the rows already read:
     where exactly one combination keeps every rule it can be checked by, it is taken."""
-    from .rules import INSTANCES, RULE_BY_CODE
-
-    combos = 1
-    for _, candidates, _, _ in pending:
-        combos *= len(candidates)
-    if combos > runs.MAX_COMBINATIONS or any(len(c) >= runs.MAX_SPLITS for _, c, _, _ in pending):
+    if math.prod(len(c) for _, c, _, _ in pending) > runs.MAX_COMBINATIONS or any(len(c) >= runs.MAX_SPLITS for _, c, _, _ in pending):
         return
     known = {path: int(raw) for path, raw in found.raw.items() if isinstance(raw, str) and raw.isascii() and raw.isdigit()}
-    rows = [(row, candidates) for row, candidates, _, _ in pending]
-    touched = {f.path for row, _ in rows for f in row.fields}
+    touched = {f.path for row, _, _, _ in pending for f in row.fields}
     checks = [i.relation for i in INSTANCES
               if RULE_BY_CODE[i.rule].severity is spec.Severity.ERROR and set(i.paths) & touched
               and all(p in known or p in touched for p in i.paths)]
     fits = []
-    for choice in itertools.product(*(c for _, c in rows)):
+    for choice in itertools.product(*(c for _, c, _, _ in pending)):
         numbers = dict(known)
-        for (row, _), cells in zip(rows, choice):
+        for (row, _, _, _), cells in zip(pending, choice):
             numbers.update(zip((f.path for f in row.fields), cells))
         if all(r.holds(numbers.__getitem__) for r in checks):
             fits.append(choice)
@@ -471,20 +467,16 @@ def resolve_by_columns(found: Found, pending: list[tuple["Row", list[tuple[int, 
                 return
     if len(fits) != 1:
         return
-    for (row, _, where, note), cells in zip(pending, fits[0]):
+    for (row, candidates, where, note), cells in zip(pending, fits[0]):
         values = [str(v) for v in cells]
         for f, v in zip(row.fields, values):
             found.raw[f.path] = v
             found.where[f.path] = where
             found.unsplit.discard(f.path)
         found.notes.remove(note)
-        found.notes.append(Note(row.table, f"这一行的数字连在一起（{note.actual}），本行有{len(_candidates(pending, row))}种拆法，"
+        found.notes.append(Note(row.table, f"这一行的数字连在一起（{note.actual}），本行有{len(candidates)}种拆法，"
                                 f"与表中其他行一起按各列的勾稽关系只有一种：{' '.join(values)}，已按此读取；请对照原文核对",
                                 where, row.label, key=row.fields[0].key, actual=note.actual))
-
-
-def _candidates(pending, row):
-    return next(c for r, c, _, _ in pending if r is row)
 
 
 def section_heading(text: str) -> str | None:

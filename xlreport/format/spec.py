@@ -213,6 +213,16 @@ SHEET_MERGED = "汇总明细"  # only in merged workbooks: each agency's main fi
 # its list of every problem (the overview workbook's two sheets)
 BATCH_FILE_COLUMNS = ("文件", "机关名称", "年度", "错误", "提醒", "状态", "说明")
 BATCH_PROBLEM_COLUMNS = ("文件", "机关名称", "级别", "工作表", "单元格", "项目", "问题", "应为", "实际", "规则")
+PROBLEM_COLUMNS = BATCH_PROBLEM_COLUMNS[2:9]  # one file's problems, as the web page lists them
+
+# xlreport audit's overview workbook: a row per report (its columns between these two: the rule
+# families, format/rules.FAMILIES), a sheet per agency's chain (or one for all), every problem
+SHEET_AUDIT_REPORTS = "报告总览"
+SHEET_AUDIT_CHAINS = "各单位年度对照"
+SHEET_AUDIT_PROBLEMS = "全部问题"
+AUDIT_REPORT_COLUMNS = (("单位", "年度", "文件", "结果", "错误", "提醒"), ("对照的上年文件", "说明"))
+AUDIT_CHAIN_COLUMNS = ("年度", "文件", "结果", "错误", "提醒", "上年结转接续", "现行有效接续", "正文雷同", "同比数字", "与上年对照的问题")
+AUDIT_PROBLEM_COLUMNS = ("单位", "年度", "文件", "级别", "类别", "位置", "项目", "问题", "应为", "实际", "规则")
 
 SECTION_TITLES = {
     "overview": "一、总体情况",

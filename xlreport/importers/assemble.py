@@ -130,12 +130,15 @@ def find_tables(doc: Document) -> Found:
 
 
 def _all_text(doc: Document) -> list[tuple[str, str]]:
+    """Paragraphs, lines, and each grid's cells — a merged cell's text once per grid, where it begins."""
     out = list(doc.paragraphs) + list(doc.lines or [])
     for b in doc.grids:
+        cells: dict[str, str] = {}
         for r, row in enumerate(b.rows):
             for c, cell in enumerate(row):
-                if cell:
-                    out.append((_place(b.where, r, c), cell))
+                if cell and cell not in cells:
+                    cells[cell] = _place(b.where, r, c)
+        out += [(where, text) for text, where in cells.items()]
     return out
 
 
@@ -145,9 +148,7 @@ def refuse_if_several(path: Path, doc: Document) -> None:
     refused rather than read as one report made of both."""
     titles: dict[int, str] = {}
     headings: dict[str, list[str]] = {}
-    texts = list(doc.paragraphs) + list(doc.lines or [])
-    for b in doc.grids:  # a merged cell's text once per grid
-        texts += list({cell: (_place(b.where, r, c), cell) for r, row in enumerate(b.rows) for c, cell in enumerate(row) if cell}.values())
+    texts = _all_text(doc)
     for where, text in texts:
         t = norm_label(text)
         if len(t) <= _TITLE_CHARS and t.rstrip("。").endswith(spec.REPORT_TITLE_WORDS):

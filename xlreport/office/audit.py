@@ -19,15 +19,16 @@ from typing import Callable, Iterable, Iterator
 
 from ..api import PUBLISHED_SUFFIXES, SPREADSHEET_SUFFIXES, check_report
 from ..errors import InputError
+from ..format import spec
 from ..format.labels import norm_label
 from ..format.rules import FAMILIES, family
 from ..model import Report
 from ..problems import Problem
 from ..shown import shown_path
+from .batch import STATUS_NAMES as BATCH_STATUS_NAMES
 from .batch import FileResult, check_many, collect, whole_report
 
 AUDIT_SUFFIXES = PUBLISHED_SUFFIXES + SPREADSHEET_SUFFIXES + (".json",)
-NAMES_BYTES = 1024 * 1024  # a name map of a province's agencies is a few tens of KB
 
 
 @dataclass
@@ -56,15 +57,14 @@ class Audited:
         return Counter(family(p.code) for p in self.problems)
 
 
-STATUS_NAMES = {"ok": "通过", "warnings": "有提醒", "errors": "有错误", "unreadable": "无法读取"}
+STATUS_NAMES = {s: BATCH_STATUS_NAMES[s] for s in ("ok", "warnings", "errors", "unreadable")}
 
 
 def load_names(path: Path) -> dict[str, str]:
     """The user's name map: JSON {"别名": "规范名称"} or a CSV/TSV of two columns (别名, 规范名称)."""
     from ..container import read_bytes
 
-    data = read_bytes(path, "json") if path.suffix.lower() == ".json" else _small(path)
-    text = data.decode("utf-8-sig", "replace")
+    text = read_bytes(path, "names").decode("utf-8-sig", "replace")
     if path.suffix.lower() == ".json":
         try:
             raw = json.loads(text)
@@ -82,16 +82,6 @@ def load_names(path: Path) -> dict[str, str]:
             raise InputError(f"{shown_path(path)}：第{bad[0]}行应有两列（别名,规范名称）")
         pairs = [(a, b) for a, b in (r for r in rows if r) if a.strip() != "别名"]
     return {key(alias): canonical.strip() for alias, canonical in pairs if alias.strip() and canonical.strip()}
-
-
-def _small(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > NAMES_BYTES:
-            raise InputError(f"{shown_path(path)}：名称对照表太大（{size}字节，上限{NAMES_BYTES // 1024} KB）")
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{shown_path(path)}：无法读取（{e.strerror or e}）") from None
 
 
 def key(name: str) -> str:
@@ -197,11 +187,9 @@ def to_json(audited: list[Audited]) -> dict:
 
 
 FAMILY_ORDER = tuple(FAMILIES.values())
-OVERVIEW_SHEET = "报告总览"
-PROBLEMS_SHEET = "全部问题"
-OVERVIEW_COLUMNS = ("单位", "年度", "文件", "结果", "错误", "提醒", *FAMILY_ORDER, "对照的上年文件", "说明")
-CHAIN_COLUMNS = ("年度", "文件", "结果", "错误", "提醒", "上年结转接续", "现行有效接续", "正文雷同", "同比数字", "与上年对照的问题")
-PROBLEM_COLUMNS = ("单位", "年度", "文件", "级别", "类别", "位置", "项目", "问题", "应为", "实际", "规则")
+OVERVIEW_SHEET, PROBLEMS_SHEET = spec.SHEET_AUDIT_REPORTS, spec.SHEET_AUDIT_PROBLEMS
+OVERVIEW_COLUMNS = (*spec.AUDIT_REPORT_COLUMNS[0], *FAMILY_ORDER, *spec.AUDIT_REPORT_COLUMNS[1])
+CHAIN_COLUMNS, PROBLEM_COLUMNS = spec.AUDIT_CHAIN_COLUMNS, spec.AUDIT_PROBLEM_COLUMNS
 CHAIN_SHEETS_AT_MOST = 200  # more agencies than this: their chains share one sheet
 _SHEET_CHARS = 31
 
@@ -253,9 +241,9 @@ def write_overview(path: Path, audited: list[Audited]) -> None:
 
     groups = agency_rows(audited)
     own_sheets = len(groups) <= CHAIN_SHEETS_AT_MOST
-    shared = None if own_sheets else sheet("各单位年度对照", ("单位",) + CHAIN_COLUMNS, {0: 28, 2: 40, 10: 60})
+    shared = None if own_sheets else sheet(spec.SHEET_AUDIT_CHAINS, (PROBLEM_COLUMNS[0],) + CHAIN_COLUMNS, {0: 28, 2: 40, 10: 60})
     shared_row = 1
-    used: set[str] = {OVERVIEW_SHEET, PROBLEMS_SHEET}
+    used: set[str] = {OVERVIEW_SHEET, PROBLEMS_SHEET, spec.SHEET_AUDIT_CHAINS}
     for agency, items in groups.items():
         if own_sheets:
             ws, r = sheet(_sheet_name(agency, used), CHAIN_COLUMNS, {1: 40, 9: 60}), 1

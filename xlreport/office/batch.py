@@ -20,7 +20,8 @@ from ..format.spec import BATCH_FILE_COLUMNS, BATCH_PROBLEM_COLUMNS, SHEET_OVERV
 
 PARALLEL_FROM = 16  # below this many files a worker pool costs more than it saves
 
-STATUS_NAMES = {"ok": "通过", "errors": "有错误", "unreadable": "无法读取", "missing": "未提交"}  # missing: serve's overview
+# warnings and missing: what audit and the office server tell apart besides
+STATUS_NAMES = {"ok": "通过", "warnings": "有提醒", "errors": "有错误", "unreadable": "无法读取", "missing": "未提交"}
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from flask import Flask, abort, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from .. import limits
+from ..format.spec import BATCH_FILE_COLUMNS, PROBLEM_COLUMNS
 from ..version import __version__
 from . import local, office
 from .context import csrf_token
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["xlreport"] = settings
     app.extensions["xlreport.work"] = Work()
-    app.jinja_env.globals.update(version=__version__, csrf_token=csrf_token, mode=settings.mode)
+    app.jinja_env.globals.update(version=__version__, csrf_token=csrf_token, mode=settings.mode,
+                                 problem_columns=PROBLEM_COLUMNS, file_columns=BATCH_FILE_COLUMNS)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _error_page)

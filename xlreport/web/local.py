@@ -102,7 +102,7 @@ def new():
 
         write_workbook(out, report)
     except XlreportError as e:
-        raise Refused(e.message + (f"（{e.hint}）" if e.hint else ""))
+        raise Refused(e.line())
     return send_file(out, as_attachment=True, download_name=f"{report_name(report)}.xlsx")
 
 
@@ -257,7 +257,7 @@ def _plain(e: XlreportError, *named: tuple[Path, str]) -> str:
     temporary files they were saved as (``named``: pairs of path and name)."""
     from ..shown import shown_path
 
-    text = f"{e.message}（{e.hint}）" if e.hint else e.message
+    text = e.line()
     for path, name in named:
         text = text.replace(shown_path(path), name).replace(str(path), name)
     return text

@@ -400,7 +400,7 @@ def _merge(job, folder: Path, name: str, year: int) -> dict:
     try:
         result = merge_results(counted(check_many(paths, keep=digest, with_text=False, workers=1)), name, year)
     except MergeError as e:
-        page["message"] = (e.message + (f"（{e.hint}）" if e.hint else "")).replace(f"{folder}{os.sep}", "")
+        page["message"] = e.line().replace(f"{folder}{os.sep}", "")
         return page
     out = folder / "merged.xlsx"  # beside the copies, which collect() has already listed
     write_workbook(out, result.report, extra_sheets=[(SUMMARY_SHEET, result.summary)])

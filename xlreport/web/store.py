@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..format.spec import Severity
+from ..office.batch import STATUS_NAMES as BATCH_STATUS_NAMES
 from ..problems import Problem
 
 KINDS = {"department": "部门", "government": "政府"}
@@ -61,13 +61,7 @@ class Submission:
     report_year: int | None
 
 
-STATUS_NAMES = {"missing": "未提交", "errors": "有错误", "unreadable": "有错误", "warnings": "有提醒", "ok": "通过"}
-
-
-def problem_from_dict(d: dict) -> Problem:
-    return Problem(d["code"], Severity(d["severity"]), d["message"], d.get("sheet", ""), d.get("cell", ""),
-                   d.get("row_label", ""), d.get("col_label", ""), d.get("expected", ""), d.get("actual", ""),
-                   tuple(d.get("cells", ())), d.get("key", ""), d.get("accepted", ""))
+STATUS_NAMES = {**BATCH_STATUS_NAMES, "unreadable": BATCH_STATUS_NAMES["errors"]}  # for the office, an unreadable upload has errors
 
 
 class Store:
@@ -198,7 +192,7 @@ def deadline(kind: str, year: int) -> datetime.date:
 
 def _submission(r: sqlite3.Row) -> Submission:
     return Submission(r["id"], r["agency_id"], r["stored"], r["original"], r["uploaded"], r["status"], r["errors"],
-                      r["warnings"], r["message"], [problem_from_dict(d) for d in json.loads(r["problems"])],
+                      r["warnings"], r["message"], [Problem.from_dict(d) for d in json.loads(r["problems"])],
                       r["report_agency"], r["report_year"])
 
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from ..format import spec
 from ..format.relations import shown
 from ..model import Report
-from ..problems import Problem, count
+from ..problems import Problem
 
-SEVERITY = {spec.Severity.ERROR: "error", spec.Severity.WARNING: "warning"}
 
 
 @dataclass
@@ -21,7 +20,7 @@ class Cell:
     rowspan: int = 1
     colspan: int = 1
     ref: str = ""  # A1 on its sheet, for fields
-    mark: str = ""  # "error" | "warning" | ""
+    mark: str = ""  # a Severity's value ("error" | "warning"), or ""
     notes: list[str] = field(default_factory=list)  # the messages of the problems that name it
 
 
@@ -33,9 +32,9 @@ class TableView:
 
 
 def problem_rows(problems: list[Problem]) -> list[dict]:
-    """The table of problems as a page lists them: 级别, 工作表, 单元格, 项目, 问题, 应为, 实为."""
+    """The table of problems as a page lists them (spec.PROBLEM_COLUMNS)."""
     return [{
-        "severity": spec.SEVERITY_NAMES[p.severity], "level": SEVERITY[p.severity], "sheet": p.sheet, "cell": p.cell,
+        "severity": spec.SEVERITY_NAMES[p.severity], "level": p.severity.value, "sheet": p.sheet, "cell": p.cell,
         "item": p.item, "message": p.message, "expected": p.expected, "actual": p.actual, "accepted": p.accepted,
         "code": p.code,
     } for p in problems]
@@ -51,7 +50,7 @@ def marks(problems: list[Problem]) -> dict[tuple[str, str], tuple[str, list[str]
         for place in places:
             level, notes = out.get(place, ("", []))
             if p.is_error or not level:
-                level = SEVERITY[p.severity]
+                level = p.severity.value
             out[place] = (level, notes + [p.message])
     return out
 
@@ -89,7 +88,3 @@ def _place(grid, r1: int, c1: int, r2: int, c2: int, cell: Cell) -> None:
         for c in range(c1, min(c2, len(grid[0]) - 1) + 1):
             grid[r][c] = None
     grid[r1][c1] = cell
-
-
-def summary(problems: list[Problem]) -> tuple[int, int]:
-    return count(problems)
