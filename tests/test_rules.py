@@ -567,3 +567,25 @@ def test_our_workbook_without_its_stamp_is_foreign(tmp_path):
     assert [(p.code, p.severity, p.message) for p in checked.problems] == [
         ("structure-foreign", WARNING, "不是 xlreport 生成的工作簿（缺少模板标识），已按表格标签读取；建议用 xlreport new 生成的模板填写")
     ]
+
+
+@pytest.mark.parametrize("instance", rules.INSTANCES, ids=lambda i: f"{i.rule}:{i.label}")
+def test_compiled_relation_agrees_with_holds(instance):
+    """The batch's compiled relations decide as relation.holds does, both ways, for ints,
+    decimals and floats (a sum of floats rounds in the same order)."""
+    import random
+
+    from xlreport.format.relations import compiled
+
+    rng = random.Random(instance.rule + instance.label)
+    fast = compiled(instance.relation)
+    paths = instance.relation.paths
+    outcomes = set()
+    for trial in range(300):
+        kind = trial % 3
+        pick = (lambda: rng.randint(0, 2)) if kind == 0 else (lambda: Decimal(rng.randint(0, 20)) / 10) if kind == 1 else (lambda: rng.choice((0.1, 0.2, 0.3, 1.0)))
+        numbers = {p: pick() for p in paths} if trial > 1 else {p: trial for p in paths}  # all 0, all 1, random
+        expected = instance.relation.holds(numbers.__getitem__)
+        assert fast(numbers) == expected, numbers
+        outcomes.add(bool(expected))
+    assert outcomes == {True, False}  # both branches were tried

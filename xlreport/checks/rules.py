@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 
 from ..format import spec
-from ..format.relations import shown
+from ..format.relations import compiled, shown
 from ..format.rules import INSTANCES, META_CHECKS, RULE_BY_CODE, Instance
 from ..model import Report, bound_problem, relation_numbers
 from ..problems import Problem, make, rule_problem
@@ -44,10 +44,13 @@ def instance_problem(i: Instance, number) -> Problem:
                 cells=_CELLS[i], **_place(i.anchor))
 
 
+_COMPILED = [(i, compiled(i.relation)) for i in INSTANCES]
+
+
 def check_relations(report: Report) -> list[Problem]:
     """Every instance of the sheet rules, on the numbers as the sheet counts them."""
-    number = relation_numbers(report).__getitem__
-    return [instance_problem(i, number) for i in INSTANCES if not i.relation.holds(number)]
+    numbers = relation_numbers(report)
+    return [instance_problem(i, numbers.__getitem__) for i, holds in _COMPILED if not holds(numbers)]
 
 
 def check_values(report: Report) -> list[Problem]:

@@ -205,10 +205,12 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     退出码：0 没有错误（可以有提醒），1 发现错误，2 有文件无法读取或用法错误，130 已中断。
     """
     from ..office.batch import check_many, collect, whole_report
-    from ..xlsx import annotate
 
     files, folders = _split_inputs(inputs)
-    _need_suffix(annotate_out, annotate.output_suffixes(files[0] if len(files) == 1 and not folders else None), "--annotate 的")
+    if annotate_out is not None:
+        from ..xlsx import annotate  # only here: a check without a copy need not import it (tempfile, random)
+
+        _need_suffix(annotate_out, annotate.output_suffixes(files[0] if len(files) == 1 and not folders else None), "--annotate 的")
     _need_suffix(overview, (".xlsx",), "--report 的")
     _refuse_overlap([("--annotate", annotate_out), ("--report", overview)], files + [previous_file], folders)
     paths = collect(inputs)
