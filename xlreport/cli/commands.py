@@ -343,8 +343,6 @@ class _BatchPrinter:
                 self.details.add(_details(r))
 
     def _json(self, r) -> None:
-        import textwrap
-
         from ..shown import json_text
 
         item = {
@@ -353,7 +351,8 @@ class _BatchPrinter:
             "problems": [p.to_dict() for p in r.problems],
         }
         lead = '{\n  "files": [\n' if sum(self.counts.values()) == 1 else ",\n"
-        click.echo(lead + textwrap.indent(json_text(item), "    "), nl=False)
+        # indented JSON has no blank line and no raw line end inside a string: every line is moved in
+        click.echo(lead + "    " + json_text(item).replace("\n", "\n    "), nl=False)
 
     def finish(self) -> None:
         if self.as_json:
