@@ -1,10 +1,13 @@
 """Whole-process timings of the commands a clerk runs, against `python -c pass`.
 
-    python scripts/bench_commands.py [--runs 9]
+    python scripts/bench_commands.py [--runs 9] [--breakdown]
 
 Prints, for `xlreport new`, `check`, `export` and `build` on the bundled example, the median
 wall time of several runs and its ratio to the median of `python -c pass` measured in the
-same run, and which heavy modules each command imports.
+same run, and which heavy modules each command imports. ``--breakdown`` then runs each command
+once more in a process that times, inside it, what start-up is made of: creating the
+dataclasses, compiling regular expressions, and the rest (imports and the work itself), with
+the costliest of each (where the next millisecond is to be found).
 """
 
 from __future__ import annotations
@@ -42,9 +45,48 @@ def heavy_imports(cmd: list[str], cwd: Path) -> list[str]:
     return sorted(h for h in HEAVY if h in names)
 
 
+# Runs the command in this process with dataclass creation and re.compile timed (their calls
+# nest in imports: the figures are inclusive of neither's callers)
+_BREAKDOWN = r"""
+import contextlib, dataclasses, io, re, sys, time
+start = time.perf_counter()
+spent = {"dataclasses": [], "regular expressions": []}
+
+def timed(kind, fn, name):
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[kind].append((time.perf_counter() - t, name(*args)))
+    return wrapper
+
+dataclasses._process_class = timed("dataclasses", dataclasses._process_class, lambda cls, *a: f"{cls.__module__}.{cls.__qualname__}")
+re._compile = timed("regular expressions", re._compile, lambda pattern, *a: ascii(pattern)[:50])
+from xlreport.cli import cli
+try:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        cli.main(sys.argv[1:], prog_name="xlreport", standalone_mode=False)
+except SystemExit:
+    pass
+total = time.perf_counter() - start
+print(f"    in process: {total * 1000:.0f} ms")
+for kind, calls in spent.items():
+    ms = sum(t for t, _ in calls) * 1000
+    top = ", ".join(f"{n} {t * 1000:.1f}" for t, n in sorted(calls, reverse=True)[:4])
+    print(f"    {kind}: {len(calls)} calls, {ms:.0f} ms ({ms / total / 10:.0f}%); costliest: {top}")
+"""
+
+
+def breakdown(cmd: list[str], cwd: Path) -> str:
+    out = subprocess.run([sys.executable, "-c", _BREAKDOWN, *cmd[3:]], cwd=cwd, capture_output=True, text=True, env=ENV)
+    return out.stdout.rstrip()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--breakdown", action="store_true", help="also time dataclass creation and regex compiles inside each command")
     args = ap.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,6 +104,8 @@ def main() -> None:
             wall = base if name == "python -c pass" else median_wall(cmd, args.runs, work)
             heavy = "" if name == "python -c pass" else ", ".join(heavy_imports(cmd, work)) or "none"
             print(f"{name:<18} {wall * 1000:>7.0f}ms {wall / base:>6.1f}x  {heavy}")
+            if args.breakdown and name != "python -c pass":
+                print(breakdown(cmd, work))
 
 
 if __name__ == "__main__":
