@@ -65,6 +65,14 @@ static int valid_utf8(const unsigned char *p, const unsigned char *end)
     while (p < end) {
         if (*p < 0x80) {
             p++;
+            /* markup is ASCII: eight bytes at a time while none has its high bit set */
+            while (end - p >= 8) {
+                unsigned long long word;
+                memcpy(&word, p, 8);
+                if (word & 0x8080808080808080ULL)
+                    break;
+                p += 8;
+            }
             continue;
         }
         unsigned char c = *p;
@@ -89,6 +97,18 @@ static int valid_utf8(const unsigned char *p, const unsigned char *end)
         }
     }
     return 1;
+}
+
+/* The first `second` in [p + 1, end) right after a '<' (at or past p), or NULL. */
+static const char *after_lt(const char *p, const char *end, char second)
+{
+    const char *q = p + 1;
+    while (q < end && (q = memchr(q, second, (size_t)(end - q))) != NULL) {
+        if (q[-1] == '<')
+            return q;
+        q++;
+    }
+    return NULL;
 }
 
 /* Markup only a full XML parser reads right: a comment, CDATA or DOCTYPE (<!), or a processing
@@ -131,13 +151,12 @@ static int plain_markup(const char *buf, const char *end)
         p = close + 2;
     }
     const char *amp = p;
-    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
-        if (++p >= end)
-            break;
-        if (*p == '!' || *p == '?') {
-            decline(*p == '!' ? "comment, CDATA or DOCTYPE" : "processing instruction");
-            return 0;
-        }
+    /* a '<' followed by '!' or '?': looked for from the rare second byte (markup has a '<'
+     * in every tag, hardly ever a '!' or '?'), the first one in the part named */
+    const char *bang = after_lt(p, end, '!'), *question = after_lt(p, end, '?');
+    if (bang != NULL || question != NULL) {
+        decline(question == NULL || (bang != NULL && bang < question) ? "comment, CDATA or DOCTYPE" : "processing instruction");
+        return 0;
     }
     /* calamine refuses a whole part for one bad reference, even in a cell no one reads */
     while ((amp = memchr(amp, '&', (size_t)(end - amp))) != NULL) {
