@@ -74,7 +74,7 @@ print(f"    in process: {total * 1000:.0f} ms")
 for kind, calls in spent.items():
     ms = sum(t for t, _ in calls) * 1000
     top = ", ".join(f"{n} {t * 1000:.1f}" for t, n in sorted(calls, reverse=True)[:4])
-    print(f"    {kind}: {len(calls)} calls, {ms:.0f} ms ({ms / total / 10:.0f}%); costliest: {top}")
+    print(f"    {kind}: {len(calls)} calls, {ms:.0f} ms ({ms / 1000 / total:.0%}); costliest: {top}")
 """
 
 
