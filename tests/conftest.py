@@ -13,6 +13,10 @@ import pytest
 
 from xlreport.xlsx.writer import write_workbook
 
+# builds in the suite compile their templates afresh (and write nothing under ~/.cache);
+# test_template_cache.py turns the cache on where it tests it
+os.environ["XLREPORT_CACHE_DIR"] = "off"
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SOFFICE_TIMEOUT = 120  # seconds

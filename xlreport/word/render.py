@@ -159,15 +159,17 @@ def render_docx(report: Report, out, template=None, force: bool = False, warn=No
     from jinja2.exceptions import SecurityError
     from lxml import etree
 
+    from .cache import Cache
     from .template_file import TemplateCheck, missing_from, open_template
     from .template_file import detail as _detail
     from .template_policy import PolicyEnvironment, Refused
 
     path = Path(template) if template else default_template()
     where = shown_path(path)
-    tpl = open_template(path)
+    prepared = Cache.default()
+    tpl = open_template(path, prepared)
     ctx = context(report)
-    env = PolicyEnvironment(template_shape(report))
+    env = PolicyEnvironment(template_shape(report), prepared.code if prepared else None)
     check = TemplateCheck(tpl, env, path)
     if template is not None:
         check.run()

@@ -48,14 +48,16 @@ class Template(DocxTemplate):
     section: with two sections its second pass compiles the first pass's output, report text
     included, as a template) and each part patched once (patch_xml is a pure function)."""
 
-    def __init__(self, template_file) -> None:
+    def __init__(self, template_file, cache=None) -> None:
         super().__init__(template_file)
         self._patched: dict[str, str] = {}
+        self.cache = cache  # a word.cache.Cache, or None
 
     def patch_xml(self, src_xml: str) -> str:
         # a pure function of its input, and the slowest step: the check and the render share it
         if src_xml not in self._patched:
-            self._patched[src_xml] = super().patch_xml(src_xml)
+            patch = super().patch_xml
+            self._patched[src_xml] = self.cache.patched(src_xml, patch) if self.cache else patch(src_xml)
         return self._patched[src_xml]
 
     def footnote_parts(self) -> list:
@@ -71,9 +73,10 @@ def _text(blob) -> str:
     return blob.decode("utf-8") if isinstance(blob, bytes) else blob
 
 
-def open_template(path) -> Template:
+def open_template(path, cache=None) -> Template:
     """The template at ``path``, read once (a regular file within the size limit, a zip within
-    the zip limits, with word/document.xml) and handed to docxtpl as bytes, never as a path."""
+    the zip limits, with word/document.xml) and handed to docxtpl as bytes, never as a path;
+    its parts are patched through ``cache`` (a word.cache.Cache) when one is given."""
     path = Path(path)
     where = shown_path(path)
     data = container.read_bytes(path, "template")
@@ -84,7 +87,7 @@ def open_template(path) -> Template:
         if "xl/workbook.xml" in package:
             raise InputError(f"{where}：这是 Excel 工作簿，不是 Word 模板")
         raise InputError(f"{where}：不是 Word 文档（.docx）模板")
-    tpl = Template(io.BytesIO(data))
+    tpl = Template(io.BytesIO(data), cache)
     try:
         tpl.init_docx()
     except _BROKEN:

@@ -387,13 +387,25 @@ class PolicyEnvironment(SandboxedEnvironment):
     """jinja2's sandbox, StrictUndefined and autoescape, with no globals, only the allowed filters
     and tests, and the policy checked on every source it parses and every tree it compiles."""
 
-    def __init__(self, shape: dict):
-        super().__init__(undefined=StrictUndefined, autoescape=True)
+    def __init__(self, shape: dict, bytecode_cache=None):
+        super().__init__(undefined=StrictUndefined, autoescape=True, bytecode_cache=bytecode_cache)
         self.shape = shape
         self.globals.clear()  # range, cycler, joiner, lipsum, dict, namespace
         self.filters = {name: f for name, f in self.filters.items() if name in FILTERS}
         self.tests = {name: t for name, t in self.tests.items() if name in TESTS}
         self._checked: weakref.WeakSet = weakref.WeakSet()
+
+    def from_string(self, source, globals=None, template_class=None):
+        """jinja2's from_string, through the environment's bytecode cache when it has one
+        (jinja2 itself consults it only for templates from a loader): a source whose code is
+        cached was checked when it was compiled, in an environment like this one."""
+        if self.bytecode_cache is None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        bucket = self.bytecode_cache.get_bucket(self, "<string>", None, source)
+        if bucket.code is None:
+            bucket.code = self.compile(source)
+            self.bytecode_cache.set_bucket(bucket)
+        return (template_class or self.template_class).from_code(self, bucket.code, self.make_globals(globals), None)
 
     def _parse(self, source, name, filename):
         tree = super()._parse(source, name, filename)
