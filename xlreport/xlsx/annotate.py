@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 from .. import texttable
+from ..container import declares_entities, open_spreadsheet
 from ..errors import InputError, OutputError
 from ..format import spec
 from ..format.rules import RULE_BY_CODE
@@ -93,14 +94,12 @@ def _open(source: Path, keep_vba: bool):
     """The workbook as openpyxl edits it, from bytes read within the limits (container.py)."""
     import openpyxl
 
-    from ..container import open_spreadsheet
-
     opened = open_spreadsheet(source)
     if opened.kind != "xlsx":
         raise InputError(f"{shown_path(source)}：文件实际是 .{opened.kind} 格式（与扩展名不符），--annotate 只能用于 .xlsx/.xlsm 文件",
                          "请用 WPS/Excel 打开后另存为 .xlsx，再对 .xlsx 文件运行 check --annotate")
     for name in opened.zip.namelist():
-        if name.endswith((".xml", ".rels", ".vml")) and _declares_entities(opened.zip.read(name)):
+        if name.endswith((".xml", ".rels", ".vml")) and declares_entities(opened.zip.read(name)):
             raise InputError(f"{shown_path(source)}：{name} 含有 DOCTYPE 或实体声明，无法生成标注副本", "正常的工作簿不含这些声明")
     try:
         with warnings.catch_warnings():
@@ -109,10 +108,6 @@ def _open(source: Path, keep_vba: bool):
     except Exception as e:  # openpyxl raises many kinds on a package it cannot follow
         raise InputError(f"{shown_path(source)}：无法打开这个工作簿来添加标注（{type(e).__name__}）",
                          "请用 WPS/Excel 打开后另存为 .xlsx 再试") from None
-
-
-def _declares_entities(xml: bytes) -> bool:
-    return b"<!DOCTYPE" in xml or b"<!ENTITY" in xml
 
 
 def _worksheets(wb):

@@ -19,6 +19,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from ..container import declares_entities
+
 try:
     from . import _xlsxscan
 except ImportError:  # pragma: no cover - installed without a C compiler
@@ -171,7 +173,7 @@ def date_styles(styles_xml: bytes | None) -> frozenset[int] | None:
     namespace prefix); None (ALL_STYLES) when the styles cannot be parsed."""
     if not styles_xml:
         return frozenset()
-    if b"<!DOCTYPE" in styles_xml or b"<!ENTITY" in styles_xml:
+    if declares_entities(styles_xml):
         return ALL_STYLES
     from xml.etree import ElementTree
 

@@ -16,6 +16,7 @@ import re
 from xml.parsers import expat
 
 from .. import limits
+from ..container import declares_entities
 from ..errors import InputError
 from ..shown import shown_path
 
@@ -58,7 +59,7 @@ def check_part(path, what: str, xml: bytes, strings: int | None = None) -> None:
     or, given the number of shared strings, a cell pointing at one that does not exist (an index
     of -1 read as string 0)."""
     where = shown_path(path)
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+    if declares_entities(xml):
         raise InputError(f"{where}：{what}的 XML 含有 DOCTYPE 或实体声明，已拒绝读取", "正常的工作簿不含这些声明；请向报送单位索取原文件")
     if _TAIL.search(xml[-64:]) is None:
         raise InputError(f"{where}：文件已损坏（{what}的 XML 不完整）", "请从原处重新复制一份，或用 WPS/Excel 打开后另存")

@@ -18,7 +18,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from ..container import Opened, cached, xlsx_sheet_paths
+from ..container import Opened, cached, declares_entities, xlsx_sheet_paths
 from ..errors import InputError
 from ..format import spec
 from . import cells as xlsx_cells
@@ -205,7 +205,7 @@ def properties_stamp(xml: bytes) -> dict[str, str]:
     """The stamp in a custom.xml, however its writer spelt it: <property name="xlreport_…"> with a
     text value (<vt:lpwstr>, or another vt: string type), attributes in any order, any prefix.
     All three keys or nothing."""
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+    if declares_entities(xml):
         return {}
     from xml.etree import ElementTree
 
