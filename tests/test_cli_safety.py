@@ -229,6 +229,21 @@ def test_a_file_name_with_escapes_and_one_that_is_not_utf8(tmp_path, good):
     assert [r[0] for r in rows[1:]] == [f"{folder}/好.xlsx", f"{folder}/\\xff.xlsx"]
 
 
+def test_printable_text_needs_no_search_for_what_to_escape():
+    """shown() and shown_line() return printable text untouched without searching it: true only
+    because no printable character is one they escape (every code point checked)."""
+    import sys
+
+    from xlreport import shown
+
+    escaped = [c for c in range(sys.maxunicode + 1)
+               if chr(c).isprintable() and (shown._UNSAFE.search(chr(c)) or shown._UNSAFE_LINE.search(chr(c)))]
+    assert escaped == []
+    assert shown.shown_line("报告\u3000.xlsx") == "报告\u3000.xlsx"  # unprintable, and still not escaped
+    assert shown.shown_line("a\tb\u202ec") == "a\\x09b\\u202ec"
+    assert shown.shown("a\tb\u202ec") == "a\tb\\u202ec"
+
+
 @pytest.mark.parametrize("agency, name", [
     ("某局\u202egpj.exe", "某局_gpj.exe2024年政府信息公开工作年度报告.xlsx"),
     ("../../上级/某局", "_.._上级_某局2024年政府信息公开工作年度报告.xlsx"),  # never a hidden file

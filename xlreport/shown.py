@@ -27,16 +27,21 @@ def _escape(m: re.Match) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# Every character either pattern matches is unprintable (Unicode Cc, Cf, Cs or unassigned), so
+# printable text is returned as it is without a search: most paths and messages, every one of
+# the dozen a batch's reader names per workbook (tests/test_terminal.py checks every character)
+
+
 def shown(text) -> str:
     """Text for a console: control and invisible characters as visible escapes; lines kept."""
     s = str(text)
-    return _UNSAFE.sub(_escape, s) if _UNSAFE.search(s) else s
+    return s if s.isprintable() or not _UNSAFE.search(s) else _UNSAFE.sub(_escape, s)
 
 
 def shown_line(text) -> str:
     """The same for something that must stay on one line (a file name, a path)."""
     s = str(text)
-    return _UNSAFE_LINE.sub(_escape, s) if _UNSAFE_LINE.search(s) else s
+    return s if s.isprintable() or not _UNSAFE_LINE.search(s) else _UNSAFE_LINE.sub(_escape, s)
 
 
 def shown_path(path) -> str:
