@@ -187,3 +187,21 @@ def test_the_directory_keeps_the_newest_entries(tmp_path, monkeypatch):
         store.write(folder / f"patch-{i}.xml", b"x")
         os.utime(folder / f"patch-{i}.xml", (1000 + i, 1000 + i))
     assert [p.name for p in entries(folder)] == ["patch-2.xml", "patch-3.xml", "patch-4.xml"]
+
+
+def test_two_builds_at_once_share_the_cache(tmp_path, folder):
+    """Entries are renamed into place whole: two processes filling the cache together each get
+    the right document, and so does the next build that reads what they left."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, cache.ENV_VARIABLE: str(folder)}
+    outs = [tmp_path / f"p{i}.docx" for i in range(2)]
+    running = [subprocess.Popen([sys.executable, "-m", "xlreport", "build", str(EXAMPLE), "-o", str(out)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for out in outs]
+    for process in running:
+        assert process.wait(timeout=120) == 0, process.stderr.read().decode()
+    after = parts(build(tmp_path, "after.docx"))
+    assert parts(outs[0]) == parts(outs[1]) == after
+    left = [p.name for p in folder.iterdir() if p.name.startswith(".~") or p.name.endswith(".tmp")]
+    assert left == []  # no temporary file behind (ours begin with .~, jinja2's end with .tmp)
