@@ -205,3 +205,17 @@ def test_two_builds_at_once_share_the_cache(tmp_path, folder):
     assert parts(outs[0]) == parts(outs[1]) == after
     left = [p.name for p in folder.iterdir() if p.name.startswith(".~") or p.name.endswith(".tmp")]
     assert left == []  # no temporary file behind (ours begin with .~, jinja2's end with .tmp)
+
+
+def test_the_default_directory_is_under_the_users_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv(cache.ENV_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.cache_dir() == tmp_path / "xdg" / "xlreport"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # ignored, as the XDG spec says
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "xlreport"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", "")  # no home: no cache, never one in the working folder
+    monkeypatch.chdir(tmp_path)
+    assert cache.cache_dir() is None
+    assert not (tmp_path / "~").exists()

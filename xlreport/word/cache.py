@@ -48,7 +48,14 @@ def cache_dir() -> Path | None:
     if named:
         folder = Path(named)
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        # a relative XDG_CACHE_HOME is to be ignored (the XDG spec); with no home (HOME empty: "~"
+        # reads as "/", or stays "~") there is no cache, rather than one in / or in the working folder
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not os.path.isabs(base):
+            home = os.path.expanduser("~")
+            if not os.path.isabs(home) or home == os.sep:
+                return None
+            base = os.path.join(home, ".cache")
         folder = Path(base) / "xlreport"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
