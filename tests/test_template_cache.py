@@ -178,6 +178,13 @@ def test_a_code_entry_names_what_its_verdict_depends_on():
     assert name != cache.code_name(env, source)
 
 
+def test_without_the_policys_text_nothing_is_cached(tmp_path, folder, monkeypatch):
+    monkeypatch.setattr(cache, "_policy_text", [None])
+    assert cache.Cache.default() is None
+    build(tmp_path, "a.docx")
+    assert not folder.exists() or not list(folder.iterdir())
+
+
 def test_the_directory_keeps_the_newest_entries(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "CACHE_ENTRIES", limits.Limit(3, "个", "模板缓存中的文件数", ""))
     folder = tmp_path / "c"

@@ -4,8 +4,8 @@ patched XML of each part, and the code jinja2 compiles from it.
 Both are pure functions of their input and were half of a build of the package's own template
 (patch_xml's regular expressions, then jinja2's lexer, parser and code generator). Every entry
 is named by the SHA-256 of everything that made it: the input, the versions of docxtpl and
-jinja2, the environment's class and the shape of the report's context, and the text of the
-template policy. The policy's verdict on a source is part of its entry: code is stored only
+jinja2, the environment's class and the shape of the report's context, xlreport's version and
+the text of the template policy. The policy's verdict on a source is part of its entry: code is stored only
 after the source passed the policy in that environment, so a refused template is refused again.
 
 The cache holds code, so it is trusted as Python trusts ``__pycache__``: it is used only in a
@@ -31,6 +31,7 @@ import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
 from .. import limits
+from ..version import __version__
 from . import template_policy
 
 ENV_VARIABLE = "XLREPORT_CACHE_DIR"
@@ -81,13 +82,18 @@ def key(*parts: str) -> str:
     return digest.hexdigest()
 
 
-_policy_text: list[str] = []
+_policy_text: list[str | None] = []
 
 
-def policy_text() -> str:
-    """The template policy's own source: a change of the policy is a change of every verdict."""
+def policy_text() -> str | None:
+    """The template policy's own source (a change of the policy is a change of every verdict),
+    and xlreport's version; None where the source cannot be read (then nothing is cached)."""
     if not _policy_text:
-        _policy_text.append(Path(template_policy.__file__).read_text(encoding="utf-8"))
+        try:
+            text = Path(template_policy.__file__).read_text(encoding="utf-8")
+        except (OSError, TypeError, ValueError):  # TypeError: no __file__ (a frozen or zipped install)
+            text = None
+        _policy_text.append(None if text is None else f"{__version__}\n{text}")
     return _policy_text[0]
 
 
@@ -101,7 +107,7 @@ class Cache:
     @classmethod
     def default(cls) -> Cache | None:
         folder = cache_dir()
-        return cls(folder) if folder is not None else None
+        return cls(folder) if folder is not None and policy_text() is not None else None
 
     def patched(self, xml: str, patch) -> str:
         """``patch(xml)``, from the cache when it holds it whole (the entry begins with the
