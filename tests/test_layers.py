@@ -23,7 +23,7 @@ PACKAGE = REPO / "xlreport"
 # ("xlreport" is xlreport/__init__.py alone); an import may go to the same layer or a lower
 # one. Within a layer the module graph is acyclic.
 LAYERS = [
-    ("xlreport.shown", "xlreport.limits", "xlreport.version"),  # import nothing of the package
+    ("xlreport.lazyre", "xlreport.shown", "xlreport.limits", "xlreport.version"),  # import nothing of the package but lazyre
     ("xlreport.errors",),
     ("xlreport.format", "xlreport.container", "xlreport.output"),  # the declared format; opening and writing files
     ("xlreport.model", "xlreport.problems", "xlreport.texttable"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Union
 
+from . import lazyre
 from . import limits
 
 from .format import spec
@@ -24,7 +25,7 @@ from .errors import DataError, InputError
 Number = Union[int, Decimal]
 
 # XML 1.0 cannot hold these; xlsx and docx would be broken by them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL = lazyre.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass
@@ -474,7 +475,7 @@ def from_json(text: str, source: str = "数据") -> Report:
     return from_dict(data, source)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazyre.compile("[\ud800-\udfff]")
 
 
 def _lone_surrogate(data: Any) -> str | None:

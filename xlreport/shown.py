@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NAME_CHARS = 60  # see limits.NAME_CHARS; repeated here so that this module imports nothing
+from . import lazyre
+
+NAME_CHARS = 60  # see limits.NAME_CHARS; repeated here so that this module imports nothing but lazyre
 
 # C0 and C1 controls (tab and newline are layout, kept), DEL, bidirectional controls, the
 # invisible formatting characters that can hide text, and lone surrogates
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
-_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE = lazyre.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE_LINE = lazyre.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 
 def _escape(m: re.Match) -> str:
@@ -48,8 +50,8 @@ def shown_path(path) -> str:
     return shown_line(path)
 
 
-_NOT_IN_NAME = re.compile(r'[\\/:*?"<>|]')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
+_NOT_IN_NAME = lazyre.compile(r'[\\/:*?"<>|]')
+_RESERVED = lazyre.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
 
 
 def safe_name(text: str, max_chars: int = NAME_CHARS) -> str:
@@ -63,7 +65,7 @@ def safe_name(text: str, max_chars: int = NAME_CHARS) -> str:
     return s[:max_chars].rstrip(" .")
 
 
-_UNSAFE_JSON = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE_JSON = lazyre.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 
 def json_text(value, indent: int = 2) -> str:

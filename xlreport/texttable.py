@@ -3,17 +3,17 @@ the text the library writes; below the CLI, so the batch and the annotated copy 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Iterable, Iterator
 
+from . import lazyre
 from .problems import Problem
 from .format.spec import SEVERITY_NAMES
 
 HEADERS = ("级别", "位置", "项目", "问题", "应为", "实际")
 MAX_WIDTHS = (6, 22, 30, 56, 14, 14)
-_WORD = re.compile(r"[0-9A-Za-z.!$:_-]")
-_WORD_END = re.compile(r"[0-9A-Za-z.!$:_-]+$")
+_WORD = lazyre.compile(r"[0-9A-Za-z.!$:_-]")
+_WORD_END = lazyre.compile(r"[0-9A-Za-z.!$:_-]+$")
 
 
 def width(text: str) -> int:

@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, getcontext
 
+from .. import lazyre
 from ..format import spec
 from ..model import Report, text_slots
 from ..problems import Problem, rule_problem
@@ -54,7 +55,7 @@ class _Words:
 
     def __init__(self, pattern):
         alternatives = pattern if isinstance(pattern, tuple) else (pattern,)
-        self._res = tuple(re.compile(self._regex(a)) for a in alternatives)
+        self._res = tuple(lazyre.compile(self._regex(a)) for a in alternatives)
         self.starts = tuple(a.split("…")[0] for a in alternatives)  # what any match begins with
 
     @staticmethod
@@ -77,34 +78,34 @@ class _Words:
 _QUANTITY_RES = tuple((q[0], _Words(q[1]), q[2], q[3]) for q in QUANTITIES)
 _ALSO = {q[0]: q[4] for q in QUANTITIES if len(q) > 4}  # another sum the same words may mean
 # what every quantity's words begin with: a clause without any names no quantity
-_ANY_QUANTITY = re.compile("|".join(f"(?:{start})" for q in _QUANTITY_RES for start in q[1].starts))
+_ANY_QUANTITY = lazyre.compile("|".join(f"(?:{start})" for q in _QUANTITY_RES for start in q[1].starts))
 # a clause that names a result (予以公开…答复9件) is a part of 办结, not its total (上海市科委 2024)
-_NOT_TOTAL = {"办结申请": re.compile(r"予以|同意|部分|不予|无法|其他处理|撤回|撤销|逾期|按时|法定期限")}
+_NOT_TOTAL = {"办结申请": lazyre.compile(r"予以|同意|部分|不予|无法|其他处理|撤回|撤销|逾期|按时|法定期限")}
 
 # A number (its digits the group) read from its run's start only: from any later digit of the
 # run it cannot match where the first digit did not, and each try reads the rest of the run (a
 # run of 32,767 digits took a minute). The leading commas are outside the group.
 _NUMBER = r"(?<![\d,，])[,，]*(\d[\d,，]*(?:\.\d+)?)\s*"
-_CLAUSE_SPLIT = re.compile(r"[，,；;：:]")
-_SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?])")
-_PART_WORDS = re.compile(r"^(其中|含|包括|包含|另有|另|分别|内含)")
-_SKIP_SENTENCE = re.compile(r"备案")  # 备案 counts of appeals are not table totals
-_PAREN = re.compile(r"[（(][^（）()]*[）)]")
-_WHOLE_WORDS = re.compile(
+_CLAUSE_SPLIT = lazyre.compile(r"[，,；;：:]")
+_SENTENCE_SPLIT = lazyre.compile(r"(?<=[。！？!?])")
+_PART_WORDS = lazyre.compile(r"^(其中|含|包括|包含|另有|另|分别|内含)")
+_SKIP_SENTENCE = lazyre.compile(r"备案")  # 备案 counts of appeals are not table totals
+_PAREN = lazyre.compile(r"[（(][^（）()]*[）)]")
+_WHOLE_WORDS = lazyre.compile(
     r"(全省|全市|全区|全县|全州|全盟|全旗|全镇|全乡|全街道|本机关|本单位|我单位|本部门|我部门|"
     r"我[局委办厅院署部处所站中心馆]|本[局委办厅院署部处所站中心馆]|全年|本年度|今年|年内|共计|累计|合计|总计|共|全部|均|已|依法|"
     r"\d{4}\s*年度?|[一二三四五六七八九十]+是|(?<!\d)\d+\s*月|以来|期间|全年度|办理|处理|办结|受理|收到|答复|依申请)"
 )  # (?<!\d): a month from its number's first digit only (see _NUMBER)
-_UNIT_WORDS = re.compile(r"(办|局|委|厅|街道|镇|乡|部门|单位|中心|公司|学校|医院|区|县|市|政府|站|所|院)")
-_PERCENT_CHANGE = re.compile(_NUMBER + r"(?:件|条|个|项|次)[^。；]{0,6}?同比(增长|增加|上升|提高|下降|减少|降低)\s*(\d+(?:\.\d+)?)\s*[%％]")
-_SHARE = re.compile(_NUMBER + r"(?:件|条|个|项|次)[，,]?\s*占(?:比|总数的?|总量的?)?\s*(\d+(?:\.\d+)?)\s*[%％]")
+_UNIT_WORDS = lazyre.compile(r"(办|局|委|厅|街道|镇|乡|部门|单位|中心|公司|学校|医院|区|县|市|政府|站|所|院)")
+_PERCENT_CHANGE = lazyre.compile(_NUMBER + r"(?:件|条|个|项|次)[^。；]{0,6}?同比(增长|增加|上升|提高|下降|减少|降低)\s*(\d+(?:\.\d+)?)\s*[%％]")
+_SHARE = lazyre.compile(_NUMBER + r"(?:件|条|个|项|次)[，,]?\s*占(?:比|总数的?|总量的?)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 # (?:共|合计|总计|累计)[^，。；]*?NUMBER件[^。]*?其中[，,：:]?\s*(.*?)(?:。|$), read in parts by
 # _breakdowns: the total's word, the first count after it, what follows the first 其中
-_TOTAL_WORD = re.compile(r"共|合计|总计|累计")
-_BREAK = re.compile(f"[{_BREAKS}]")
-_TOTAL_COUNT = re.compile(r"(?<![\d,，]),*(\d[\d,，]*(?:\.\d+)?)\s*件")  # no ， before it: the gap holds none
-_ITEMS = re.compile(r"(?=(?P<before>[^。]*?其中))(?P=before)[，,：:]?\s*(.*?)(?:。|$)")
-PLACEHOLDERS = re.compile(r"(XX|ＸＸ|××|xx(?![a-z])|待填写|待补充|此处填写|请填写|（文字描述）|\(文字描述\)|【[^】]{0,10}】|某某)")
+_TOTAL_WORD = lazyre.compile(r"共|合计|总计|累计")
+_BREAK = lazyre.compile(f"[{_BREAKS}]")
+_TOTAL_COUNT = lazyre.compile(r"(?<![\d,，]),*(\d[\d,，]*(?:\.\d+)?)\s*件")  # no ， before it: the gap holds none
+_ITEMS = lazyre.compile(r"(?=(?P<before>[^。]*?其中))(?P=before)[，,：:]?\s*(.*?)(?:。|$)")
+PLACEHOLDERS = lazyre.compile(r"(XX|ＸＸ|××|xx(?![a-z])|待填写|待补充|此处填写|请填写|（文字描述）|\(文字描述\)|【[^】]{0,10}】|某某)")
 SIMILARITY_THRESHOLD = 0.5  # the assessors' threshold: more than half identical
 SHINGLE = 8
 
@@ -410,7 +411,7 @@ def check_arithmetic(report: Report, last: Report | None = None, found: list[Pas
 
 
 # the statistics period a report states ("统计期限自2024年1月1日至2024年12月31日止"), spaces allowed
-_PERIOD = re.compile(r"统计(?:期限|期间|时限|时段)[^。；]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
+_PERIOD = lazyre.compile(r"统计(?:期限|期间|时限|时段)[^。；]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
                      r"(?:\s*起)?(?:[^。；\d]{0,6}?((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日)?")
 
 

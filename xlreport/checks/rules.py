@@ -7,9 +7,9 @@ checks, the value types of a report built in code, and the report-wide fee check
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
+from .. import lazyre
 from ..format import spec
 from ..format.relations import compiled, shown
 from ..format.rules import INSTANCES, META_CHECKS, RULE_BY_CODE, Instance
@@ -116,10 +116,10 @@ def check_meta(report: Report) -> list[Problem]:
 # The 万元 amount above which a report of this level has most likely been typed in 元:
 # generous, so that a real city's 96171.6 万元 or a province's figures pass.
 LEVEL_LIMITS = (
-    (re.compile(r"^(北京|天津|上海|重庆)市人民政府$|(省|自治区)人民政府$"), "省级人民政府", 10_000_000),
-    (re.compile(r"(市|州|盟)人民政府$|行政公署$"), "市级人民政府", 2_000_000),
-    (re.compile(r"(区|县|旗)人民政府$"), "县级人民政府", 500_000),
-    (re.compile(r"(镇|乡|苏木)人民政府$|街道办事处$|街道$"), "乡镇、街道", 10_000),
+    (lazyre.compile(r"^(北京|天津|上海|重庆)市人民政府$|(省|自治区)人民政府$"), "省级人民政府", 10_000_000),
+    (lazyre.compile(r"(市|州|盟)人民政府$|行政公署$"), "市级人民政府", 2_000_000),
+    (lazyre.compile(r"(区|县|旗)人民政府$"), "县级人民政府", 500_000),
+    (lazyre.compile(r"(镇|乡|苏木)人民政府$|街道办事处$|街道$"), "乡镇、街道", 10_000),
 )
 DEPARTMENT = ("政府部门", 500_000)
 

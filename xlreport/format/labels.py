@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
 
+from .. import lazyre
+
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "『": '"', "』": '"'})
-_SPACE = re.compile(r"\s+")
-_ITEM_NUMBER = re.compile(r"(^|\))([0-9]+)[、.．,，]")
+_SPACE = lazyre.compile(r"\s+")
+_ITEM_NUMBER = lazyre.compile(r"(^|\))([0-9]+)[、.．,，]")
 CACHED_CHARS = 256  # labels are short; a long text (a paragraph, a hostile cell) is not kept in a cache
 
 

@@ -19,6 +19,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from .. import lazyre
 from ..container import declares_entities
 
 try:
@@ -47,8 +48,8 @@ class SheetCells:
     cells: dict[str, Cell]  # formula cells by reference
 
 
-_ESCAPE_RE = re.compile(r"_x00.{2}_", re.S)  # calamine wants hex digits: wider is safe
-_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|apos|quot)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_ESCAPE_RE = lazyre.compile(r"_x00.{2}_", re.S)  # calamine wants hex digits: wider is safe
+_ENTITY_RE = lazyre.compile(r"&(?:(lt|gt|amp|apos|quot)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
 _TRIMMED = " \t\r\n"
 
@@ -87,11 +88,11 @@ def _text(raw: bytes, preserve: bool = True) -> str:
     return s if preserve else s.strip(_TRIMMED)
 
 
-_T_RE = re.compile(rb"<t(\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
-_PRESERVE_RE = re.compile(rb"""\bxml:space\s*=\s*(["'])preserve\1""")
+_T_RE = lazyre.compile(rb"<t(\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
+_PRESERVE_RE = lazyre.compile(rb"""\bxml:space\s*=\s*(["'])preserve\1""")
 
 
-_TAG_RE = re.compile(rb"""<(/?)([A-Za-z_][\w:.-]*)(?:[^>"'<]|"[^"<]*"|'[^'<]*')*?(/?)>""")
+_TAG_RE = lazyre.compile(rb"""<(/?)([A-Za-z_][\w:.-]*)(?:[^>"'<]|"[^"<]*"|'[^'<]*')*?(/?)>""")
 
 
 def _balanced(inner: bytes) -> None:
@@ -152,7 +153,7 @@ class SharedStrings:
 
 
 _BUILTIN_DATES = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)])
-_FORMAT_NOISE_RE = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.I)
+_FORMAT_NOISE_RE = lazyre.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.I)
 
 
 def _looks_like_date(code: str) -> bool:

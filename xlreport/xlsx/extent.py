@@ -12,9 +12,9 @@ else is re-emitted through expat, which also refuses a DOCTYPE (entity expansion
 
 from __future__ import annotations
 
-import re
 from xml.parsers import expat
 
+from .. import lazyre
 from .. import limits
 from ..container import declares_entities
 from ..errors import InputError
@@ -25,9 +25,9 @@ from ..shown import shown_path
 # costs a few microseconds per sheet, and a batch of ten thousand workbooks feels every one.
 ROWS = limits.READ_ROWS.value  # 999
 COLS = limits.READ_COLS.value  # 52: A–AZ
-_OUT_OF_RANGE = re.compile(rb'<(?:row|c) r="(?:[A-Z]{0,3}[0-9]{4}|[A-Z]{3}|[B-Z][A-Z][0-9])')
+_OUT_OF_RANGE = lazyre.compile(rb'<(?:row|c) r="(?:[A-Z]{0,3}[0-9]{4}|[A-Z]{3}|[B-Z][A-Z][0-9])')
 assert (ROWS, COLS) == (999, 52), "_OUT_OF_RANGE spells out this range"
-_PREFIXED = re.compile(rb"<[\w.-]+:(?:row|c)\b")
+_PREFIXED = lazyre.compile(rb"<[\w.-]+:(?:row|c)\b")
 
 
 def _column(letters: str) -> int:
@@ -49,8 +49,8 @@ def xlsx_in_range(xml: bytes) -> bool:
     )
 
 
-_TAIL = re.compile(rb"</(?:[\w.-]+:)?(worksheet|sst)>\s*$")
-_SHARED_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="s"[^>]*>\s*<v>([^<]*)</v>')
+_TAIL = lazyre.compile(rb"</(?:[\w.-]+:)?(worksheet|sst)>\s*$")
+_SHARED_REF = lazyre.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="s"[^>]*>\s*<v>([^<]*)</v>')
 
 
 def check_part(path, what: str, xml: bytes, strings: int | None = None) -> None:
@@ -142,7 +142,7 @@ def _escape(s: str, quote: bool = True) -> str:
     return s.replace('"', "&quot;") if quote else s
 
 
-_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_REF = lazyre.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
 def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> bytes:

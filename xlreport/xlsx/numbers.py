@@ -7,11 +7,12 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
+from .. import lazyre
 from ..format import spec
 from ..model import bound_problem
 
-_INT_RE = re.compile(r"^[+]?[0-9]+(\.0*)?$")
-_DEC_RE = re.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+_INT_RE = lazyre.compile(r"^[+]?[0-9]+(\.0*)?$")
+_DEC_RE = lazyre.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 _EXCEL_ERRORS = {"#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
 
 

@@ -18,6 +18,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from .. import lazyre
 from ..container import Opened, cached, declares_entities, xlsx_sheet_paths
 from ..errors import InputError
 from ..format import spec
@@ -71,10 +72,10 @@ class _Sheet:
 # --- opening ------------------------------------------------------------------------------
 
 _TAG_REST = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""  # up to a tag's '>', quotes respected
-_FORMULA_CELL_RE = re.compile(rb"<c\s(" + _TAG_REST + rb")>\s*<f\b" + _TAG_REST + rb"(?:/>|>(.*?)</f>)", re.S)
-_ERROR_CELL_RE = re.compile(rb"<c\s(" + _TAG_REST + rb")>(?:\s*<f\b" + _TAG_REST + rb"(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>", re.S)
-_REF_RE = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}[0-9]{1,7})["']""")
-_ERROR_TYPE_RE = re.compile(rb"""\bt\s*=\s*["']e["']""")
+_FORMULA_CELL_RE = lazyre.compile(rb"<c\s(" + _TAG_REST + rb")>\s*<f\b" + _TAG_REST + rb"(?:/>|>(.*?)</f>)", re.S)
+_ERROR_CELL_RE = lazyre.compile(rb"<c\s(" + _TAG_REST + rb")>(?:\s*<f\b" + _TAG_REST + rb"(?:/>|>.*?</f>))?\s*<v>([^<]*)</v>", re.S)
+_REF_RE = lazyre.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}[0-9]{1,7})["']""")
+_ERROR_TYPE_RE = lazyre.compile(rb"""\bt\s*=\s*["']e["']""")
 
 
 def _formula_cells(xml: bytes) -> dict[str, Cell]:
@@ -229,7 +230,7 @@ _INPUT_SHEETS = {f.sheet for f in spec.INPUT_FIELDS} | {m.sheet for m in spec.ME
 
 
 _PACKAGE_PARTS = (".xml", ".rels", "mimetype")
-_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+_WORKSHEET = lazyre.compile(r"xl/worksheets/[^/]+\.xml")
 
 
 def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
