@@ -52,6 +52,17 @@ def test_flags_are_kept_and_the_methods_are_the_compiled_patterns_after_first_us
     assert lazy.groups == 0 and lazy.pattern == r"^con$"
 
 
+def test_a_lazy_pattern_copies_and_pickles_before_and_after_first_use():
+    import copy
+    import pickle
+
+    lazy = lazyre.compile(r"\d+")
+    for _ in range(2):
+        for twin in (copy.deepcopy(lazy), pickle.loads(pickle.dumps(lazy))):
+            assert twin.findall("a1b22") == ["1", "22"]
+        lazy.search("")
+
+
 def test_importing_what_check_stands_on_compiles_no_pattern_of_the_package():
     code = """
 import re, sys

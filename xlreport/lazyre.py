@@ -21,7 +21,11 @@ class Pattern:
         self.pattern, self.flags = pattern, flags
 
     def __getattr__(self, name: str):
-        # reached only for what the instance lacks: the first use puts the methods in place
+        # reached only for what the instance lacks: the first use puts the methods in place.
+        # Protocol probes (copy and pickle ask for __setstate__ and the like before __init__ has
+        # run) are not a use.
+        if name.startswith("__"):
+            raise AttributeError(name)
         compiled = re.compile(self.pattern, self.flags)
         for method in _METHODS:
             setattr(self, method, getattr(compiled, method))
