@@ -206,6 +206,38 @@ def test_input_blocks_cover_the_input_cells_once():
     assert len(input_blocks()) < len(spec.INPUT_FIELDS) // 10  # blocks, not one rule per cell
 
 
+def _qualified(condition: str, sheet: str) -> str:
+    """The condition with its sheet's own cells named by sheet again."""
+    from xlreport.xlsx.live import quote_sheet
+
+    return re.sub(r"(?<![!\w$])(\$[A-Z]{1,3}\$[0-9]+)", lambda m: f"{quote_sheet(sheet)}!{m.group(1)}", condition)
+
+
+def test_relation_formats_name_their_own_sheet_s_cells_bare_and_mean_the_relation():
+    """Each relation colours its cells on each sheet it touches; on that sheet the condition
+    names the sheet's own cells without the sheet, and means exactly the relation as 校验 tests it."""
+    from xlreport.format.rules import INSTANCES
+    from xlreport.xlsx.live import field_ref, quote_sheet, relation_formats
+
+    meant = {f"=NOT({i.relation.formula(field_ref())})" for i in INSTANCES}
+    formats = relation_formats()
+    cross = 0
+    for sheet, cells, condition, _ in formats:
+        assert quote_sheet(sheet) + "!" not in condition
+        assert _qualified(condition, sheet) in meant
+        cross += "!" in condition
+    assert len(formats) >= len(INSTANCES) and cross  # the guard: some relations span sheets
+
+
+def test_relation_formats_are_in_the_workbook(blank_xl):
+    from xlreport.xlsx.live import relation_formats
+
+    written = {(ws.title, "=" + rule.formula[0], frozenset(cells_of(cf.sqref)))
+               for ws in blank_xl.worksheets for cf in ws.conditional_formatting for rule in cf.rules}
+    for sheet, cells, condition, _ in relation_formats():
+        assert (sheet, condition, frozenset(cells)) in written
+
+
 # --- (c) data validation ---------------------------------------------------------------------
 
 

@@ -221,14 +221,15 @@ def check_rows(report: Report | None) -> list[CheckRow]:
 
 def relation_formats() -> list[tuple[str, list[str], str, bool]]:
     """(sheet, cells, condition, is_error) per relation and sheet: the cells it involves,
-    coloured while it fails (one rule over several ranges: the formula's references are absolute)."""
+    coloured while it fails (one rule over several ranges: the formula's references are absolute).
+    The cells of the rule's own sheet are named without the sheet: 表三's formats were a third
+    sheet names (1,008 of them), which every reader of the file inflates and scans."""
     out = []
     for i in INSTANCES:
-        condition = f"=NOT({i.relation.formula(field_ref())})"
         error = RULE_BY_CODE[i.rule].severity is spec.Severity.ERROR
         by_sheet: dict[str, list[str]] = {}
         for path in dict.fromkeys(i.paths):
             f = spec.FIELD_BY_PATH[path]
             by_sheet.setdefault(f.sheet, []).append(f.cell)
-        out += [(sheet, cells, condition, error) for sheet, cells in by_sheet.items()]
+        out += [(sheet, cells, f"=NOT({i.relation.formula(field_ref(sheet))})", error) for sheet, cells in by_sheet.items()]
     return out
