@@ -12,7 +12,8 @@ Workbooks as clients send them, three kinds:
 For each kind a set of distinct filled workbooks is made once (random valid values, about 1 in
 50 with an error; LibreOffice converts a smaller set, it takes about a second a file), and a
 corpus of N files is those copied round-robin under N names (cached in --dir, so a rerun does
-not rebuild them). Then, each in a fresh process as a user would run them:
+not rebuild them, unless the writer now makes other workbooks). Then, each in a fresh process as
+a user would run them:
 
     xlreport check FOLDER --json                                   (both cores)
     xlreport merge FOLDER -o 汇总.xlsx --agency … --allow-errors --force  (both cores)
@@ -29,6 +30,8 @@ recompute the totals and the balance rule) on a sample, for comparison.
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import os
 import random
 import shutil
@@ -37,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -90,8 +94,27 @@ def _resave_openpyxl(args) -> None:
     openpyxl.load_workbook(src).save(dst)
 
 
+@functools.cache
+def writer_fingerprint() -> str:
+    """What the workbooks are made by: the parts the writer makes of workbook 0 now (all but
+    docProps/core.xml, which holds the time). A corpus an older writer made is made again."""
+    with tempfile.TemporaryDirectory() as folder:
+        _make((folder, 0))
+        with zipfile.ZipFile(Path(folder) / "00000.xlsx") as z:
+            digest = hashlib.sha256()
+            for name in sorted(z.namelist()):
+                if name != "docProps/core.xml":
+                    digest.update(name.encode() + b"\0" + z.read(name))
+    return digest.hexdigest()
+
+
 def _done(folder: Path) -> bool:
-    return (folder / ".complete").exists()
+    mark = folder / ".complete"
+    return mark.exists() and mark.read_text() == writer_fingerprint()
+
+
+def _complete(folder: Path) -> None:
+    (folder / ".complete").write_text(writer_fingerprint())
 
 
 def sources(kind: str, root: Path) -> Path:
@@ -120,7 +143,7 @@ def sources(kind: str, root: Path) -> Path:
         made = len(list(folder.glob("*.xlsx")))
         if made != len(base):
             raise SystemExit(f"LibreOffice converted {made} of {len(base)} workbooks")
-    (folder / ".complete").touch()
+    _complete(folder)
     print(f"  made {DISTINCT[kind]} {kind} workbooks in {time.perf_counter() - t:.0f} s (not counted)")
     return folder
 
@@ -135,7 +158,7 @@ def corpus(kind: str, n: int, root: Path) -> Path:
     base = sorted(sources(kind, root).glob("*.xlsx"))
     for i in range(n):
         shutil.copyfile(base[i % len(base)], folder / f"{i:05d}.xlsx")
-    (folder / ".complete").touch()
+    _complete(folder)
     return folder
 
 
