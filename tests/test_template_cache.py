@@ -179,7 +179,7 @@ def test_a_code_entry_names_what_its_verdict_depends_on():
 
 
 def test_without_the_policys_text_nothing_is_cached(tmp_path, folder, monkeypatch):
-    monkeypatch.setattr(cache, "_policy_text", [None])
+    monkeypatch.setattr(cache, "policy_text", lambda: None)
     assert cache.Cache.default() is None
     build(tmp_path, "a.docx")
     assert not folder.exists() or not list(folder.iterdir())

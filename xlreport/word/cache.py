@@ -20,6 +20,7 @@ is kept to CACHE_ENTRIES files, the oldest removed first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -82,19 +83,15 @@ def key(*parts: str) -> str:
     return digest.hexdigest()
 
 
-_policy_text: list[str | None] = []
-
-
+@functools.cache
 def policy_text() -> str | None:
     """The template policy's own source (a change of the policy is a change of every verdict),
     and xlreport's version; None where the source cannot be read (then nothing is cached)."""
-    if not _policy_text:
-        try:
-            text = Path(template_policy.__file__).read_text(encoding="utf-8")
-        except (OSError, TypeError, ValueError):  # TypeError: no __file__ (a frozen or zipped install)
-            text = None
-        _policy_text.append(None if text is None else f"{__version__}\n{text}")
-    return _policy_text[0]
+    try:
+        text = Path(template_policy.__file__).read_text(encoding="utf-8")
+    except (OSError, TypeError, ValueError):  # TypeError: no __file__ (a frozen or zipped install)
+        return None
+    return f"{__version__}\n{text}"
 
 
 class Cache:
