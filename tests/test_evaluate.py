@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -76,6 +77,35 @@ def test_the_same_sentences_against_wrong_tables_are_found(index, expected):
     found = prose.check_numbers(r)
     assert len(found) == expected
     assert all(p.code == "prose-table-mismatch" and p.message[3:].split("”中")[0] in s["text"] for p in found)
+
+
+def _real_clauses():
+    texts = [path.read_text(encoding="utf-8") for path in sorted(DATA.rglob("*.txt"))]
+    texts += [s["text"] for s in json.loads(SNIPPETS.read_text(encoding="utf-8"))["snippets"]]
+    made = ["本年新收政府信息公开申请12件", "现行有效规范性文件3件，废止规范性文件1件", "规范性文件现行有效5件",
+            "制发规章2件，现行有效规章7件", "规章中现行有效的4件", "废止，规范性文件2件"]
+    return sorted({c for t in texts + made for line in t.splitlines() for c in re.split(r"[，,；;：:。]", line) if c})
+
+
+def test_a_quantity_is_found_as_its_patterns_find_it_whether_or_not_its_words_are_there():
+    clauses = _real_clauses()
+    assert len(clauses) > 1000
+    for name, words, _, _ in prose._QUANTITY_RES:
+        plain = [re.compile(r.pattern) for r in words._res]
+        for clause in clauses:
+            best = None
+            for m in filter(None, (regex.search(clause) for regex in plain)):
+                if best is None or m.start("words") < best[0]:
+                    best = (m.start("words"), m.end())
+            assert words.search(clause) == best, (name, clause)
+
+
+def test_a_pattern_whose_word_is_absent_is_neither_searched_nor_compiled():
+    words = prose._Words(("现行有效…规范性文件", "规范性文件…现行有效"))
+    assert words.search("本年新收申请12件，现行有效的规章3件") is None
+    assert all("search" not in vars(r) for r in words._res)  # lazyre: still not compiled
+    assert words.search("现行有效规范性文件3件") == (0, 9)
+    assert all("search" in vars(r) for r in words._res)
 
 
 def test_mismatch_quotes_the_sentence_and_names_the_cell():

@@ -51,11 +51,16 @@ class _Words:
     ，。； from each (quadratic on a clause of one word repeated). Only the first A of each part
     of the clause is worth trying: a B after a later A is after the first one as well. The
     lookahead takes that first A (a lookahead is never re-entered, so no later A is tried).
+
+    An alternative whose A or B is a plain word cannot match a text without that word: it is
+    not searched there, nor compiled until some text has it (a check of a report whose prose
+    never names 规范性文件 or 规章 compiles none of their eight patterns, ~1 ms each).
     """
 
     def __init__(self, pattern):
         alternatives = pattern if isinstance(pattern, tuple) else (pattern,)
         self._res = tuple(lazyre.compile(self._regex(a)) for a in alternatives)
+        self._words = tuple(tuple(w for w in a.split("…") if re.escape(w) == w) for a in alternatives)
         self.starts = tuple(a.split("…")[0] for a in alternatives)  # what any match begins with
 
     @staticmethod
@@ -68,7 +73,9 @@ class _Words:
 
     def search(self, text: str) -> tuple[int, int] | None:
         best = None
-        for regex in self._res:
+        for regex, words in zip(self._res, self._words):
+            if not all(w in text for w in words):
+                continue
             m = regex.search(text)
             if m and (best is None or m.start("words") < best[0]):
                 best = (m.start("words"), m.end())
