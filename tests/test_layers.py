@@ -281,3 +281,25 @@ def test_check_loads_no_word_or_writing_library(workbooks, extra):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.rstrip().splitlines()[-1] == "[]"
+
+
+def test_every_dataclass_of_the_package_says_what_it_is():
+    """A dataclass without a docstring gets its signature as one, made by inspect.signature when
+    the class is created: time every command pays at start-up (1.5 ms for 16 of check's classes),
+    and a newcomer reading the class learns nothing from it."""
+    import dataclasses
+    import importlib
+
+    undocumented = []
+    for name in modules():
+        if name.endswith("__main__"):
+            continue  # runs the command line
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # an optional extra (the web layer's, the PDF reader's) not installed
+            continue
+        for cls in vars(module).values():
+            if isinstance(cls, type) and cls.__module__ == name and dataclasses.is_dataclass(cls):
+                if (cls.__doc__ or "").startswith(f"{cls.__name__}("):
+                    undocumented.append(f"{name}.{cls.__qualname__}")
+    assert undocumented == []

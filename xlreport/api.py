@@ -17,6 +17,8 @@ PUBLISHED_SUFFIXES = tuple(PUBLISHED_FORMATS)  # published reports (.html/.htm/.
 
 @dataclass
 class Loaded:
+    """A report read from a file, with what reading it found."""
+
     path: Path
     report: Report
     problems: list[Problem] = field(default_factory=list)  # found while reading
@@ -27,6 +29,8 @@ class Loaded:
 
 @dataclass
 class Checked:
+    """A report read and checked: every problem, and the acceptances that no longer hold."""
+
     path: Path
     report: Report
     problems: list[Problem]

@@ -173,6 +173,8 @@ class BadPackage(Exception):
 
 @dataclass
 class Opened:
+    """A spreadsheet file read and identified: its bytes, its kind and, for a zip, the package."""
+
     path: Path
     kind: str  # xlsx | xls | ods
     data: bytes

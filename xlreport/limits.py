@@ -15,6 +15,8 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limit:
+    """One bound on hostile input: its value, and how messages and docs/security.md name it."""
+
     value: int
     unit: str  # how the value reads in a message: "字节", "个", "层", "秒", ...
     name: str  # Chinese, as a message names it

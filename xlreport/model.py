@@ -30,18 +30,24 @@ _CONTROL = lazyre.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 @dataclass
 class Item:
+    """A headed part of a section of the prose: its heading and its paragraphs."""
+
     heading: str
     paragraphs: list[str]
 
 
 @dataclass
 class Section:
+    """One of the prose sections: an introduction and its headed items."""
+
     intro: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
 
 
 @dataclass
 class Text:
+    """The report's prose, section by section, as the 正文 sheet holds it."""
+
     preamble: list[str] = field(default_factory=list)
     overview: Section = field(default_factory=Section)
     problems: Section = field(default_factory=Section)
@@ -68,6 +74,8 @@ _TOTAL_PARTS = tuple((f.path, getter(f.total_of)) for f in spec.TOTAL_FIELDS)
 
 @dataclass
 class Report:
+    """One agency's report for one year: the 基本信息 entries, every number by its path, the prose."""
+
     meta: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(_META_KEYS))
     values: dict[tuple, Number | None] = field(default_factory=lambda: dict.fromkeys(_ALL_PATHS))
     text: Text = field(default_factory=Text)

@@ -10,6 +10,8 @@ from .format.spec import SEVERITY_NAMES, Severity
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding, as data: a stable code, a severity, the Chinese message, and where it is."""
+
     code: str  # a rule code of format/rules.RULES
     severity: Severity
     message: str  # Chinese, complete on its own

@@ -74,6 +74,8 @@ _norm_text_cached = lru_cache(maxsize=16384)(_norm_text)
 
 @dataclass(frozen=True)
 class Row:
+    """A row of an official table as a published report may print it: the labels that name it and its fields."""
+
     table: str
     key: str  # row key: "rules", "licensing", "new", ...; a group pseudo-row: "group:（六）其他处理"
     label: str  # the official label as a clerk reads it (with its group)

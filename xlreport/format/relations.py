@@ -71,6 +71,8 @@ def _cell(ref: str) -> str:
 
 @dataclass(frozen=True)
 class Compare:
+    """A relation between two sums: left ``op`` right (=, ≤, ≥)."""
+
     left: Sum
     op: str  # a key of OPERATORS
     right: Sum

@@ -27,6 +27,8 @@ Path = tuple
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule as data: its code, severity and Chinese texts; the check, the sheet's formulas and the catalogue derive from it."""
+
     code: str
     severity: Severity
     title: str

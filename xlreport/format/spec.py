@@ -132,6 +132,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Table:
+    """One of the three official tables (二、三、四): its sheet, its merged headers and its fields."""
+
     key: str  # "active" | "requests" | "appeals"
     sheet: str
     title: str  # the official section heading
@@ -147,6 +149,8 @@ class Table:
 
 @dataclass(frozen=True)
 class MetaField:
+    """One entry of the 基本信息 sheet (the agency, the year, ...): its cell and how it is filled."""
+
     key: str
     label: str
     sheet: str

@@ -27,6 +27,8 @@ _FEE_RULES = {r.code for r in RULES if r.code.startswith("fees-")}
 
 @dataclass
 class Imported:
+    """A report read back from a published document, with what reading it found."""
+
     path: Path
     report: Report
     problems: list[Problem] = field(default_factory=list)

@@ -15,6 +15,8 @@ from ..format.locate import is_page_number, section_heading
 
 @dataclass
 class Block:
+    """A paragraph or a table of a published document, and where in it."""
+
     kind: str  # "para" | "grid"
     where: str  # where in the source, as a reader finds it ("第3个表格", "第12行", "第2页")
     text: str = ""
@@ -23,6 +25,8 @@ class Block:
 
 @dataclass
 class Document:
+    """A published report as its blocks (or its lines of text), whatever format it came in."""
+
     path: Path
     kind: str  # html | docx | pdf | txt
     blocks: list[Block] = field(default_factory=list)

@@ -26,6 +26,8 @@ STATUS_NAMES = {"ok": "通过", "warnings": "有提醒", "errors": "有错误", 
 
 @dataclass(slots=True)
 class FileResult:
+    """One file of a batch: its status, counts and problems, as the overview and --json show them."""
+
     path: str
     status: str  # ok | errors | unreadable (| missing, in the office server's overview)
     agency: str | None = None

@@ -37,6 +37,8 @@ class MergeError(XlreportError):
 
 @dataclass
 class Merged:
+    """What merging many workbooks gives: the summed report, the file count, the warnings, the 汇总明细 rows."""
+
     report: Report
     files: int
     warnings: list[str] = field(default_factory=list)

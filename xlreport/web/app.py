@@ -41,6 +41,8 @@ ERROR_PAGES = {
 
 @dataclass
 class Settings:
+    """How the web server runs: for one clerk on this machine, or as the office's server."""
+
     mode: str = "local"  # local | office
     office_dir: Path | None = None
     host: str = "127.0.0.1"

@@ -35,6 +35,8 @@ CREATE INDEX IF NOT EXISTS submissions_by_agency ON submissions(agency_id, id);
 
 @dataclass
 class Agency:
+    """An agency the office collects reports from, and the token its upload link carries."""
+
     id: int
     name: str
     kind: str
@@ -47,6 +49,8 @@ class Agency:
 
 @dataclass
 class Submission:
+    """One workbook an agency uploaded, and what checking it found."""
+
     id: int
     agency_id: int
     stored: str

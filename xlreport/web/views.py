@@ -15,6 +15,8 @@ from ..problems import Problem
 
 @dataclass
 class Cell:
+    """One cell of a table as the page draws it."""
+
     text: str = ""
     kind: str = "empty"  # title | header | label | input | total | empty
     rowspan: int = 1
@@ -26,6 +28,8 @@ class Cell:
 
 @dataclass
 class TableView:
+    """An official table as the page draws it: rows of cells, merged as on paper."""
+
     title: str
     sheet: str
     rows: list[list[Cell]]

@@ -27,6 +27,8 @@ KEPT_SECONDS = 3600
 
 @dataclass
 class Job:
+    """Work the server runs in the background for one session, and how far it has got."""
+
     id: str
     title: str
     owner: str  # whose session started it: nobody else sees it

@@ -33,6 +33,8 @@ BOLD = {TITLE_FONT}  # 小标宋 is a heavy face: its stand-in is set bold
 
 @dataclass(frozen=True)
 class Substitution:
+    """A font the document names, and the installed face a PDF gets instead."""
+
     font: str  # the 公文 font the document names
     face: str | None  # the installed face used instead; None when none of the candidates is installed
 

@@ -97,6 +97,8 @@ def open_template(path, cache=None) -> Template:
 
 @dataclass(frozen=True)
 class Source:
+    """One part of a template's text, as docxtpl hands it to jinja2, and where it is."""
+
     part: str  # 正文, 页眉, 页脚, 脚注, 文档属性“标题” ...
     text: str  # exactly what docxtpl hands to jinja2
     xml: str | None = None  # the part's XML before patch_xml (to number its paragraphs)

@@ -322,6 +322,8 @@ def check(tree: nodes.Template, shape: dict) -> None:
 
 @dataclass
 class Tag:
+    """A jinja2 tag of a template's source, and the lines it spans."""
+
     kind: str  # "variable" ({{ }}) or "block" ({% %} opening a statement)
     text: str  # exactly as the source has it
     first: int  # the lines of the source it spans

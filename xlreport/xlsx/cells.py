@@ -44,6 +44,8 @@ class Cell:
 
 @dataclass(slots=True)
 class SheetCells:
+    """One worksheet as the readers see it: the grid of values and the formula cells."""
+
     rows: list[list]  # top-left grid of values, "" where empty
     cells: dict[str, Cell]  # formula cells by reference
 

@@ -141,6 +141,8 @@ def validation(unit: spec.Unit) -> dict:
 
 @dataclass(frozen=True)
 class CheckRow:
+    """One row of the 校验 sheet: the rule, its two sides as formulas, the test and its value."""
+
     rule: str
     place: str
     left: str  # formulas

@@ -34,6 +34,8 @@ class StructureError(InputError):
 
 @dataclass
 class ReadResult:
+    """What reading a workbook gives: the report, the problems found on the way, the blank cells."""
+
     report: Report
     problems: list[Problem] = field(default_factory=list)
     blank_cells: list[spec.Field] = field(default_factory=list)
