@@ -8,6 +8,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -334,3 +336,50 @@ def test_a_malformed_accept_record_is_one_line(tmp_path, good, content):
     assert result.exit_code == 2
     assert result.stderr == f"错误：{record}：确认记录文件已损坏，无法读取（删除该文件后重新确认）\n"
     assert record.read_bytes() == content
+
+
+# --- where the output goes --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+def test_a_fifo_is_never_replaced_by_an_output(tmp_path, good, force):
+    fifo = tmp_path / "管道.json"
+    os.mkfifo(fifo)
+    result = run("export", good, "-o", fifo, *force)
+    assert (result.exit_code, result.stderr) == (2, f"错误：{fifo}：不是普通文件（设备、管道或套接字），不能用作输出文件（请给出一个普通文件名）\n")
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["报告.xlsx", "管道.json"]
+
+
+def test_an_output_name_the_system_refuses_is_one_line(tmp_path, good):
+    long = tmp_path / ("名" * 200 + ".docx")  # 600 bytes: past any file system's 255
+    result = run("build", good, "-o", long)
+    assert (result.exit_code, result.stderr) == (2, f"错误：{long}：无法写入（File name too long）\n")
+
+
+def _console(args: list, **streams) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlreport", *map(str, args)], capture_output="stdout" not in streams,
+                          text=True, encoding="utf-8", timeout=120, **streams)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("extra", [[], ["--json"]], ids=["table", "json"])
+def test_output_to_a_full_disk_is_one_line_and_exit_2(good, extra):
+    with open("/dev/full", "w") as full:
+        proc = _console(["check", good, *extra], stdout=full, stderr=subprocess.PIPE)
+    assert (proc.returncode, proc.stderr) == (2, "错误：无法写出结果（No space left on device）\n")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="starts a process with its stdout closed")
+def test_a_check_started_with_its_output_closed_runs_and_says_nothing(good):
+    proc = subprocess.run([sys.executable, "-m", "xlreport", "check", str(good)], preexec_fn=lambda: os.close(1),
+                          stderr=subprocess.PIPE, text=True, encoding="utf-8", timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_a_file_name_with_a_line_break_cannot_print_a_line_of_its_own(tmp_path, good):
+    forged = tmp_path / "x.xlsx\n检查通过：没有发现问题。\n.xlsx"
+    shutil.copyfile(good, forged)
+    result = run("check", forged)
+    assert result.stdout.splitlines()[0] == f"文件：{tmp_path}/x.xlsx\\x0a检查通过：没有发现问题。\\x0a.xlsx（测试县商务局 2024年）"

@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
+from .shown import shown_path
 
 
 def check_target(path: Path, force: bool) -> Path:
+    """``path`` if an output may be written there: a new file, or with ``force`` an existing
+    regular file. A FIFO, a device or a socket is never replaced, --force or not (as root,
+    ``-o /dev/null --force`` would otherwise put a file where the device was)."""
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"{path}：这是一个文件夹，请给出输出文件名", "例如 -o 年度报告.xlsx")
-    if path.exists() and not force:
-        raise OutputError(f"{path}：文件已存在，未覆盖", "如需覆盖请加 --force")
+    where = shown_path(path)
+    try:
+        kind = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # the folder checks below say which
+        kind = None
+    except OSError as e:  # a name too long, a loop of symlinks, no permission to look
+        raise OutputError(f"{where}：无法写入（{e.strerror}）") from None
+    if kind is not None and stat.S_ISDIR(kind):
+        raise OutputError(f"{where}：这是一个文件夹，请给出输出文件名", "例如 -o 年度报告.xlsx")
+    if kind is not None and not stat.S_ISREG(kind):
+        raise OutputError(f"{where}：不是普通文件（设备、管道或套接字），不能用作输出文件", "请给出一个普通文件名")
+    if kind is not None and not force:
+        raise OutputError(f"{where}：文件已存在，未覆盖", "如需覆盖请加 --force")
     folder = path.parent if str(path.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{path}：{folder} 是一个文件，不是文件夹")
+        raise OutputError(f"{where}：{shown_path(folder)} 是一个文件，不是文件夹")
     if not folder.is_dir():
-        raise OutputError(f"{path}：所在文件夹 {folder} 不存在")
+        raise OutputError(f"{where}：所在文件夹 {shown_path(folder)} 不存在")
     if not os.access(folder, os.W_OK):
-        raise OutputError(f"{path}：没有权限在文件夹 {folder} 中写入文件")
+        raise OutputError(f"{where}：没有权限在文件夹 {shown_path(folder)} 中写入文件")
     return path
 
 
@@ -40,17 +54,16 @@ def atomic_target(path: Path, force: bool = False):
     try:
         fd, tmp = tempfile.mkstemp(prefix=".~xlreport-", suffix=path.suffix, dir=folder)
     except OSError as e:
-        raise OutputError(f"{path}：无法写入（{e.strerror}）") from None
+        raise OutputError(f"{shown_path(path)}：无法写入（{e.strerror}）") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        if path.exists() and not force:  # appeared while we were writing
-            raise OutputError(f"{path}：文件已存在，未覆盖", "如需覆盖请加 --force")
+        check_target(path, force)  # again: a file (or a FIFO) may have appeared while we were writing
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(tmp_path, path)
     except OSError as e:
-        raise OutputError(f"{path}：无法写入（{e.strerror}）") from None
+        raise OutputError(f"{shown_path(path)}：无法写入（{e.strerror}）") from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -89,8 +102,6 @@ def refuse_overlap(outputs, inputs=(), folders=(), suffixes: tuple[str, ...] = (
 
     ``outputs``: (what it is, path) pairs, e.g. ("--report", Path("总览.xlsx")); None paths skipped.
     """
-    from .shown import shown_path
-
     for label, out in outputs:
         if out is None:
             continue

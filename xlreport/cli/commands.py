@@ -7,6 +7,7 @@ accept reason) reaches the console with its control characters escaped.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from contextlib import ExitStack, contextmanager
@@ -17,7 +18,7 @@ import click
 from ..version import __version__
 from ..errors import XlreportError
 from ..format import spec
-from ..shown import shown, shown_path
+from ..shown import shown, shown_line, shown_path
 from . import zh
 
 EXIT_PROBLEMS = 1
@@ -26,7 +27,19 @@ EXIT_INTERRUPTED = 130
 
 
 def say(text: str = "", err: bool = False, nl: bool = True) -> None:
-    click.echo(shown(text), err=err, nl=nl)
+    emit(shown(text), err=err, nl=nl)
+
+
+class OutputLost(Exception):
+    """Writing to the console or to where the output was sent failed (a full disk, a closed pipe)."""
+
+
+def emit(text: str, err: bool = False, nl: bool = True) -> None:
+    """``text`` as it is (JSON, already safe), to stdout or stderr."""
+    try:
+        click.echo(text, err=err, nl=nl)
+    except OSError as e:
+        raise OutputLost(e.strerror or type(e).__name__) from None
 
 
 class Fail(click.ClickException):
@@ -273,8 +286,8 @@ def _print_one(r) -> None:
         if r.problems:
             say(render_problems(r.problems, terminal_columns()), err=True)
         return
-    who = " ".join(x for x in (r.agency, f"{r.year}年" if r.year else "") if x)
-    say(f"文件：{r.path}" + (f"（{who}）" if who else ""))
+    who = " ".join(x for x in (shown_line(r.agency or ""), f"{r.year}年" if r.year else "") if x)
+    say(f"文件：{shown_path(r.path)}" + (f"（{who}）" if who else ""))
     if r.problems:
         say(render_problems(r.problems, terminal_columns()))
     for line in lapsed_lines(r.lapsed):
@@ -299,7 +312,7 @@ def summary_widths(columns: int | None) -> tuple[int, ...]:
 def terminal_columns() -> int | None:
     """The width of the clerk's terminal; None when the output goes to a file or a pipe (the
     table then stays whole, one line per problem row, for grep and diff)."""
-    if not sys.stdout.isatty():
+    if sys.stdout is None or not sys.stdout.isatty():  # None: started with its output closed
         return None
     return shutil.get_terminal_size((80, 24)).columns
 
@@ -352,13 +365,13 @@ class _BatchPrinter:
         }
         lead = '{\n  "files": [\n' if sum(self.counts.values()) == 1 else ",\n"
         # indented JSON has no blank line and no raw line end inside a string: every line is moved in
-        click.echo(lead + "    " + json_text(item).replace("\n", "\n    "), nl=False)
+        emit(lead + "    " + json_text(item).replace("\n", "\n    "), nl=False)
 
     def finish(self) -> None:
         if self.as_json:
             total = sum(self.counts.values())
             head = '{\n  "files": []' if not total else "\n  ]"
-            click.echo(f'{head},\n  "errors": {self.errors},\n  "warnings": {self.warnings},\n  "unreadable": {self.unreadable}\n}}')
+            emit(f'{head},\n  "errors": {self.errors},\n  "warnings": {self.warnings},\n  "unreadable": {self.unreadable}\n}}')
         elif self.single:
             _print_one(self.first)
         else:
@@ -410,7 +423,7 @@ def export(file, output, strict, force):
         say(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
     text = to_json(loaded.report)
     if out is None:
-        click.echo(text, nl=False)
+        emit(text, nl=False)
     else:
         try:
             with atomic_target(out, force) as tmp:
@@ -446,7 +459,7 @@ def import_(file, output, force):
         raise fail_from(e)
     try:
         if out is None:
-            click.echo(to_json(imported.report), nl=False)
+            emit(to_json(imported.report), nl=False)
         elif out.suffix.lower() == ".xlsx":
             from ..xlsx.writer import write_workbook
 
@@ -673,14 +686,14 @@ def audit(inputs, output, as_json, names_file, jobs, force):
     if as_json:
         from ..shown import json_text
 
-        click.echo(json_text(to_json(audited)))
+        emit(json_text(to_json(audited)))
     else:
         from ..texttable import table_lines
 
         widths = (min(max((terminal_columns() or 120) - 34, 20), 80), 4, 4, 4, 8)
         for agency, items in agency_rows(audited).items():
             other = spellings(items)
-            say(f"【{agency}】" + (f"（报告中也写作：{'、'.join(other)}）" if other else ""))
+            say(f"【{shown_line(agency)}】" + (f"（报告中也写作：{'、'.join(map(shown_line, other))}）" if other else ""))
             rows = [(shown_path(a.result.path), str(a.result.year or "—"), str(sum(p.is_error for p in a.problems)),
                      str(sum(not p.is_error and not p.accepted for p in a.problems)), STATUS_NAMES[a.status]) for a in items]
             for line in table_lines(rows, ("文件", "年度", "错误", "提醒", "结果"), widths):
@@ -760,3 +773,18 @@ def main() -> None:
     except KeyboardInterrupt:  # between click's own handling and the exit
         say("已中断", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except OutputLost as e:
+        # what is still buffered would fail again when Python exits: it goes nowhere instead
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, AttributeError, ValueError):
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+                except (OSError, AttributeError, ValueError):
+                    pass
+        try:
+            say(f"错误：无法写出结果（{e}）", err=True)
+        except OutputLost:
+            pass
+        sys.exit(EXIT_UNUSABLE)
