@@ -99,6 +99,25 @@ def test_the_same_workbook_saved_by_another_program_is_cut_too(good, tmp_path):
     assert "不是 xlreport 生成的工作簿" in result.stdout
 
 
+@pytest.mark.parametrize("declared", ['uniqueCount="999999999999"', 'count="999999999999"', "x:uniqueCount='99999999999' xmlns:x='u'",
+                                      'uniqueCount="12abc"'])
+def test_a_shared_string_table_that_claims_a_trillion_strings(declared, good, tmp_path):
+    """calamine reserves room for the strings the table declares before it reads one: 24 TB for a
+    40 KB file aborted the process. On the calamine path (an XML comment makes the scanner
+    decline the sheet), it reads like the honest table."""
+    commented = _with_cell(good, tmp_path, "注释.xlsx", spec.SHEET_REQUESTS, b"<!-- saved again -->")
+    expected = run_capped("check", commented)
+    assert expected.returncode == 0, expected.stderr
+    bomb = patch_zip(commented, {"xl/sharedStrings.xml": lambda d: re.sub(rb'\s(?:count|uniqueCount)="[0-9]+"', b"", d, count=2)
+                                 .replace(b"<sst ", b"<sst " + declared.encode() + b" ", 1)}, tmp_path / "炸弹.xlsx")
+    assert declared.encode() in zipfile.ZipFile(bomb).read("xl/sharedStrings.xml")[:300]
+    before = snapshot(bomb)
+    result = run_capped("check", bomb)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.replace(str(bomb), "FILE") == expected.stdout.replace(str(commented), "FILE")
+    assert snapshot(bomb) == before
+
+
 def test_an_ods_cell_repeated_a_million_times(tmp_path):
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '

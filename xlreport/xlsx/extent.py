@@ -180,6 +180,48 @@ def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> b
     return _Copier(path, keep).run(xml)
 
 
+# how many strings more than it holds a shared-string table may declare and go to calamine as it
+# is (some writers count loosely); calamine reserves room for every string declared
+DECLARED_STRINGS_SLACK = 1024
+_COUNTS = ("count", "uniqueCount")
+
+
+class _Root(Exception):
+    """Raised by the first start tag: the root's attributes are all that was wanted."""
+
+    def __init__(self, attrs: dict):
+        self.attrs = attrs
+
+
+def _root_attributes(xml: bytes) -> dict[str, str] | None:
+    def start(name, attrs):
+        raise _Root(attrs)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(xml, True)
+    except _Root as root:
+        return root.attrs
+    except (expat.ExpatError, LookupError, ValueError):
+        pass
+    return None
+
+
+def shared_strings_for_calamine(path, xml: bytes, strings: int) -> bytes:
+    """The shared-string table, without its declared counts when they claim more strings than it
+    holds: calamine reserves memory for that many before it reads one (uniqueCount="999999999999"
+    in a 40 KB file aborted the process). The strings themselves are copied as they are."""
+    declared = [v for k, v in (_root_attributes(xml) or {}).items() if k.rpartition(":")[2] in _COUNTS]
+    if all(v.isdigit() and len(v) <= 12 and int(v) <= strings + DECLARED_STRINGS_SLACK for v in declared):
+        return xml
+
+    def keep(local: str, attrs: dict, parents: list[str]):
+        return {k: v for k, v in attrs.items() if k.rpartition(":")[2] not in _COUNTS} if not parents else attrs
+
+    return _Copier(path, keep).run(xml)
+
+
 def _number(value: str | None, default: int) -> int:
     if value is not None and value.isdigit() and len(value) <= 9:
         return int(value)

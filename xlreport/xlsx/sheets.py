@@ -245,7 +245,10 @@ def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
         for name in opened.zip.namelist():
             if not name.endswith(_PACKAGE_PARTS):
                 continue  # pictures, printer settings, embedded objects: nothing a value is in
-            data = opened.zip.read(name) if name not in trimmed else trimmed[name]
+            if name == _SHARED_STRINGS and strings is not None:
+                data = extent.shared_strings_for_calamine(opened.path, sst, strings)
+            else:
+                data = opened.zip.read(name) if name not in trimmed else trimmed[name]
             if opened.kind == "ods" and name == "content.xml":
                 data = extent.trim_ods_content(opened.path, data)
             elif name in sheets or _WORKSHEET.fullmatch(name):
