@@ -199,6 +199,7 @@ def test_numbers_past_the_limits_in_a_workbook_are_errors_naming_the_cell(good, 
     }
 
 
+YEAR_RANGE = f"超出范围：{spec.FORMAT_NAME}格式适用于{spec.YEAR_MIN}—{spec.YEAR_MAX}年度的报告"
 JSON_CASES = {
     "1e999999999": ('{"active": {"licensing": 1e999999999}}', "数据.json：active.licensing：1e+999999999超过上限（件数应小于1000000000000）"),
     "16-digit count": ('{"active": {"licensing": 1234567890123456}}', "数据.json：active.licensing：1234567890123456超过上限（件数应小于1000000000000）"),
@@ -209,6 +210,11 @@ JSON_CASES = {
                                 "数据.json：JSON 中的数字“99999999999999999999…”有5000位，JSON 中一个数字的长度超过上限（上限40位），已拒绝读取"),
     "nesting 100000 deep": ("[" * 100000 + "]" * 100000, "数据.json：JSON 嵌套层数超过上限（上限32层），已拒绝读取"),
     "nesting 40 deep": ('{"text": ' + "[" * 40 + "]" * 40 + "}", "数据.json：JSON 嵌套层数超过上限（上限32层），已拒绝读取"),
+    # a year is told out of range before it becomes an int: int(1e999999) has a million digits
+    "year 1e999999": ('{"meta": {"agency": "某局", "year": 1e999999}}', f"数据.json：meta.year：年份1E+999999{YEAR_RANGE}"),
+    "year of 5000 digits": ('{"meta": {"agency": "某局", "year": "' + "9" * 5000 + '"}}',
+                            f"数据.json：meta.year：年份99999999999999999999…{YEAR_RANGE}"),
+    "year in superscript": ('{"meta": {"agency": "某局", "year": "²"}}', "数据.json：meta.year：应为四位数年份，实际是'²'"),
 }
 
 DATA_HINT = "（对照 xlreport/format/report.schema.json 修改数据文件）"

@@ -423,17 +423,26 @@ def _check_capacity(report: Report, load: _Loader) -> None:
 
 
 def parse_year(value: Any, fail) -> int | None:
+    """A year as given (an int, digits, a whole Decimal), or ``fail(message)`` raised. Out of range
+    is told before anything turns the value into an int: "year": 1e999999 has a million digits."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    if isinstance(value, str) and value.strip().isdecimal():  # isdigit takes "²", which no number is
+        value = Decimal(value.strip())
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        if not spec.YEAR_MIN <= value <= spec.YEAR_MAX:
+            raise fail(_year_out_of_range(_plain_digits(value) if value.adjusted() < 40 else str(value)))
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise fail(f"应为四位数年份，实际是{value!r}")
     if not spec.YEAR_MIN <= value <= spec.YEAR_MAX:
-        raise fail(f"年份{value}超出范围：{spec.FORMAT_NAME}格式适用于{spec.YEAR_MIN}—{spec.YEAR_MAX}年度的报告")
+        raise fail(_year_out_of_range(str(value)))
     return value
+
+
+def _year_out_of_range(shown: str) -> str:
+    shown = shown if len(shown) <= 20 else shown[:20] + "…"
+    return f"年份{shown}超出范围：{spec.FORMAT_NAME}格式适用于{spec.YEAR_MIN}—{spec.YEAR_MAX}年度的报告"
 
 
 class _NumberTooLong(ValueError):
