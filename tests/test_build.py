@@ -422,3 +422,21 @@ def test_an_empty_required_section_shows_in_the_report_and_in_check(tmp_path):
     heading = paragraphs.index(spec.SECTION_TITLES["overview"])
     assert paragraphs[heading + 1] == render.EMPTY_SECTION
     assert paragraphs.count(render.EMPTY_SECTION) == 1  # 五 has its text
+
+
+def test_an_agency_name_longer_than_a_document_property_holds_still_builds(tmp_path):
+    """check passes a 300-character agency name; build must too: the docx author property keeps
+    255 characters, the report's text the whole name."""
+    import json
+
+    name = "某某" * 150
+    data = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+    data["meta"]["agency"] = name
+    source = tmp_path / "长名.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "长名.docx"
+    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(out)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    document = docx.Document(str(out))
+    assert document.core_properties.author == name[:255]
+    assert any(name in p.text for p in document.paragraphs)

@@ -138,13 +138,18 @@ def _every_list_filled() -> Report:
     return Report(text=Text(list(one), section(), section(), section(), Item("…", list(one)), list(one)))
 
 
+CORE_PROPERTY_CHARS = 255
+
+
 def _stamp_properties(props, report: Report) -> None:
     """The report's own document properties: made now, by the agency (the template's are its
     maker's: python-docx's default document dates them 2013, ours 2021)."""
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0, tzinfo=None)
     props.created = props.modified = now
     if report.agency:
-        props.author = report.agency
+        # a document property holds at most 255 characters (python-docx refuses more); the report
+        # itself names the agency in full
+        props.author = report.agency[:CORE_PROPERTY_CHARS]
     props.last_modified_by = "xlreport"
 
 
