@@ -473,3 +473,40 @@ def test_control_characters_in_a_cell_stay_in_the_cell_and_out_of_the_marks(base
     assert "\x1b" not in wb[licensing.sheet][licensing.cell].comment.text
     assert all("\x1b" not in cell for row in listed(out) for cell in row)
     assert checked(out) == checked(book)
+
+
+@pytest.mark.parametrize("xml, area", [
+    (b'<mergeCell ref="A1:B2"/>', 4),
+    (b"<x:mergeCell ref='C3:C3'/>", 1),
+    (b'<mergeCell ref="A:B"/>', 2 * 1_048_576),
+    (b'<mergeCell ref="1:2"/>', 2 * 16_384),
+    (b'<mergeCell ref="A1&#58;XFD1048576"/>', 16_384 * 1_048_576),
+    (b'<mergeCell note=">" ref="A1:A10"/>', 10),
+    (b'<mergeCell ref="A1:B2"/><mergeCell ref="D1:D3"/>', 7),
+    (b'<mergeCell ref="not a range"/>', 0),
+    (b"<row/>", 0),
+])
+def test_merged_area_counts_the_cells_openpyxl_will_make(xml, area):
+    assert annotate.merged_area(b"<worksheet><mergeCells>" + xml + b"</mergeCells></worksheet>") == area
+
+
+def test_a_merge_over_the_whole_sheet_is_refused_before_openpyxl_opens_it(tmp_path):
+    """openpyxl makes an object for every cell a merge covers: A1:XFD1048576 is 17 billion of them
+    (the copy never came, and the memory grew past 1.5 GB). check itself reads the workbook as usual."""
+    from factories import patch_zip, sheet_entries
+
+    good = write(tmp_path / "报告.xlsx", filled_report())
+    bomb = patch_zip(good, {sheet_entries(good)[spec.SHEET_CHECKS]:
+                            lambda d: d.replace(b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>')},
+                     tmp_path / "合并.xlsx")
+    with zipfile.ZipFile(good) as z:
+        template = sum(annotate.merged_area(z.read(n)) for n in z.namelist())  # the headers' merges
+    assert 0 < template < 1000
+    before = bomb.read_bytes()
+    out = tmp_path / "标注.xlsx"
+    result = CliRunner().invoke(cli, ["check", str(bomb), "--annotate", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"错误：{bomb}：标注副本中合并单元格覆盖的格数超过上限（{16_384 * 1_048_576 + template}格，上限1000000格），无法生成标注副本"
+                             "（请在 WPS/Excel 中取消多余的合并单元格后另存再试）\n")
+    assert result.stdout.startswith(f"文件：{bomb}")
+    assert not out.exists() and bomb.read_bytes() == before

@@ -16,11 +16,12 @@ to keep: their copy is a workbook written from the values read (``write_regenera
 
 from __future__ import annotations
 
+import html
 import io
 import warnings
 from pathlib import Path
 
-from .. import texttable
+from .. import lazyre, limits, texttable
 from ..container import declares_entities, open_spreadsheet
 from ..errors import InputError, OutputError
 from ..format import spec
@@ -38,6 +39,7 @@ WARNING_FILL = "FFFFC000"  # orange: the template's input cells are already ligh
 AUTHOR = "xlreport"
 MARKER = "【xlreport 检查结果】"  # opens our part of a comment; what comes before it is the clerk's
 CELL_CHARS = 32_767
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # an xlsx sheet's last row and column
 HEADER_FILL = "FFDDEBF7"
 LIST_WIDTHS = (8, 22, 36, 70, 16, 16)
 RECORD_COL = 9  # column I: where the fills the marks replaced are recorded (hidden)
@@ -98,9 +100,18 @@ def _open(source: Path, keep_vba: bool):
     if opened.kind != "xlsx":
         raise InputError(f"{shown_path(source)}：文件实际是 .{opened.kind} 格式（与扩展名不符），--annotate 只能用于 .xlsx/.xlsm 文件",
                          "请用 WPS/Excel 打开后另存为 .xlsx，再对 .xlsx 文件运行 check --annotate")
+    merged = 0
     for name in opened.zip.namelist():
-        if name.endswith((".xml", ".rels", ".vml")) and declares_entities(opened.zip.read(name)):
+        if not name.endswith((".xml", ".rels", ".vml")):
+            continue
+        xml = opened.zip.read(name)
+        if declares_entities(xml):
             raise InputError(f"{shown_path(source)}：{name} 含有 DOCTYPE 或实体声明，无法生成标注副本", "正常的工作簿不含这些声明")
+        merged += merged_area(xml)
+    if merged > limits.ANNOTATE_MERGED.value:
+        limit = limits.ANNOTATE_MERGED
+        raise InputError(f"{shown_path(source)}：{limit.name}超过上限（{merged}格，上限{limit.shown()}），无法生成标注副本",
+                         "请在 WPS/Excel 中取消多余的合并单元格后另存再试")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "extension is not supported": openpyxl's, not the user's business
@@ -108,6 +119,30 @@ def _open(source: Path, keep_vba: bool):
     except Exception as e:  # openpyxl raises many kinds on a package it cannot follow
         raise InputError(f"{shown_path(source)}：无法打开这个工作簿来添加标注（{type(e).__name__}）",
                          "请用 WPS/Excel 打开后另存为 .xlsx 再试") from None
+
+
+# a <mergeCell> start tag, its attributes read exactly as XML quotes them (a ">" may be in a value)
+_MERGE_CELL = lazyre.compile(rb"""<(?:[\w.-]+:)?mergeCell((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+_REF_ATTRIBUTE = lazyre.compile(rb"""\s(?:[\w.-]+:)?ref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def merged_area(xml: bytes) -> int:
+    """How many cells the merges of a sheet's XML cover, as openpyxl will make them (a range it
+    cannot read counts nothing here: openpyxl refuses the file itself)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    if b"mergeCell" not in xml:
+        return 0
+    area = 0
+    for attributes in _MERGE_CELL.findall(xml):
+        for quoted in _REF_ATTRIBUTE.findall(attributes):
+            ref = html.unescape((quoted[0] or quoted[1]).decode("utf-8", "replace")).strip()
+            try:
+                c1, r1, c2, r2 = range_boundaries(ref)
+            except (ValueError, TypeError):
+                continue
+            area += ((c2 or MAX_COLUMN) - (c1 or 1) + 1) * ((r2 or MAX_ROW) - (r1 or 1) + 1)
+    return area
 
 
 def _worksheets(wb):
