@@ -303,6 +303,20 @@ def test_annotating_the_copy_again(bad, copy, tmp_path):
     assert typed_cells(again) == typed_cells(bad)
 
 
+def test_a_sheet_of_the_clerks_named_like_the_listing_is_never_replaced(bad, tmp_path):
+    own = tmp_path / "自己的清单.xlsx"
+    wb = openpyxl.load_workbook(bad)
+    wb.create_sheet(spec.SHEET_PROBLEMS)["A1"] = "我自己记的问题"
+    wb.save(own)
+    before = own.read_bytes()
+    out = tmp_path / "标注.xlsx"
+    result = run("check", own, "--annotate", out)
+    assert result.exit_code == 2
+    assert result.stderr == (f"错误：{own}：工作簿中已有一张名为“问题清单”的工作表，不是 xlreport 生成的，无法生成标注副本"
+                             "（标注副本要用这个名字列出问题）（请把这张工作表改名后另存，再运行 check --annotate）\n")
+    assert not out.exists() and own.read_bytes() == before
+
+
 def test_a_fixed_cell_loses_its_mark_when_annotated_again(bad, copy, tmp_path):
     coercion = F[("active", "coercion")]
     original_fill = openpyxl.load_workbook(bad)[coercion.sheet][coercion.cell].fill

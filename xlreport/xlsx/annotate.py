@@ -82,7 +82,7 @@ def write_annotated(out, source, problems: list[Problem], report: Report | None 
 def annotate_copy(source, out, problems: list[Problem], force: bool = False) -> Path:
     source, out = Path(source), Path(out)
     wb = _open(source, keep_vba=out.suffix.lower() == ".xlsm")
-    _unmark(wb)
+    _unmark(wb, source)
     places = _places(wb, problems)
     replaced = _mark(wb, _by_cell(problems, places))
     _list_sheet(wb, problems, places, replaced)
@@ -266,16 +266,27 @@ def _comment(existing, found: list[Problem]):
     return Comment(text, author, height=height, width=320)
 
 
-def _unmark(wb) -> None:
+def _unmark(wb, source: Path) -> None:
     """A copy annotated again: the old marks go (the fills they replaced come back, where the
-    cell still has our fill), and so does the old 问题清单."""
+    cell still has our fill), and so does the old 问题清单. A sheet of that name that is the
+    clerk's own (not our header and record) is never replaced: the copy is refused instead."""
     if spec.SHEET_PROBLEMS in wb.sheetnames:
+        if not _is_our_listing(wb[spec.SHEET_PROBLEMS]):
+            raise InputError(f"{shown_path(source)}：工作簿中已有一张名为“{spec.SHEET_PROBLEMS}”的工作表，不是 xlreport 生成的，"
+                             "无法生成标注副本（标注副本要用这个名字列出问题）", "请把这张工作表改名后另存，再运行 check --annotate")
         _restore_fills(wb, wb[spec.SHEET_PROBLEMS])
         del wb[spec.SHEET_PROBLEMS]
     for ws in _worksheets(wb):
         for cell in list(ws._cells.values()):  # the cells there are: iter_rows would fill the whole range
             if cell.comment is not None and MARKER in (cell.comment.text or ""):
                 cell.comment = _without_ours(cell.comment)
+
+
+def _is_our_listing(ws) -> bool:
+    """Whether a 问题清单 sheet is one an earlier annotation made: its header and its record's."""
+    header = [ws.cell(1, c).value for c in range(1, len(texttable.HEADERS) + 1)]
+    record = [ws.cell(1, c).value for c in range(RECORD_COL, RECORD_COL + len(RECORD_HEADERS))]
+    return header == list(texttable.HEADERS) and record == list(RECORD_HEADERS)
 
 
 def _restore_fills(wb, listing) -> None:
