@@ -10,7 +10,6 @@ ours and take the scanner, and that a WPS workbook with backslashes in its part 
 
 from __future__ import annotations
 
-import io
 import sys
 import tempfile
 import zipfile
@@ -21,7 +20,7 @@ import pytest
 from xlreport.container import open_spreadsheet
 from xlreport.errors import InputError
 from xlreport.xlsx import cells as xlsx_cells
-from xlreport.xlsx import reader, sheets, xmlparts
+from xlreport.xlsx import reader, sheets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -118,75 +117,6 @@ def test_the_stamp_is_read_however_the_properties_are_spelt(xml):
 ])
 def test_an_incomplete_or_hostile_stamp_is_none(xml):
     assert sheets.properties_stamp(xml.encode()) == {}
-
-
-def _parts_as_workbooks_hold_them() -> list[str]:
-    """custom.xml and styles.xml of our workbook and of its copies re-saved by openpyxl and LibreOffice."""
-    books = [diff_readers.pristine(7), (DATA / "resaved-openpyxl.xlsx").read_bytes(), (DATA / "resaved-libreoffice.xlsx").read_bytes()]
-    out = []
-    for data in books:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            out += [z.read(name).decode("utf-8") for name in ("docProps/custom.xml", "xl/styles.xml") if name in z.namelist()]
-    return out
-
-
-def _xml_variants():
-    """Parts spelt every way a writer or a forger might: pieces that change what a parser reads,
-    put in at tags of the part, and the part cut short."""
-    pieces = ["<!-- c -->", "<?pi x?>", "<![CDATA[Z]]>", "&amp;", "&#x4e2d;", "<b/>", "tail", " ", "&nbsp;", "</x>",
-              "<vt:lpstr>3<i/>4</vt:lpstr>", "<x:lpwstr>5</x:lpwstr>", "<p:e xmlns:p='u' p:a='1' a='2'>t</p:e>",
-              "<cellXfs><xf numFmtId='14'><cellXfs><xf numFmtId='22'/></cellXfs></xf><xf/></cellXfs>"]
-    out = []
-    for i, part in enumerate([PROPS] + _parts_as_workbooks_hold_them()):
-        tags = [at for at, ch in enumerate(part) if ch == "<"]
-        step = max(1, len(tags) // 40)
-        out += [part[:cut] for cut in range(0, len(part), max(1, len(part) // 150))]
-        out += [part[:at] + piece + part[at:] for piece in pieces for at in tags[i % step::step]]
-    out.append(PROPS.replace("UTF-8", "UTF-16"))
-    out.append(PROPS.replace('encoding="UTF-8"', 'encoding="latin-1"').replace(">T<", ">\xe9<"))
-    out.append(PROPS.replace('encoding="UTF-8"', 'encoding="x-no-such-charset"'))
-    out.append("<a>" + "<b>" * 5000 + "x" + "</b>" * 5000 + "</a>")
-    return out
-
-
-def _encoded(xml: str) -> bytes:
-    return xml.encode("utf-16") if 'encoding="UTF-16"' in xml else xml.encode("latin-1" if "latin-1" in xml else "utf-8")
-
-
-def _local(name: str) -> str:
-    return name.rsplit("}", 1)[-1]
-
-
-def _as_elementtree_reads_them(xml: bytes):
-    """What xmlparts.styles and xmlparts.properties must give, read with ElementTree."""
-    from xml.etree import ElementTree
-
-    try:
-        root = ElementTree.fromstring(xml)
-    except (ElementTree.ParseError, ValueError, LookupError):
-        return None, None
-    number_formats, cell_formats = [], []
-    for el in root.iter():
-        if _local(el.tag) == "numFmt":
-            number_formats.append({_local(k): v for k, v in el.attrib.items()})
-        elif _local(el.tag) == "cellXfs":
-            cell_formats += [{_local(k): v for k, v in xf.attrib.items()} for xf in el if _local(xf.tag) == "xf"]
-    props = [(p.get("name", ""), [v.text or "" for v in p if _local(v.tag) in xmlparts.STRING_VALUES])
-             for p in root if _local(p.tag) == "property"]
-    return (number_formats, cell_formats), props
-
-
-def test_small_parts_are_read_as_elementtree_reads_them():
-    variants = [_encoded(v) for v in _xml_variants()]
-    read = {"styles": 0, "properties": 0}
-    for xml in variants:
-        styles, props = _as_elementtree_reads_them(xml)
-        assert xmlparts.styles(xml) == styles, xml[:300]
-        assert xmlparts.properties(xml) == props, xml[:300]
-        read["styles"] += bool(styles and styles[1])
-        read["properties"] += bool(props)
-    # both outcomes, many times
-    assert 300 < read["styles"] and 300 < read["properties"] and read["styles"] + read["properties"] < len(variants) - 300, read
 
 
 # --- WPS: part names with backslashes ---------------------------------------------------------

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from .. import lazyre
 from ..container import declares_entities
-from . import xmlparts
 
 try:
     from . import _xlsxscan
@@ -167,6 +166,10 @@ def _looks_like_date(code: str) -> bool:
 ALL_STYLES = None  # date_styles' answer when it cannot tell: every styled number may be a date
 
 
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def date_styles(styles_xml: bytes | None) -> frozenset[int] | None:
     """Indexes of the cell formats (``s="…"``) whose number format shows a date or time, read
     with an XML parser (attributes in any order, either quote, entities, comments, any
@@ -175,17 +178,26 @@ def date_styles(styles_xml: bytes | None) -> frozenset[int] | None:
         return frozenset()
     if declares_entities(styles_xml):
         return ALL_STYLES
-    found = xmlparts.styles(styles_xml)
-    if found is None:
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(styles_xml)
+    except (ElementTree.ParseError, ValueError):
         return ALL_STYLES
-    number_formats, cell_formats = found
     custom: dict[int, bool] = {}
-    for attrs in number_formats:
-        fid = attrs.get("numFmtId", "")
-        if not fid.strip().isdigit():
-            return ALL_STYLES
-        custom[int(fid)] = custom.get(int(fid), False) or _looks_like_date(attrs.get("formatCode", ""))
-    xfs = [attrs.get("numFmtId") for attrs in cell_formats]
+    xfs: list[str | None] = []
+    for el in root.iter():
+        name = _local(el.tag) if isinstance(el.tag, str) else ""
+        if name == "numFmt":
+            attrs = {_local(k): v for k, v in el.attrib.items()}
+            fid = attrs.get("numFmtId", "")
+            if not fid.strip().isdigit():
+                return ALL_STYLES
+            custom[int(fid)] = custom.get(int(fid), False) or _looks_like_date(attrs.get("formatCode", ""))
+        elif name == "cellXfs":
+            for xf in el:
+                if isinstance(xf.tag, str) and _local(xf.tag) == "xf":
+                    xfs.append({_local(k): v for k, v in xf.attrib.items()}.get("numFmtId"))
     out = set()
     for i, fid in enumerate(xfs):
         if fid is None:

@@ -23,7 +23,7 @@ from ..container import Opened, cached, declares_entities, xlsx_sheet_paths
 from ..errors import InputError
 from ..format import spec
 from . import cells as xlsx_cells
-from . import extent, xmlparts
+from . import extent
 from .cells import Cell, SheetCells
 
 SHIFT_TOLERANCE = 40  # rows a label may have moved (inserted/deleted rows) and still be found
@@ -208,14 +208,20 @@ def properties_stamp(xml: bytes) -> dict[str, str]:
     All three keys or nothing."""
     if declares_entities(xml):
         return {}
-    props = xmlparts.properties(xml)
-    if props is None:
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(xml)
+    except (ElementTree.ParseError, ValueError, LookupError):  # LookupError: an encoding Python does not know
         return {}
     found: dict[str, str] = {}
-    for name, values in props:
-        key = _PROPERTY_KEYS.get(name)
+    for prop in root:
+        if not isinstance(prop.tag, str) or prop.tag.rsplit("}", 1)[-1] != "property":
+            continue
+        key = _PROPERTY_KEYS.get(prop.get("name", ""))
+        values = [v for v in prop if isinstance(v.tag, str) and v.tag.rsplit("}", 1)[-1] in ("lpwstr", "lpstr", "bstr")]
         if key is not None and len(values) == 1 and key not in found:
-            found[key] = values[0]
+            found[key] = values[0].text or ""
     return found if len(found) == len(_PROPERTY_KEYS) else {}
 
 
