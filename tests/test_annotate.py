@@ -524,3 +524,22 @@ def test_a_merge_over_the_whole_sheet_is_refused_before_openpyxl_opens_it(tmp_pa
                              "（请在 WPS/Excel 中取消多余的合并单元格后另存再试）\n")
     assert result.stdout.startswith(f"文件：{bomb}")
     assert not out.exists() and bomb.read_bytes() == before
+
+
+def test_a_value_hidden_under_a_merge_is_never_lost_in_a_copy(tmp_path):
+    """openpyxl keeps no value under a merged range: rather than a copy without the clerk's 3, no copy."""
+    import re
+
+    from factories import patch_zip, sheet_entries
+
+    good = write(tmp_path / "报告.xlsx", filled_report())
+    entry = sheet_entries(good)[spec.SHEET_REQUESTS]
+    merged = patch_zip(good, {entry: lambda d: re.sub(rb'<mergeCells count="[0-9]+">', lambda m: m.group(0) + b'<mergeCell ref="D5:E5"/>', d)},
+                       tmp_path / "合并.xlsx")
+    out = tmp_path / "标注.xlsx"
+    result = run("check", merged, "--annotate", out)
+    assert result.exit_code == 2
+    assert result.stderr == (f"错误：{merged}：三、依申请公开!E5 被合并单元格遮住，标注副本无法保留其中的内容，未生成标注副本"
+                             "（请先在 WPS/Excel 中取消这些合并单元格，再运行 check --annotate）\n")
+    assert "这个单元格被合并到D5:E5中" in result.stdout.replace("\n", "").replace(" ", "")
+    assert not out.exists()

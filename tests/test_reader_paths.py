@@ -10,6 +10,7 @@ ours and take the scanner, and that a WPS workbook with backslashes in its part 
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import zipfile
@@ -19,6 +20,7 @@ import pytest
 
 from xlreport.container import open_spreadsheet
 from xlreport.errors import InputError
+from xlreport.format import spec
 from xlreport.xlsx import cells as xlsx_cells
 from xlreport.xlsx import reader, sheets
 
@@ -224,3 +226,41 @@ def test_date_styles_whatever_the_attribute_order(styles, dates):
 
 def test_styles_that_do_not_parse_mean_every_style_may_be_a_date():
     assert xlsx_cells.date_styles(b"<styleSheet><cellXfs><xf numFmtId='14'></cellXfs>") is xlsx_cells.ALL_STYLES
+
+
+# --- a value hidden under a merged range ----------------------------------------------------------
+
+
+def _merged(tmp_path: Path, ref: str, blank: tuple = ()) -> Path:
+    """A filled workbook (``blank`` fields left empty) with one more merged range on 表三."""
+    from factories import filled_report, patch_zip, sheet_entries, write
+
+    report = filled_report()
+    for path in blank:
+        report.values[path] = None
+    tmp_path.mkdir(exist_ok=True)
+    good = write(tmp_path / "好.xlsx", report)
+    entry = sheet_entries(good)[spec.SHEET_REQUESTS]
+    return patch_zip(good, {entry: lambda d: re.sub(rb'<mergeCells count="[0-9]+">', lambda m: m.group(0) + f'<mergeCell ref="{ref}"/>'.encode(), d)},
+                     tmp_path / "合并.xlsx")
+
+
+@pytest.mark.parametrize("scanner", [True, False], ids=["scanner", "calamine"])
+@pytest.mark.parametrize("ref, hidden", [("D5:E5", ["E5"]), ("E5:F5", ["F5"]), ("D5:E6", ["E5", "D6", "E6"]), ("C5:D5", ["D5"])])
+def test_an_input_cell_under_a_merged_range_is_an_error_on_either_path(tmp_path, monkeypatch, scanner, ref, hidden):
+    """LibreOffice keeps what a merge covers when asked to: the clerk no longer sees it, while
+    the sheet's sums, check and the report all count it."""
+    monkeypatch.setattr(sheets, "SCANNER", scanner)
+    result = reader.read_workbook(_merged(tmp_path, ref))
+    found = [p for p in result.problems if p.code == "value-merged"]
+    assert [p.cell for p in found] == hidden
+    p = found[0]
+    assert (p.sheet, p.expected, p.actual) == (spec.SHEET_REQUESTS, "不与其他单元格合并", f"合并在{ref}中")
+    assert p.message.startswith(f"这个单元格被合并到{ref}中，填写的“")
+    assert p.message.endswith("”在表格中看不到，却仍计入合计和报告")
+
+
+def test_a_merge_over_no_input_or_over_an_empty_one_is_no_finding(tmp_path):
+    assert not [p for p in reader.read_workbook(_merged(tmp_path / "a", "A1:A1")).problems if p.code == "value-merged"]
+    empty = _merged(tmp_path / "b", "D5:E5", blank=[("requests", "new", "business")])
+    assert not [p for p in reader.read_workbook(empty).problems if p.code == "value-merged"]

@@ -167,6 +167,15 @@ def last_year(report: Report, changes: dict | None = None) -> Report:
     return last.with_totals()
 
 
+def merged(ref: str, blank=()):
+    """A case: the base workbook (``blank`` fields left empty) with one more merged range on 表三."""
+    def make(tmp: Path):
+        book = write(tmp / "merged.xlsx", with_values(R, {path: None for path in blank})) if blank else base(tmp)
+        entry = sheet_entries(book)[spec.SHEET_REQUESTS]
+        return check(patch_zip(book, {entry: lambda d: re.sub(rb'<mergeCells count="[0-9]+">', lambda m: m.group(0) + f'<mergeCell ref="{ref}"/>'.encode(), d)}))
+    return make
+
+
 NEW_TOTAL = R.value(("requests", "new", "total"))
 PROSE_CELL = (spec.SHEET_TEXT, next(t.text_cell for t in spec.TEXT_SLOTS if t.section == "overview" and t.kind == "item"))
 COPIED = "本机关认真贯彻落实政府信息公开条例，持续深化政务公开，优化政务服务，强化交流互动，不断完善信息公开工作机制和公开平台建设。"
@@ -236,6 +245,8 @@ CASES: dict[str, Case] = {
         lambda tmp: check(set_cells(base(tmp), {("active", "fees"): 500000}, tmp / "e.xlsx")),
     ),
     "value-formula": Case(typed("=1+1"), field_place(CELL_P), ERROR, typed(2)),
+    # CELL_P (D7) under C7:D7; the near miss: the same merge over a D7 left empty
+    "value-merged": Case(merged("C7:D7"), field_place(CELL_P), ERROR, merged("C7:D7", blank=[CELL_P])),
     "value-blank": Case(typed(None), ("", ""), WARNING, typed(0)),
     "total-cached-mismatch": Case(
         lambda tmp: check(cached_total(tmp, "999")),

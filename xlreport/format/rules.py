@@ -174,6 +174,12 @@ RULES = (
         scope="reading",
     ),
     Rule(
+        "value-merged", Severity.ERROR, "填写单元格被合并单元格遮住",
+        "这个单元格被合并到{merged}中，填写的“{value}”在表格中看不到，却仍计入合计和报告", "填报",
+        "浅黄色填写单元格不应被合并到别的单元格中：被遮住的内容看不到，却仍计入合计，也会印到报告中",
+        scope="reading",
+    ),
+    Rule(
         "value-blank", Severity.WARNING, "空白单元格",
         "{count}个数字单元格为空（{cells}），已按0计算（如确实为0，建议填0）", "填报",
         "空白的数字单元格按0计算；加 --strict 时视为错误",

@@ -16,12 +16,11 @@ to keep: their copy is a workbook written from the values read (``write_regenera
 
 from __future__ import annotations
 
-import html
 import io
 import warnings
 from pathlib import Path
 
-from .. import lazyre, limits, texttable
+from .. import limits, texttable
 from ..container import declares_entities, open_spreadsheet
 from ..errors import InputError, OutputError
 from ..format import spec
@@ -30,6 +29,7 @@ from ..model import Report
 from ..output import atomic_target
 from ..problems import Problem
 from ..shown import shown_path
+from . import extent
 
 REFUSED_SUFFIXES = (".ods", ".xls")
 REGENERATED_SUFFIXES = (".json",) + tuple(spec.PUBLISHED_FORMATS)  # api.PUBLISHED_SUFFIXES
@@ -39,7 +39,6 @@ WARNING_FILL = "FFFFC000"  # orange: the template's input cells are already ligh
 AUTHOR = "xlreport"
 MARKER = "【xlreport 检查结果】"  # opens our part of a comment; what comes before it is the clerk's
 CELL_CHARS = 32_767
-MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # an xlsx sheet's last row and column
 HEADER_FILL = "FFDDEBF7"
 LIST_WIDTHS = (8, 22, 36, 70, 16, 16)
 RECORD_COL = 9  # column I: where the fills the marks replaced are recorded (hidden)
@@ -81,6 +80,10 @@ def write_annotated(out, source, problems: list[Problem], report: Report | None 
 
 def annotate_copy(source, out, problems: list[Problem], force: bool = False) -> Path:
     source, out = Path(source), Path(out)
+    hidden = [f"{p.sheet}!{p.cell}" for p in problems if p.code == "value-merged"]
+    if hidden:  # openpyxl keeps no value under a merged range: the copy would lose what was typed there
+        raise InputError(f"{shown_path(source)}：{'、'.join(hidden)} 被合并单元格遮住，标注副本无法保留其中的内容，未生成标注副本",
+                         "请先在 WPS/Excel 中取消这些合并单元格，再运行 check --annotate")
     wb = _open(source, keep_vba=out.suffix.lower() == ".xlsm")
     _unmark(wb, source)
     places = _places(wb, problems)
@@ -121,28 +124,9 @@ def _open(source: Path, keep_vba: bool):
                          "请用 WPS/Excel 打开后另存为 .xlsx 再试") from None
 
 
-# a <mergeCell> start tag, its attributes read exactly as XML quotes them (a ">" may be in a value)
-_MERGE_CELL = lazyre.compile(rb"""<(?:[\w.-]+:)?mergeCell((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
-_REF_ATTRIBUTE = lazyre.compile(rb"""\s(?:[\w.-]+:)?ref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
 def merged_area(xml: bytes) -> int:
-    """How many cells the merges of a sheet's XML cover, as openpyxl will make them (a range it
-    cannot read counts nothing here: openpyxl refuses the file itself)."""
-    from openpyxl.utils.cell import range_boundaries
-
-    if b"mergeCell" not in xml:
-        return 0
-    area = 0
-    for attributes in _MERGE_CELL.findall(xml):
-        for quoted in _REF_ATTRIBUTE.findall(attributes):
-            ref = html.unescape((quoted[0] or quoted[1]).decode("utf-8", "replace")).strip()
-            try:
-                c1, r1, c2, r2 = range_boundaries(ref)
-            except (ValueError, TypeError):
-                continue
-            area += ((c2 or MAX_COLUMN) - (c1 or 1) + 1) * ((r2 or MAX_ROW) - (r1 or 1) + 1)
-    return area
+    """How many cells the merges of a sheet's XML cover: openpyxl makes an object for each."""
+    return sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, c1, r2, c2 in extent.merge_ranges(xml))
 
 
 def _worksheets(wb):

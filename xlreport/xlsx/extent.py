@@ -12,6 +12,7 @@ else is re-emitted through expat, which also refuses a DOCTYPE (entity expansion
 
 from __future__ import annotations
 
+import html
 from xml.parsers import expat
 
 from .. import lazyre
@@ -222,6 +223,68 @@ def shared_strings_for_calamine(path, xml: bytes, strings: int) -> bytes:
     return _Copier(path, keep).run(xml)
 
 
+SHEET_ROWS, SHEET_COLS = 1_048_576, 16_384  # an xlsx sheet's last row and column
+# a <mergeCell> start tag, its attributes read exactly as XML quotes them (a ">" may be in a value)
+_MERGE_CELL = lazyre.compile(rb"""<(?:[\w.-]+:)?mergeCell((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+_REF_ATTRIBUTE = lazyre.compile(rb"""\s(?:[\w.-]+:)?ref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_RANGE_END = lazyre.compile(r"\$?([A-Za-z]{0,3})\$?([0-9]{0,7})")
+
+
+def merge_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a worksheet's XML as (first row, first column, last row, last
+    column), 0-based: "A1:B2", a whole column "A:B" or row "1:2" as far as the sheet goes. A
+    reference no spreadsheet program reads is left out."""
+    first = xml.find(b"mergeCell")
+    if first < 0:
+        return []
+    # the merges stand together in <mergeCells>, after the cells: every workbook of a batch
+    # made from the template has the same ones, read once (the thousands of tags around them
+    # are not tried). A file with a second <mergeCells> (no program writes one) has that one's
+    # merges left out here; the sums are the same either way.
+    part = xml[max(0, xml.rfind(b"<", 0, first)): _end_of_merges(xml, first)]
+    found = _MERGES_READ.get(part)
+    if found is None:
+        found = _read_merges(part)
+        if len(_MERGES_READ) < _MERGES_KEPT:
+            _MERGES_READ[part] = found
+    return list(found)
+
+
+def _end_of_merges(xml: bytes, at: int) -> int:
+    """Just past the first end tag after ``at`` that does not close a <mergeCell>."""
+    while True:
+        at = xml.find(b"</", at)
+        close = xml.find(b">", at)
+        if at < 0 or close < 0:
+            return len(xml)
+        if xml[at + 2: close].rsplit(b":", 1)[-1].strip() != b"mergeCell":
+            return close + 1
+        at = close + 1
+
+
+_MERGES_READ: dict[bytes, tuple] = {}
+_MERGES_KEPT = 256
+
+
+def _read_merges(part: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    out = []
+    for attributes in _MERGE_CELL.findall(part):
+        for quoted in _REF_ATTRIBUTE.findall(attributes):
+            ref = html.unescape((quoted[0] or quoted[1]).decode("utf-8", "replace")).strip()
+            ends = [_RANGE_END.fullmatch(end) for end in ref.split(":")]
+            if not 1 <= len(ends) <= 2 or None in ends or any(not (m.group(1) or m.group(2)) for m in ends):
+                continue
+            first, last = ends[0], ends[-1]
+            if bool(first.group(1)) != bool(last.group(1)) or bool(first.group(2)) != bool(last.group(2)):
+                continue  # "A1:B" mixes a cell and a column
+            c1, c2 = (_column(first.group(1).upper()), _column(last.group(1).upper())) if first.group(1) else (0, SHEET_COLS - 1)
+            r1, r2 = (int(first.group(2)) - 1, int(last.group(2)) - 1) if first.group(2) else (0, SHEET_ROWS - 1)
+            if min(r1, r2) < 0 or max(c1, c2) >= SHEET_COLS or max(r1, r2) >= SHEET_ROWS:
+                continue
+            out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return tuple(out)
+
+
 def _number(value: str | None, default: int) -> int:
     if value is not None and value.isdigit() and len(value) <= 9:
         return int(value)
@@ -241,18 +304,22 @@ _ODS_ROW = "table-row"
 _ODS_CELLS = ("table-cell", "covered-table-cell")
 _ODS_REPEAT_ROWS = "table:number-rows-repeated"
 _ODS_REPEAT_COLS = "table:number-columns-repeated"
+_ODS_SPAN_ROWS = "table:number-rows-spanned"
+_ODS_SPAN_COLS = "table:number-columns-spanned"
 _ODS_SPACES = "text:c"
 CELL_CHARS = limits.CELL_CHARS.value
 
 
-def trim_ods_content(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> bytes:
+def trim_ods_content(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS, merges: dict | None = None) -> bytes:
     """content.xml with every table cut to ``nrows`` × ``ncols``: repeated rows and cells (an
-    ODS writes a run of equal cells as one element with a count) clamped to the range."""
-    state = {"row": 0, "col": 0, "in_row": False}
+    ODS writes a run of equal cells as one element with a count) clamped to the range. The
+    merged ranges inside it (a cell spanning rows or columns) go to ``merges``, by table name,
+    as merge_ranges gives an xlsx's (calamine reads none of an ODS)."""
+    state = {"row": 0, "col": 0, "in_row": False, "table": ""}
 
     def keep(local: str, attrs: dict, parents: list[str]):
         if local == "table":
-            state["row"] = 0
+            state["row"], state["table"] = 0, attrs.get("table:name", "")
         elif local == _ODS_ROW:
             if state["row"] >= nrows:
                 return None
@@ -266,6 +333,11 @@ def trim_ods_content(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> 
         elif local in _ODS_CELLS:
             if state["col"] >= ncols:
                 return None
+            if merges is not None and local == "table-cell":
+                rows, cols = _number(attrs.get(_ODS_SPAN_ROWS), 1), _number(attrs.get(_ODS_SPAN_COLS), 1)
+                if rows > 1 or cols > 1:
+                    r, c = state["row"] - 1, state["col"]
+                    merges.setdefault(state["table"], []).append((r, c, r + rows - 1, c + cols - 1))
             repeat = _number(attrs.get(_ODS_REPEAT_COLS), 1)
             take = max(1, min(repeat, ncols - state["col"]))
             state["col"] += take

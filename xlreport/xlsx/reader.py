@@ -208,6 +208,7 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     layout = _layout(path, book, with_text, problems)
     report = Report()
     blanks = _read_values(layout, report, problems)
+    _hidden_by_merges(layout, problems)
     values = report.values
     all_computed = report.all_computed()
     values.update(zip(_TOTAL_PATHS, _TOTALS_OF(all_computed)))  # totals: recomputed, never read
@@ -332,6 +333,51 @@ def _read_values(layout: _Layout, report: Report, problems: list[Problem]) -> li
         else:
             values[f.path] = int(found.value) if f.unit is spec.Unit.COUNT else canonical_decimal(Decimal(repr(float(found.value))))
     return blanks
+
+
+def _hidden_by_merges(layout: _Layout, problems: list[Problem]) -> None:
+    """An input cell that a merged range covers without being its first cell: what it holds is
+    not shown (LibreOffice keeps it when asked to), yet the sheet's sums count it, as does check.
+    The template's own merges, where no rows moved, cover none (a batch meets only those)."""
+    for name, sheet in layout.sheets.items():
+        moved = bool(layout.mappings[name])
+        merges = [m for m in sheet.merges if moved or m not in _TEMPLATE_MERGES.get(name, ())]
+        if not merges:
+            continue
+        inputs = {}
+        for f in _INPUTS_BY_SHEET.get(name, ()):
+            place = layout.cell(f)
+            if place is not None:
+                inputs[(place[0], f.col)] = (f, place[1])
+        for r1, c1, r2, c2 in merges:
+            covered = ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)) if (r2 - r1 + 1) * (c2 - c1 + 1) <= len(inputs) \
+                else (rc for rc in inputs if r1 <= rc[0] <= r2 and c1 <= rc[1] <= c2)
+            for row, col in sorted(covered):
+                if (row, col) == (r1, c1) or (row, col) not in inputs or sheet.get(row, col) is None:
+                    continue
+                f, cell = inputs.pop((row, col))
+                merged = spec.a1_range(r1, c1, r2, c2)
+                problems.append(rule_problem(
+                    "value-merged", {"merged": merged, "value": fvalues.shown(sheet.get(row, col))}, sheet=sheet.name,
+                    cell=cell, expected="不与其他单元格合并", actual=f"合并在{merged}中", **_labels_of(f)))
+
+
+def _labels_of(f) -> dict:
+    if isinstance(f, spec.MetaField):
+        return {"row_label": f.label, "key": f.json_path}
+    return {"row_label": f.row_label, "col_label": f.col_label, "key": f.key}
+
+
+_INPUTS_BY_SHEET: dict[str, list] = {}
+for _f in (*spec.INPUT_FIELDS, *spec.META_FIELDS):
+    _INPUTS_BY_SHEET.setdefault(_f.sheet, []).append(_f)
+_TEMPLATE_MERGES: dict[str, set] = {}  # what the writer merges: labels over several cells, fields over several columns
+for _l in spec.LABELS:
+    if _l.merged:
+        _TEMPLATE_MERGES.setdefault(_l.sheet, set()).add((_l.row, _l.col, _l.r2, _l.c2))
+for _f in spec.FIELDS:
+    if _f.last_col is not None:
+        _TEMPLATE_MERGES.setdefault(_f.sheet, set()).add((_f.row, _f.col, _f.row, _f.last_col))
 
 
 def _refusal(f, found: fvalues.Cell, refused: tuple[str, str], sheet: str, cell: str) -> Problem:

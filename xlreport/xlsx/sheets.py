@@ -49,12 +49,14 @@ def guarded(call):
 
 
 class _Sheet:
-    """The known range of one sheet as a grid of raw values."""
+    """The known range of one sheet as a grid of raw values, and its merged ranges (first row,
+    first column, last row, last column; 0-based)."""
 
-    def __init__(self, name: str, rows: list[list], cells: dict[str, Cell] | None):
+    def __init__(self, name: str, rows: list[list], cells: dict[str, Cell] | None, merges=()):
         self.name = name
         self.rows = rows
         self.cells = cells or {}
+        self.merges = merges
 
     def get(self, row: int, col: int):
         if 0 <= row < len(self.rows):
@@ -99,10 +101,13 @@ class _Book:
     wanted, otherwise by calamine (``wb``, which also serves the searches by content)."""
 
     def __init__(self, opened: Opened, trimmed: dict[str, bytes], formulas: dict[str, dict[str, Cell]],
-                 scanned: dict[str, SheetCells] | None = None, names: list[str] | None = None):
+                 scanned: dict[str, SheetCells] | None = None, names: list[str] | None = None,
+                 merges: dict[str, list] | None = None):
         self._opened = opened
         self._trimmed = trimmed
         self._formulas = formulas
+        self._merges = merges  # an xlsx's, read from its XML (the trimmed sheets calamine reads have none)
+        self._ods_merges: dict[str, list] = {}  # an ods's, found while its content is cut to the range
         self._scanned = scanned or {}
         self._wb = None
         self.sheet_names = names if scanned else self.wb.sheet_names
@@ -112,7 +117,7 @@ class _Book:
         if self._wb is None:
             from python_calamine import CalamineWorkbook
 
-            data = _calamine_input(self._opened, self._trimmed)
+            data = _calamine_input(self._opened, self._trimmed, self._ods_merges)
             try:
                 self._wb = guarded(lambda: CalamineWorkbook.from_filelike(io.BytesIO(data)))
             except Exception as e:  # calamine raises its own error types and sometimes plain ones
@@ -122,12 +127,22 @@ class _Book:
     def grid(self, name: str) -> _Sheet:
         scanned = self._scanned.get(name)
         if scanned is not None:
-            return _Sheet(name, scanned.rows, scanned.cells)
+            return _Sheet(name, scanned.rows, scanned.cells, self._merges.get(name, ()))
         try:
-            rows = guarded(lambda: self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=READ_ROWS))
+            sheet = guarded(lambda: self.wb.get_sheet_by_name(name))
+            rows = guarded(lambda: sheet.to_python(skip_empty_area=False, nrows=READ_ROWS))
+            if self._merges is not None:
+                merges = self._merges.get(name, ())
+            else:
+                merges = self._ods_merges.get(name, ()) if self._opened.kind == "ods" else _calamine_merges(sheet)
         except Exception as e:
             raise _calamine_error(self._opened.path, e) from None
-        return _Sheet(name, [r[:READ_COLS] for r in rows], self._formulas.get(name))
+        return _Sheet(name, [r[:READ_COLS] for r in rows], self._formulas.get(name), merges)
+
+
+def _calamine_merges(sheet) -> list[tuple[int, int, int, int]]:
+    """An .xls sheet's merged ranges as calamine reads them (it reads none of an .ods)."""
+    return [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in guarded(lambda: sheet.merged_cell_ranges) or ()]
 
 
 def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]]:
@@ -161,13 +176,18 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
                 lambda: cached(opened, (_STYLES,), _DATE_STYLES, lambda: xlsx_cells.date_styles(_optional_entry(opened, _STYLES))),
                 READ_ROWS, READ_COLS,
             )
-            return _Book(opened, trimmed, {}, scanned, list(paths)), stamp
+            return _Book(opened, trimmed, {}, scanned, list(paths), _merges_of(xmls, wanted)), stamp
         except xlsx_cells.Decline:
             pass
+    merges = _merges_of(xmls, xmls)
     for name, xml in xmls.items():
         xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml)
     formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS or name in wanted}
-    return _Book(opened, trimmed, formulas), stamp
+    return _Book(opened, trimmed, formulas, merges=merges), stamp
+
+
+def _merges_of(xmls: dict[str, bytes], names) -> dict[str, list]:
+    return {name: extent.merge_ranges(xmls[name]) for name in names}
 
 
 # For measuring and the differential tests only: XLREPORT_READER=calamine reads every workbook with calamine
@@ -233,7 +253,7 @@ _PACKAGE_PARTS = (".xml", ".rels", "mimetype")
 _WORKSHEET = lazyre.compile(r"xl/worksheets/[^/]+\.xml")
 
 
-def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
+def _calamine_input(opened: Opened, trimmed: dict[str, bytes], ods_merges: dict | None = None) -> bytes:
     """What calamine reads. For an xlsx or ods: a package rebuilt (stored, not compressed) from
     entries read within the limits, every worksheet (an ods: content.xml) cut to the range the
     readers look at, so no cell far away makes calamine allocate a huge grid. An .xls as it is
@@ -256,7 +276,7 @@ def _calamine_input(opened: Opened, trimmed: dict[str, bytes]) -> bytes:
             else:
                 data = opened.zip.read(name) if name not in trimmed else trimmed[name]
             if opened.kind == "ods" and name == "content.xml":
-                data = extent.trim_ods_content(opened.path, data)
+                data = extent.trim_ods_content(opened.path, data, merges=ods_merges)
             elif name in sheets or _WORKSHEET.fullmatch(name):
                 extent.check_part(opened.path, f"工作表“{sheets.get(name, name)}”", data, strings)
                 data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, data)
