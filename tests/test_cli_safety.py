@@ -372,10 +372,12 @@ def test_output_to_a_full_disk_is_one_line_and_exit_2(good, extra):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="starts a process with its stdout closed")
-def test_a_check_started_with_its_output_closed_runs_and_says_nothing(good):
-    proc = subprocess.run([sys.executable, "-m", "xlreport", "check", str(good)], preexec_fn=lambda: os.close(1),
+@pytest.mark.parametrize("command", [["check"], ["export"]], ids=["check", "export"])
+def test_a_command_started_with_its_output_closed_says_so_and_exits_2(good, command):
+    """`xlreport export 报告.xlsx >&-` wrote its JSON nowhere and exited 0."""
+    proc = subprocess.run([sys.executable, "-m", "xlreport", *command, str(good)], preexec_fn=lambda: os.close(1),
                           stderr=subprocess.PIPE, text=True, encoding="utf-8", timeout=120)
-    assert (proc.returncode, proc.stderr) == (0, "")
+    assert (proc.returncode, proc.stderr) == (2, "错误：无法写出结果（标准输出已关闭）\n")
 
 
 def test_a_file_name_with_a_line_break_cannot_print_a_line_of_its_own(tmp_path, good):

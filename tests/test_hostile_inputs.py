@@ -343,3 +343,30 @@ def test_two_parts_of_one_name_are_refused(tmp_path, good, second):
     assert (result.exit_code, result.stderr) == (2, f"错误：{bad}：文件已损坏（压缩包中有两个名为 xl/worksheets/sheet2.xml 的部件）"
                                                     "（请从原处重新复制一份，或用 WPS/Excel 打开后另存）\n")
     assert bad.read_bytes() == before
+
+
+def _needs_zip_version(data: bytes, version: int) -> bytes:
+    """The package with its first central-directory entry asking for a newer zip than there is."""
+    at = data.rfind(b"PK\x05\x06")
+    first = int.from_bytes(data[at + 16: at + 20], "little")
+    assert data[first: first + 4] == b"PK\x01\x02"
+    return data[: first + 6] + version.to_bytes(2, "little") + data[first + 8:]
+
+
+@pytest.mark.parametrize("command", ["check", "export", "build"])
+def test_a_package_that_needs_a_newer_zip_is_a_damaged_file(command, good, tmp_path):
+    odd = tmp_path / "新版本.xlsx"
+    odd.write_bytes(_needs_zip_version(good.read_bytes(), 99))
+    args = {"check": ["check", odd], "export": ["export", odd, "-o", tmp_path / "o.json"],
+            "build": ["build", good, "--template", odd.with_suffix(".docx"), "-o", tmp_path / "o.docx"]}[command]
+    if command == "build":
+        from xlreport.word.resources import default_template
+
+        odd.with_suffix(".docx").write_bytes(_needs_zip_version(default_template().read_bytes(), 99))
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    if command == "check":
+        assert result.stderr == (f"错误：{odd}：文件已损坏（不是完整的 xlsx 压缩包，可能没有下载或复制完整）"
+                                 "（请从原处重新复制一份，或用 WPS/Excel 打开后另存为 .xlsx）\n")
+    assert "Traceback" not in result.output and "内部错误" not in result.output and "文件已损坏" in result.stderr
+    assert not (tmp_path / "o.json").exists() and not (tmp_path / "o.docx").exists()

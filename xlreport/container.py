@@ -81,8 +81,8 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, UnicodeDecodeError):
-            raise BadPackage() from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, UnicodeDecodeError, NotImplementedError):
+            raise BadPackage() from None  # NotImplementedError: an entry needs a zip version zipfile does not read
         if len(infos) > limits.ZIP_ENTRIES.value:
             raise LimitError.of(path, limits.ZIP_ENTRIES, f"{len(infos)}个")
         total = 0

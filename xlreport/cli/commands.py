@@ -36,6 +36,8 @@ class OutputLost(Exception):
 
 def emit(text: str, err: bool = False, nl: bool = True) -> None:
     """``text`` as it is (JSON, already safe), to stdout or stderr."""
+    if (sys.stderr if err else sys.stdout) is None:  # started with it closed (>&-): click would drop the text unsaid
+        raise OutputLost("标准错误输出已关闭" if err else "标准输出已关闭")
     try:
         click.echo(text, err=err, nl=nl)
     except OSError as e:
