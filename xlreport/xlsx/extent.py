@@ -245,7 +245,7 @@ def merge_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
     found = _MERGES_READ.get(part)
     if found is None:
         found = _read_merges(part)
-        if len(_MERGES_READ) < _MERGES_KEPT:
+        if len(_MERGES_READ) < _MERGES_KEPT and len(part) <= _MERGES_KEPT_BYTES:
             _MERGES_READ[part] = found
     return list(found)
 
@@ -263,7 +263,7 @@ def _end_of_merges(xml: bytes, at: int) -> int:
 
 
 _MERGES_READ: dict[bytes, tuple] = {}
-_MERGES_KEPT = 256
+_MERGES_KEPT, _MERGES_KEPT_BYTES = 256, 64 * 1024  # a crafted sheet's megabytes of merges are read, not kept
 
 
 def _read_merges(part: bytes) -> tuple[tuple[int, int, int, int], ...]:

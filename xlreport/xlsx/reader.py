@@ -368,16 +368,27 @@ def _labels_of(f) -> dict:
     return {"row_label": f.row_label, "col_label": f.col_label, "key": f.key}
 
 
-_INPUTS_BY_SHEET: dict[str, list] = {}
-for _f in (*spec.INPUT_FIELDS, *spec.META_FIELDS):
-    _INPUTS_BY_SHEET.setdefault(_f.sheet, []).append(_f)
-_TEMPLATE_MERGES: dict[str, set] = {}  # what the writer merges: labels over several cells, fields over several columns
-for _l in spec.LABELS:
-    if _l.merged:
-        _TEMPLATE_MERGES.setdefault(_l.sheet, set()).add((_l.row, _l.col, _l.r2, _l.c2))
-for _f in spec.FIELDS:
-    if _f.last_col is not None:
-        _TEMPLATE_MERGES.setdefault(_f.sheet, set()).add((_f.row, _f.col, _f.row, _f.last_col))
+def _inputs_by_sheet() -> dict[str, list]:
+    out: dict[str, list] = {}
+    for f in (*spec.INPUT_FIELDS, *spec.META_FIELDS):
+        out.setdefault(f.sheet, []).append(f)
+    return out
+
+
+def _template_merges() -> dict[str, set]:
+    """What the writer merges: labels over several cells, fields over several columns."""
+    out: dict[str, set] = {}
+    for label in spec.LABELS:
+        if label.merged:
+            out.setdefault(label.sheet, set()).add((label.row, label.col, label.r2, label.c2))
+    for f in spec.FIELDS:
+        if f.last_col is not None:
+            out.setdefault(f.sheet, set()).add((f.row, f.col, f.row, f.last_col))
+    return out
+
+
+_INPUTS_BY_SHEET = _inputs_by_sheet()
+_TEMPLATE_MERGES = _template_merges()
 
 
 def _refusal(f, found: fvalues.Cell, refused: tuple[str, str], sheet: str, cell: str) -> Problem:
