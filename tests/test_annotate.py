@@ -543,3 +543,9 @@ def test_a_value_hidden_under_a_merge_is_never_lost_in_a_copy(tmp_path):
                              "（请先在 WPS/Excel 中取消这些合并单元格，再运行 check --annotate）\n")
     assert "这个单元格被合并到D5:E5中" in result.stdout.replace("\n", "").replace(" ", "")
     assert not out.exists()
+
+
+def test_the_word_mergecell_in_a_cells_text_does_not_hide_the_merges():
+    xml = (b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>mergeCell</t></is></c>'
+           b'<c r="B1"><f>"x:mergeCells"</f></c></row></sheetData><mergeCells><mergeCell ref="A1:B2"/></mergeCells></worksheet>')
+    assert annotate.merged_area(xml) == 4

@@ -234,20 +234,38 @@ def merge_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
     """The merged ranges of a worksheet's XML as (first row, first column, last row, last
     column), 0-based: "A1:B2", a whole column "A:B" or row "1:2" as far as the sheet goes. A
     reference no spreadsheet program reads is left out."""
-    first = xml.find(b"mergeCell")
-    if first < 0:
+    start = _start_of_merges(xml)
+    if start < 0:
         return []
     # the merges stand together in <mergeCells>, after the cells: every workbook of a batch
     # made from the template has the same ones, read once (the thousands of tags around them
     # are not tried). A file with a second <mergeCells> (no program writes one) has that one's
     # merges left out here; the sums are the same either way.
-    part = xml[max(0, xml.rfind(b"<", 0, first)): _end_of_merges(xml, first)]
+    part = xml[start: _end_of_merges(xml, start)]
     found = _MERGES_READ.get(part)
     if found is None:
         found = _read_merges(part)
         if len(_MERGES_READ) < _MERGES_KEPT and len(part) <= _MERGES_KEPT_BYTES:
             _MERGES_READ[part] = found
     return list(found)
+
+
+def _start_of_merges(xml: bytes) -> int:
+    """Where the first tag named (prefix:)mergeCell(s) begins, or -1. The word in a cell's text
+    (an inline string, a formula) is not a tag: the search goes on past it."""
+    at = 0
+    while True:
+        found = xml.find(b"mergeCell", at)
+        if found < 0:
+            return -1
+        lt = xml.rfind(b"<", 0, found)
+        prefix = xml[lt + 1: found]
+        if lt >= 0 and (not prefix or (prefix.endswith(b":") and _PREFIX.fullmatch(prefix[:-1]))):
+            return lt
+        at = found + 9
+
+
+_PREFIX = lazyre.compile(rb"[\w.-]+")
 
 
 def _end_of_merges(xml: bytes, at: int) -> int:
