@@ -21,6 +21,7 @@ from . import limits
 from .format import spec
 from .format import values as value_policy
 from .errors import DataError, InputError
+from .shown import abbreviated, shown_path
 
 Number = Union[int, Decimal]
 
@@ -441,8 +442,7 @@ def parse_year(value: Any, fail) -> int | None:
 
 
 def _year_out_of_range(shown: str) -> str:
-    shown = shown if len(shown) <= 20 else shown[:20] + "…"
-    return f"年份{shown}超出范围：{spec.FORMAT_NAME}格式适用于{spec.YEAR_MIN}—{spec.YEAR_MAX}年度的报告"
+    return f"年份{abbreviated(shown)}超出范围：{spec.FORMAT_NAME}格式适用于{spec.YEAR_MIN}—{spec.YEAR_MAX}年度的报告"
 
 
 class _NumberTooLong(ValueError):
@@ -520,7 +520,6 @@ def _reject_constant(name: str):
 
 def load_json_file(path) -> Report:
     from .container import read_bytes
-    from .shown import shown_path
 
     raw = read_bytes(path, "json")
     try:

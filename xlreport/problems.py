@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from .format.rules import RULE_BY_CODE
-from .format.spec import SEVERITY_NAMES, Severity
+from .format.spec import SEVERITY_NAMES, MetaField, Severity
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,13 @@ class Problem:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Problem))
+
+
+def place_of(f) -> dict:
+    """Where a problem about a field (spec.Field) or a 基本信息 entry (spec.MetaField) is, as Problem's fields."""
+    if isinstance(f, MetaField):
+        return {"sheet": f.sheet, "cell": f.cell, "row_label": f.label, "key": f.json_path}
+    return {"sheet": f.sheet, "cell": f.cell, "row_label": f.row_label, "col_label": f.col_label, "key": f.key}
 
 
 def make(code: str, message: str, severity: Severity | None = None, **where) -> Problem:

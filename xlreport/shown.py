@@ -50,6 +50,11 @@ def shown_path(path) -> str:
     return shown_line(path)
 
 
+def abbreviated(text: str, chars: int = 20) -> str:
+    """Text a message quotes, cut to ``chars`` with an ellipsis (a forged value can be megabytes)."""
+    return text if len(text) <= chars else text[:chars] + "…"
+
+
 _NOT_IN_NAME = lazyre.compile(r'[\\/:*?"<>|]')
 _RESERVED = lazyre.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
 

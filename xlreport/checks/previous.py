@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from ..format import spec
 from ..model import Report
-from ..problems import Problem, make, rule_problem
+from ..problems import Problem, make, place_of, rule_problem
 
 
 def _place(path) -> dict:
-    f = spec.FIELD_BY_PATH[path]
-    return {"sheet": f.sheet, "cell": f.cell, "row_label": f.row_label, "col_label": f.col_label, "key": f.key}
+    return place_of(spec.FIELD_BY_PATH[path])
 
 
 def not_earlier(report: Report, last: Report) -> Problem | None:

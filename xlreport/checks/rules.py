@@ -14,14 +14,13 @@ from ..format import spec
 from ..format.relations import compiled, shown
 from ..format.rules import INSTANCES, META_CHECKS, RULE_BY_CODE, Instance
 from ..model import Report, bound_problem, relation_numbers
-from ..problems import Problem, make, rule_problem
+from ..problems import Problem, make, place_of, rule_problem
 
 _fmt = shown
 
 
 def _place(path) -> dict:
-    f = spec.FIELD_BY_PATH[path]
-    return {"sheet": f.sheet, "cell": f.cell, "row_label": f.row_label, "col_label": f.col_label, "key": f.key}
+    return place_of(spec.FIELD_BY_PATH[path])
 
 
 def _ref(path) -> str:
@@ -104,7 +103,7 @@ def check_meta(report: Report) -> list[Problem]:
         v = report.meta.get(m.key)
         if c.holds(v):
             continue
-        where = {"sheet": m.sheet, "cell": m.cell, "row_label": m.label, "key": m.json_path}
+        where = place_of(m)
         if c.kind == "required":
             problems.append(rule_problem(c.rule, {"label": m.label}, expected="必填", actual="空白", **where))
         else:

@@ -19,7 +19,7 @@ from .. import lazyre
 from .. import limits
 from ..container import declares_entities
 from ..errors import InputError
-from ..shown import shown_path
+from ..shown import abbreviated, shown_path
 
 # The range kept: rows 1–999 and columns A–AZ. Chosen so that "out of range" is a pattern one
 # regex finds at C speed (a row number of four digits, or column letters past AZ): the check
@@ -73,8 +73,7 @@ def check_part(path, what: str, xml: bytes, strings: int | None = None) -> None:
 
 
 def _short(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace")
-    return text if len(text) <= 20 else text[:20] + "…"
+    return abbreviated(raw.decode("utf-8", "replace"))
 
 
 class _Copier:

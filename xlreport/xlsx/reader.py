@@ -18,7 +18,7 @@ from ..format import spec
 from ..format import values as fvalues
 from ..format.labels import norm_label
 from ..model import Report, clean_text, getter, split_paragraphs
-from ..problems import Problem, cell_list, make, rule_problem
+from ..problems import Problem, cell_list, make, place_of, rule_problem
 from .cells import Cell
 from .numbers import _describe, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
 from .sheets import READ_COLS, READ_ROWS, SHIFT_TOLERANCE, _WANTED_SHEETS, _Book, _load, _Sheet, _stamp, guarded
@@ -350,22 +350,14 @@ def _hidden_by_merges(layout: _Layout, problems: list[Problem]) -> None:
             if place is not None:
                 inputs[(place[0], f.col)] = (f, place[1])
         for r1, c1, r2, c2 in merges:
-            covered = ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)) if (r2 - r1 + 1) * (c2 - c1 + 1) <= len(inputs) \
-                else (rc for rc in inputs if r1 <= rc[0] <= r2 and c1 <= rc[1] <= c2)
-            for row, col in sorted(covered):
-                if (row, col) == (r1, c1) or (row, col) not in inputs or sheet.get(row, col) is None:
+            for row, col in sorted(rc for rc in inputs if r1 <= rc[0] <= r2 and c1 <= rc[1] <= c2):
+                if (row, col) == (r1, c1) or sheet.get(row, col) is None:
                     continue
                 f, cell = inputs.pop((row, col))
                 merged = spec.a1_range(r1, c1, r2, c2)
                 problems.append(rule_problem(
-                    "value-merged", {"merged": merged, "value": fvalues.shown(sheet.get(row, col))}, sheet=sheet.name,
-                    cell=cell, expected="不与其他单元格合并", actual=f"合并在{merged}中", **_labels_of(f)))
-
-
-def _labels_of(f) -> dict:
-    if isinstance(f, spec.MetaField):
-        return {"row_label": f.label, "key": f.json_path}
-    return {"row_label": f.row_label, "col_label": f.col_label, "key": f.key}
+                    "value-merged", {"merged": merged, "value": fvalues.shown(sheet.get(row, col))},
+                    expected="不与其他单元格合并", actual=f"合并在{merged}中", **{**place_of(f), "sheet": sheet.name, "cell": cell}))
 
 
 def _inputs_by_sheet() -> dict[str, list]:
