@@ -264,3 +264,41 @@ def test_a_merge_over_no_input_or_over_an_empty_one_is_no_finding(tmp_path):
     assert not [p for p in reader.read_workbook(_merged(tmp_path / "a", "A1:A1")).problems if p.code == "value-merged"]
     empty = _merged(tmp_path / "b", "D5:E5", blank=[("requests", "new", "business")])
     assert not [p for p in reader.read_workbook(empty).problems if p.code == "value-merged"]
+
+
+# --- references in XML text: read as an XML parser reads them ------------------------------
+
+WELL_FORMED_TEXTS = [
+    "=A1&amp;B1", "&lt;&gt;&quot;&apos;", "&amp;amp;", '="a"&amp;"&#150;"', "&#x96;&#128;&#x9F;",
+    "&#x4E2D;&#25991;", "&#x1F600;", "a&#10;b&#13;", "&#x00041;", "无引用", "",
+]
+
+
+@pytest.mark.parametrize("text", WELL_FORMED_TEXTS)
+@pytest.mark.parametrize("where", ["text", "attribute"])
+def test_a_reference_reads_as_the_xml_parser_reads_it(text, where):
+    """Formula texts, merge references and sheet names are unescaped by hand (no parser runs on
+    the fast path): the same characters as expat gives, also where HTML's rules differ (&#150;
+    is U+0096 in XML, "–" in HTML)."""
+    from xml.parsers import expat
+
+    from xlreport.container import unescape_xml
+
+    got: list[str] = []
+    parser = expat.ParserCreate()
+    if where == "text":
+        parser.CharacterDataHandler = got.append
+        parser.Parse(f"<a>{text}</a>".encode("utf-8"), True)
+    else:
+        parser.StartElementHandler = lambda name, attributes: got.append(attributes["v"])
+        parser.Parse(f"<a v='{text}'/>".encode("utf-8"), True)
+    assert unescape_xml(text) == "".join(got)
+
+
+@pytest.mark.parametrize("text", ["&nbsp;", "&amp", "&#X41;", "&#" + "9" * 5000 + ";", "&#1114112;", "&#0;"])
+def test_what_xml_does_not_call_a_reference_is_not_read_as_one(text):
+    """HTML's names, a reference without its ";", an upper-case hex mark: ill-formed XML, which
+    the parsers refuse; left as they are (out-of-range code points as U+FFFD)."""
+    from xlreport.container import unescape_xml
+
+    assert unescape_xml(text) == ("\ufffd" if text in ("&#1114112;", "&#0;") else text)

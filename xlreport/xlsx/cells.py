@@ -15,12 +15,11 @@ the same values, type for type, over mutated workbooks of every producer.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
 from .. import lazyre
-from ..container import declares_entities
+from ..container import declares_entities, unescape_xml
 
 try:
     from . import _xlsxscan
@@ -237,7 +236,7 @@ def formula_text(raw: bytes) -> str:
     formulas are the same in every workbook of a batch: each is unescaped once."""
     text = _FORMULA_TEXTS.get(raw)
     if text is None:
-        text = html.unescape(raw.decode("utf-8", "replace"))
+        text = unescape_xml(raw.decode("utf-8", "replace"))
         if len(_FORMULA_TEXTS) < _FORMULA_TEXTS_KEPT:
             _FORMULA_TEXTS[raw] = text
     return text

@@ -12,12 +12,11 @@ else is re-emitted through expat, which also refuses a DOCTYPE (entity expansion
 
 from __future__ import annotations
 
-import html
 from xml.parsers import expat
 
 from .. import lazyre
 from .. import limits
-from ..container import declares_entities
+from ..container import declares_entities, unescape_xml
 from ..errors import InputError
 from ..shown import abbreviated, shown_path
 
@@ -287,7 +286,7 @@ def _read_merges(part: bytes) -> tuple[tuple[int, int, int, int], ...]:
     out = []
     for attributes in _MERGE_CELL.findall(part):
         for quoted in _REF_ATTRIBUTE.findall(attributes):
-            ref = html.unescape((quoted[0] or quoted[1]).decode("utf-8", "replace")).strip()
+            ref = unescape_xml((quoted[0] or quoted[1]).decode("utf-8", "replace")).strip()
             ends = [_RANGE_END.fullmatch(end) for end in ref.split(":")]
             if not 1 <= len(ends) <= 2 or None in ends or any(not (m.group(1) or m.group(2)) for m in ends):
                 continue
