@@ -1,7 +1,8 @@
-"""The rule catalogue in docs/ is generated from the spec and kept in sync."""
+"""The documents in docs/ are generated from the spec and kept in sync; the spec hash is the layout's."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import REPO
 
 from xlreport.format import catalogue
@@ -55,3 +56,24 @@ def test_value_policy_lists_every_check_with_its_sheet_formula():
     for unit in spec.Unit:
         for check in values.checks(unit):
             assert f"`{check.formula.format(c='A1')}`" in text and check.sheet_short in text
+
+
+def test_the_written_spec_hash_is_the_layouts_hash():
+    """SPEC_HASH is written out in format/spec.py, so it must be what the layout hashes to."""
+    assert catalogue.spec_hash_problem() is None
+    assert spec.SPEC_HASH == catalogue.spec_hash()
+
+
+@pytest.mark.parametrize("part", ["LABELS", "FIELDS", "META_FIELDS", "TEXT_SLOTS"])
+def test_a_changed_layout_is_told_and_fails_the_check_mode(part, monkeypatch, capsys, tmp_path):
+    for name in ("DOC", "SECURITY_DOC", "VALUES_DOC"):  # the documents current: only the hash is wrong
+        target = tmp_path / getattr(catalogue, name).name
+        target.write_text(getattr(catalogue, name).read_text(encoding="utf-8"), encoding="utf-8")
+        monkeypatch.setattr(catalogue, name, target)
+    monkeypatch.setattr(spec, part, getattr(spec, part)[:-1])
+    changed = catalogue.spec_hash()
+    assert changed != spec.SPEC_HASH
+    assert catalogue.main(["--check"]) == 1
+    assert capsys.readouterr().err == (
+        f"the layout now hashes to {changed}, format/spec.py says SPEC_HASH = {spec.SPEC_HASH!r}: undo the change, "
+        f"or set SPEC_HASH = {changed!r} by hand (every workbook made so far then reads as another version's)\n")

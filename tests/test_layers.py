@@ -44,7 +44,9 @@ KNOWN_UPWARD: set[tuple[str, str]] = set()
 KNOWN_MISSING: set[tuple[str, str]] = set()
 
 NOT_LOADED_BY_CHECK = ("docxtpl", "docx", "jinja2", "openpyxl", "xlsxwriter", "pdfplumber", "pdfminer",
-                       "html")  # html: its table of 2,231 entity names costs every check 7 M instructions
+                       # html: its table of 2,231 entity names costs every check 7 M instructions; hashlib:
+                       # OpenSSL's start-up 11 M (the spec hash is written out, acceptances hash lazily)
+                       "html", "hashlib")
 
 
 def module_name(path) -> str:

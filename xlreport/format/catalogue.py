@@ -1,6 +1,7 @@
 """The documents generated from declarations, so they can never drift: the rule catalogue
 (docs/rules.md, from format/rules.py), the value policy (docs/values.md, from format/values.py)
-and the table of limits in docs/security.md (from limits.py).
+and the table of limits in docs/security.md (from limits.py); and the layout's hash, which
+spec.SPEC_HASH must equal (it is checked here, never rewritten: see spec.py).
 
     python -m xlreport.format.catalogue          # rewrite them
     python -m xlreport.format.catalogue --check  # exit 1 when one is stale
@@ -8,6 +9,7 @@ and the table of limits in docs/security.md (from limits.py).
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -78,6 +80,26 @@ def values_doc() -> str:
     return "\n".join(lines)
 
 
+def spec_hash() -> str:
+    """The hash of the layout a workbook's stamp names: a change of a label, a field's cell, key or
+    unit, a 基本信息 entry or a text slot changes it."""
+    parts = [spec.FORMAT_VERSION]
+    parts += [f"L|{l.sheet}|{l.ref}|{l.text}" for l in spec.LABELS]
+    parts += [f"F|{f.sheet}|{f.cell}|{f.key}|{f.unit.value}" for f in spec.FIELDS]
+    parts += [f"M|{m.sheet}|{m.cell}|{m.key}" for m in spec.META_FIELDS]
+    parts += [f"T|{t.row}|{t.section}|{t.kind}|{t.index}" for t in spec.TEXT_SLOTS]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def spec_hash_problem() -> str | None:
+    """What to do when spec.SPEC_HASH is not the layout's hash; None when it is."""
+    actual = spec_hash()
+    if actual == spec.SPEC_HASH:
+        return None
+    return (f"the layout now hashes to {actual}, format/spec.py says SPEC_HASH = {spec.SPEC_HASH!r}: undo the change, "
+            f"or set SPEC_HASH = {actual!r} by hand (every workbook made so far then reads as another version's)")
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     security = SECURITY_DOC.read_text(encoding="utf-8") if SECURITY_DOC.exists() else ""
@@ -93,6 +115,10 @@ def main(argv=None) -> int:
         else:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path}")
+    problem = spec_hash_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        stale = 1
     return stale
 
 
