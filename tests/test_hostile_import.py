@@ -1,5 +1,5 @@
 """Hostile published reports through `xlreport import` and `xlreport check`: marked sections and
-unclosed markup in web pages, rowspan/colspan and gridSpan bombs, PDFs that loop, draw millions
+unclosed markup in web pages, pages of millions of tags, rowspan/colspan and gridSpan bombs, PDFs that loop, draw millions
 of glyphs or have too many pages, and runs of 32,767 digits in the prose or in a table cell.
 
 Each gives its normal result or one Chinese line on stderr naming the file and the limit
@@ -154,6 +154,22 @@ def test_25_such_tables_are_read(tmp_path):
     table = '<table><tr><td colspan="200" rowspan="200">x</td></tr>' + "<tr></tr>" * 199 + "</table>"
     path = write_text(tmp_path / "多表.html", "<html><body>" + table * 25 + "</body></html>")
     refused(path, f"{path}：{NOT_A_REPORT}")  # read to the end: no report in it
+
+
+# --- web pages: millions of tags ----------------------------------------------------------------------
+
+
+def test_a_page_of_more_tags_than_the_limit_is_refused(tmp_path):
+    # 200,002 tags in 1.6 MB: read to the end, 200,000 one-cell tables took 25 s
+    path = write_text(tmp_path / "标签.html", "<p>x</p>" * (limits.HTML_TAGS.value // 2 + 1))
+    refused(path, f"{path}：网页中的标签数超过上限（上限200000个），已拒绝读取{LIMIT_HINT}")
+
+
+@pytest.mark.parametrize("tags, refusal", [(6, False), (5, True)])
+def test_every_tag_comment_and_declaration_counts_to_the_limit(tags, refusal, tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "HTML_TAGS", limits.Limit(tags, "个", limits.HTML_TAGS.name, ""))
+    path = write_text(tmp_path / "页.html", "<!DOCTYPE html><html><!-- 注释 --><body>文字</body></html>x")  # 6
+    refused(path, f"{path}：网页中的标签数超过上限（上限5个），已拒绝读取{LIMIT_HINT}" if refusal else f"{path}：{NOT_A_REPORT}")
 
 
 # --- Word: gridSpan and vMerge bombs -----------------------------------------------------------------

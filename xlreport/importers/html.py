@@ -231,13 +231,21 @@ def _after(text: str, mark: str, start: int) -> int:
     return len(text) if at < 0 else at + len(mark)
 
 
+class TooManyTags(Exception):
+    """A page with more tags (and comments, declarations) than the tokenizer's ``max_tags``."""
+
+
 class _Tokenizer:
     """Calls handle_starttag / handle_startendtag / handle_endtag / handle_data as html.parser
     (3.11, convert_charrefs) does on a well-formed page; on a broken one every construct ends
-    where reading it stopped, so that the page is read once."""
+    where reading it stopped, so that the page is read once. Past ``max_tags`` constructs it
+    stops with TooManyTags: each costs 10—20 µs, and 16 MB of them would take a minute."""
+
+    max_tags: int | None = None
 
     def feed(self, text: str) -> None:
         pos, end = 0, len(text)
+        tags, max_tags = 0, self.max_tags
         while pos < end:
             m = _MARKUP.search(text, pos)
             start = m.start() if m else end
@@ -245,6 +253,9 @@ class _Tokenizer:
                 self.handle_data(unescape(text[pos:start]))
             if m is None:
                 return
+            tags += 1
+            if max_tags is not None and tags > max_tags:
+                raise TooManyTags()
             kind = text[start + 1]
             if kind == "/":
                 pos = self._end_tag(text, start)
@@ -343,6 +354,7 @@ class _Tokenizer:
 class _Parser(_Tokenizer):
     def __init__(self, path: Path):
         self.path = path
+        self.max_tags = limits.HTML_TAGS.value
         self.page = _Sink()
         self.sink: _Sink = self.page
         self.tables: list[_Table] = []
@@ -456,7 +468,10 @@ class _Parser(_Tokenizer):
 
 def extract(path: Path, data: bytes) -> Document:
     parser = _Parser(path)
-    parser.feed(decode(data))
+    try:
+        parser.feed(decode(data))
+    except TooManyTags:
+        raise LimitError.of(path, limits.HTML_TAGS) from None
     parser.close()
     blocks: list[Block] = []
     n = 0
