@@ -1,5 +1,5 @@
 """Hostile published reports through `xlreport import` and `xlreport check`: marked sections and
-unclosed markup in web pages, pages of millions of tags, rowspan/colspan and gridSpan bombs, PDFs that loop, draw millions
+unclosed markup in web pages, pages and Word documents of millions of tags, rowspan/colspan and gridSpan bombs, PDFs that loop, draw millions
 of glyphs or have too many pages, and runs of 32,767 digits in the prose or in a table cell.
 
 Each gives its normal result or one Chinese line on stderr naming the file and the limit
@@ -178,7 +178,7 @@ def test_every_tag_comment_and_declaration_counts_to_the_limit(tags, refusal, tm
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def docx_with(tmp_path: Path, name: str, body: str) -> Path:
+def docx_with(tmp_path: Path, name: str, body: str, compression: int = zipfile.ZIP_DEFLATED) -> Path:
     """A Word file whose document.xml body is ``body`` (the other parts as python-docx writes them)."""
     import docx
 
@@ -186,9 +186,9 @@ def docx_with(tmp_path: Path, name: str, body: str) -> Path:
     docx.Document().save(base)
     xml = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W_NS}"><w:body>{body}</w:body></w:document>'
     path = tmp_path / name
-    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", compression) as out:
         for info in src.infolist():
-            out.writestr(info, xml.encode("utf-8") if info.filename == "word/document.xml" else src.read(info))
+            out.writestr(info.filename, xml.encode("utf-8") if info.filename == "word/document.xml" else src.read(info))
     return path
 
 
@@ -209,6 +209,20 @@ def test_word_tables_over_the_document_limit(tmp_path):
     # 500 rows of 200 columns: 100,000 cells each, the most one table may have; 11 of them
     path = docx_with(tmp_path, "多表.docx", word_table(500, 200) * 11)
     refused(path, f"{path}：全部表格展开后的单元格数超过上限（11个表格共1100000格，上限1000000格），已拒绝读取{LIMIT_HINT}")
+
+
+def test_a_word_document_of_more_tags_than_the_limit_is_refused(tmp_path):
+    # a million empty paragraphs, stored (deflated, the compression ratio refuses them first): read,
+    # a document of 6 million tags took 14 s and 960 MB
+    path = docx_with(tmp_path, "段落.docx", "<w:p/>" * limits.DOCX_TAGS.value, zipfile.ZIP_STORED)
+    refused(path, f"{path}：Word 文档正文中的标签数超过上限（上限1000000个），已拒绝读取{LIMIT_HINT}")
+
+
+@pytest.mark.parametrize("tags, refusal", [(11, False), (10, True)])
+def test_every_tag_of_the_document_counts_to_the_limit(tags, refusal, tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "DOCX_TAGS", limits.Limit(tags, "个", limits.DOCX_TAGS.name, ""))
+    path = docx_with(tmp_path, "短.docx", "<w:p><w:r><w:t>文字</w:t></w:r></w:p>")  # 11 with the declaration and root
+    refused(path, f"{path}：Word 文档正文中的标签数超过上限（上限10个），已拒绝读取{LIMIT_HINT}" if refusal else f"{path}：{NOT_A_REPORT}")
 
 
 def test_a_table_nested_in_a_cell_counts_too(tmp_path):

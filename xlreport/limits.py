@@ -73,6 +73,8 @@ AMOUNT_DIGITS = 15  # significant digits an amount may have: what Excel (a doubl
 TABLE_SPAN = Limit(200, "格", "表格单元格的跨行或跨列数", "官方表格最大的合并单元格跨 22 行")
 TABLE_CELLS = Limit(100_000, "格", "一个表格展开后的单元格数", "表三展开后 290 格；版面表格也在几千格以内")
 DOCUMENT_CELLS = Limit(1_000_000, "格", "全部表格展开后的单元格数", "一篇报告的全部表格约 500 格")
+DOCX_TAGS = Limit(1_000_000, "个", "Word 文档正文中的标签数",
+                  "一篇报告的正文约 1 万个标签，排版繁复的几十页文档也在几十万以内；64 MB 的正文可有上千万个标签，读入要几 GB 内存")
 HTML_TAGS = Limit(200_000, "个", "网页中的标签数",
                   "一篇报告的网页约几千个标签，用 Word 另存的网页也在几万个以内；16 MB 的网页可有上百万个标签，读完要一分钟")
 PDF_PAGES = Limit(200, "页", "PDF 页数", "年度报告通常 5—15 页")

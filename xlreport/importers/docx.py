@@ -3,7 +3,8 @@
 The document XML is read directly (ElementTree): paragraphs and tables in body order, content
 controls opened, deleted text (tracked changes) left out, gridSpan and vMerge expanded. A span is
 capped at limits.TABLE_SPAN, and a table's size (from its spans, before any text is read) is
-checked against limits.TABLE_CELLS and DOCUMENT_CELLS before its grid is made.
+checked against limits.TABLE_CELLS and DOCUMENT_CELLS before its grid is made; a document of
+more than limits.DOCX_TAGS tags is refused before it is parsed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ except ImportError:  # pragma: no cover
 
 from .. import limits
 from ..container import open_package
-from ..errors import InputError
+from ..errors import InputError, LimitError
 from .document import Block, CellBudget, Document, clean_prose
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -135,6 +136,8 @@ def _grid(tbl, budget: CellBudget) -> list[list[str]]:
 def extract(path: Path, data: bytes) -> Document:
     zf = _open(path, data)
     xml = zf.read("word/document.xml")
+    if xml.count(b"<") > limits.DOCX_TAGS.value:  # before parsing: the whole tree is in memory at once
+        raise LimitError.of(path, limits.DOCX_TAGS)
     try:
         if _fast is not None:
             root = _fast.fromstring(xml, _fast.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
