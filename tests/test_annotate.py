@@ -526,6 +526,39 @@ def test_a_merge_over_the_whole_sheet_is_refused_before_openpyxl_opens_it(tmp_pa
     assert not out.exists() and bomb.read_bytes() == before
 
 
+@pytest.mark.parametrize("room", [0, -1])
+def test_a_workbook_of_more_cells_than_the_limit_gets_no_copy(room, tmp_path, monkeypatch):
+    """openpyxl reads and writes every cell: a crafted sheet of a million rows took 52 s and 730 MB
+    for its copy. Every cell counts, whatever the prefix of its element's name."""
+    from xlreport import limits
+
+    from factories import patch_zip, sheet_entries
+
+    good = write(tmp_path / "报告.xlsx", filled_report())
+    extra = b"".join(b'<row r="%d"><x:c r="A%d" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:v>1</x:v></x:c></row>'
+                     % (r, r) for r in range(2000, 2100))
+    grown = patch_zip(good, {sheet_entries(good)[spec.SHEET_CHECKS]: lambda d: d.replace(b"</sheetData>", extra + b"</sheetData>")},
+                      tmp_path / "多行.xlsx")
+    with zipfile.ZipFile(grown) as z:
+        cells = sum(len(annotate._CELL.findall(z.read(n))) for n in z.namelist())
+    with zipfile.ZipFile(good) as z:
+        assert cells == 100 + sum(z.read(n).count(b"<c ") for n in z.namelist())  # xlsxwriter writes <c r=…>
+    monkeypatch.setattr(limits, "ANNOTATE_CELLS", limits.Limit(cells + room, "格", limits.ANNOTATE_CELLS.name, ""))
+    before = grown.read_bytes()
+    out = tmp_path / "标注.xlsx"
+    result = CliRunner().invoke(cli, ["check", str(grown), "--annotate", str(out)])
+    assert grown.read_bytes() == before
+    if room == 0:
+        assert result.exit_code == 0, result.output
+        assert out.exists()
+        return
+    assert result.exit_code == 2
+    assert result.stderr == (f"错误：{grown}：标注副本的工作簿单元格数超过上限（{cells}格，上限{cells - 1}格），无法生成标注副本"
+                             "（请在 WPS/Excel 中删除表格以外多余的行和列后另存再试）\n")
+    assert result.stdout.startswith(f"文件：{grown}")
+    assert not out.exists()
+
+
 def test_a_value_hidden_under_a_merge_is_never_lost_in_a_copy(tmp_path):
     """openpyxl keeps no value under a merged range: rather than a copy without the clerk's 3, no copy."""
     import re

@@ -64,6 +64,8 @@ CELL_CHARS = Limit(32_767, "字", "单元格文字长度", "Excel 单元格最�
 # the annotated copy is made with openpyxl, which makes an object for every cell a merge covers
 ANNOTATE_MERGED = Limit(1_000_000, "格", "标注副本中合并单元格覆盖的格数",
                         "模板的合并单元格共约 300 格；合并了整张工作表的一个单元格覆盖 170 亿格，打开它要几十 GB 内存")
+ANNOTATE_CELLS = Limit(500_000, "格", "标注副本的工作簿单元格数",
+                       "一份年度报告工作簿约 1100 格，一万个单位的汇总约 14 万格（标注要 6 秒）；openpyxl 读写 100 万格要近一分钟、700 MB 内存")
 MAX_COUNT = 10**12  # a count of requests, documents or decisions: a trillion is beyond any agency
 MAX_AMOUNT = 10**12  # an amount in 万元 or 元
 AMOUNT_DIGITS = 15  # significant digits an amount may have: what Excel (a double) keeps exactly

@@ -20,7 +20,7 @@ import io
 import warnings
 from pathlib import Path
 
-from .. import limits, texttable
+from .. import lazyre, limits, texttable
 from ..container import declares_entities, open_spreadsheet
 from ..errors import InputError, OutputError
 from ..format import spec
@@ -103,7 +103,7 @@ def _open(source: Path, keep_vba: bool):
     if opened.kind != "xlsx":
         raise InputError(f"{shown_path(source)}：文件实际是 .{opened.kind} 格式（与扩展名不符），--annotate 只能用于 .xlsx/.xlsm 文件",
                          "请用 WPS/Excel 打开后另存为 .xlsx，再对 .xlsx 文件运行 check --annotate")
-    merged = 0
+    merged = cells = 0
     for name in opened.zip.namelist():
         if not name.endswith((".xml", ".rels", ".vml")):
             continue
@@ -111,10 +111,12 @@ def _open(source: Path, keep_vba: bool):
         if declares_entities(xml):
             raise InputError(f"{shown_path(source)}：{name} 含有 DOCTYPE 或实体声明，无法生成标注副本", "正常的工作簿不含这些声明")
         merged += merged_area(xml)
-    if merged > limits.ANNOTATE_MERGED.value:
-        limit = limits.ANNOTATE_MERGED
-        raise InputError(f"{shown_path(source)}：{limit.name}超过上限（{merged}格，上限{limit.shown()}），无法生成标注副本",
-                         "请在 WPS/Excel 中取消多余的合并单元格后另存再试")
+        cells += len(_CELL.findall(xml))
+    # openpyxl makes an object for every cell, and for every cell a merge covers
+    for limit, found, hint in ((limits.ANNOTATE_MERGED, merged, "请在 WPS/Excel 中取消多余的合并单元格后另存再试"),
+                               (limits.ANNOTATE_CELLS, cells, "请在 WPS/Excel 中删除表格以外多余的行和列后另存再试")):
+        if found > limit.value:
+            raise InputError(f"{shown_path(source)}：{limit.name}超过上限（{found}格，上限{limit.shown()}），无法生成标注副本", hint)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "extension is not supported": openpyxl's, not the user's business
@@ -122,6 +124,9 @@ def _open(source: Path, keep_vba: bool):
     except Exception as e:  # openpyxl raises many kinds on a package it cannot follow
         raise InputError(f"{shown_path(source)}：无法打开这个工作簿来添加标注（{type(e).__name__}）",
                          "请用 WPS/Excel 打开后另存为 .xlsx 再试") from None
+
+
+_CELL = lazyre.compile(rb"<(?:[\w.-]+:)?c[\s/>]")  # a cell element, with any namespace prefix
 
 
 def merged_area(xml: bytes) -> int:
