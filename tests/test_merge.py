@@ -312,6 +312,49 @@ def test_invalid_input_refused_unless_allowed(county, src):
     assert run("check", "汇总.xlsx").exit_code == 1
 
 
+# what the clerk typed in 商务局's 二、上年结转 / 商业企业 (E6, 0 in the good file): the number its
+# sheet's totals count, refused by check
+REFUSED_ENTRIES = {
+    "formula": (b"<f>1+2</f><v>3</v>", 3),
+    "decimal": (b"<v>2.5</v>", Decimal("2.5")),
+    "negative": (b"<v>-5</v>", -5),
+    "text": ("<is><t>无</t></is>".encode("utf-8"), 0),
+}
+
+
+@pytest.mark.parametrize("entry", REFUSED_ENTRIES)
+def test_with_errors_allowed_the_total_row_adds_up_the_agencies_rows(entry, county, src):
+    """--allow-errors sums a refused entry as the agency's own sheet counts it in its totals: the
+    merged number, the agency's 汇总明细 row and the 合计 row agree (it used to sum 0, while the
+    agency's row showed its sheet's total)."""
+    import re
+
+    from factories import patch_zip, sheet_entries
+
+    xml, counted = REFUSED_ENTRIES[entry]
+    good = Path("县/商务局.xlsx")
+    field = spec.FIELD_BY_PATH[("requests", "carried_over", "business")]
+    kind = b' t="inlineStr"' if entry == "text" else b""
+
+    def typed(sheet: bytes) -> bytes:
+        patched, n = re.subn(rb'<c r="E6"( s="\d+")?[^>]*?(?:/>|>.*?</c>)', lambda m: b'<c r="E6"' + (m.group(1) or b"") + kind + b">" + xml + b"</c>", sheet)
+        assert n == 1
+        return patched
+
+    patch_zip(good, {sheet_entries(good)[field.sheet]: typed})
+    assert run("check", good).exit_code == 1
+    result = run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY, "--allow-errors")
+    assert result.exit_code == 0, result.output
+    merged = merged_numbers(Path("汇总.xlsx"))
+    others = [input_cells(Path(f))[field.path] for f in COUNTY_FILES if f != str(good)]
+    assert merged[field.path] == sum(others, Decimal(0)) + counted
+    rows = sheet_rows(openpyxl.load_workbook("汇总.xlsx")[spec.SHEET_MERGED])
+    agencies, total = rows[1:-1], rows[-1]
+    assert len(agencies) == 3 and total[0] == "合计"
+    for column in range(2, len(total)):
+        assert sum(Decimal(str(r[column])) for r in agencies) == Decimal(str(total[column])), rows[0][column]
+
+
 def test_same_agency_twice_warns(county, src):
     shutil.copyfile(src / "商务局.xlsx", "县/乡镇/商务局副本.xlsx")
     result = run("merge", "县", "-o", "汇总.xlsx", "--agency", AGENCY)

@@ -136,14 +136,20 @@ def _as_number(v) -> Number:
     return v if isinstance(v, (int, Decimal, float)) and not isinstance(v, bool) else 0
 
 
+def counted_inputs(report: Report) -> list[Number]:
+    """Every input in spec order as the sheet's sums count it (format/values.py): a value as
+    given, a refused cell's number, otherwise 0."""
+    raw = report.raw_numbers
+    # a batch's inner loop: _as_number inlined
+    return [raw.get(p, 0) if v is None else v if type(v) in _NUMBER_TYPES else 0
+            for p, v in zip(_INPUT_PATHS, map(report.values.get, _INPUT_PATHS))]
+
+
 def relation_numbers(report: Report) -> dict[tuple, Number]:
     """Every field as the rules' sums count it (format/values.py): a value as given, a refused
     cell's number, otherwise 0; a total not given is the sum of its parts counted so."""
-    raw = report.raw_numbers
     values = report.values
-    numbers = {}
-    for p, v in zip(_INPUT_PATHS, map(values.get, _INPUT_PATHS)):  # a batch's inner loop: _as_number inlined
-        numbers[p] = raw.get(p, 0) if v is None else v if type(v) in _NUMBER_TYPES else 0
+    numbers = dict(zip(_INPUT_PATHS, counted_inputs(report)))
     for path, parts in _TOTAL_PARTS:
         given = values.get(path)
         numbers[path] = _as_number(given) if given is not None else sum(parts(numbers), 0)

@@ -16,7 +16,7 @@ from typing import Iterable
 from ..format import spec
 from .batch import FileResult
 from ..errors import XlreportError
-from ..model import Report
+from ..model import Report, counted_inputs
 
 SUMMARY_SHEET = spec.SHEET_MERGED
 SUMMARY_HEADER = [*spec.BATCH_FILE_COLUMNS[:2], *(name for name, _ in spec.MERGE_SUMMARY_COLUMNS)]
@@ -108,11 +108,10 @@ _INPUT_PATHS = tuple(f.path for f in spec.INPUT_FIELDS)
 
 def digest(report: Report) -> tuple[list, list]:
     """What merge needs of one report (see batch.check_one's ``keep``; it runs in a worker, so
-    only this crosses between processes): every input in spec order, blank as 0, and the
-    figures of its summary row."""
-    values = report.values
-    numbers = [values.get(p) or 0 for p in _INPUT_PATHS]
-    return numbers, _figures(report)
+    only this crosses between processes): every input in spec order as its sheet's totals count
+    it (a refused entry's number too, so that with --allow-errors the 合计 row is the sum of the
+    agencies' rows), and the figures of its summary row."""
+    return counted_inputs(report), _figures(report)
 
 
 def merge(results, agency: str, year: int | None = None, allow_errors: bool = False,
