@@ -584,8 +584,8 @@ DATA_SHEETS = (SHEET_META, SHEET_ACTIVE, SHEET_REQUESTS, SHEET_APPEALS, SHEET_TE
 # The layout's identity in every workbook's stamp: a hash of FORMAT_VERSION, the labels, the
 # fields and the text slots (catalogue.spec_hash). Written out, not computed at import: changing it
 # makes every workbook filled so far read as another version's, so it changes only by hand, when
-# tests/test_spec.py (and the catalogue's --check) say the layout no longer hashes to it. (Computing
-# it also cost every command 17 M instructions, most of them OpenSSL's start-up in hashlib.)
+# tests/test_catalogue.py (and the catalogue's --check) say the layout no longer hashes to it.
+# (Computing it at import also cost every command hashlib, whose OpenSSL start-up is 11 M instructions.)
 SPEC_HASH = "bbed014e26b6066f"
 STAMP_CELLS = (  # (row, key, value) of the hidden identity sheet, column A key, column B value
     (0, "template_id", TEMPLATE_ID),
