@@ -240,7 +240,7 @@ def test_a_json_file_over_its_size_limit_is_not_read(tmp_path):
     with big.open("wb") as fh:
         fh.truncate(limits.FILE_BYTES["json"].value + 1)
     result = run("check", big)
-    assert result.stderr == (f"错误：{big}：JSON 文件大小超过上限（16 MB，上限16 MB），已拒绝读取"
+    assert result.stderr == (f"错误：{big}：JSON 文件大小超过上限（2 MB，上限2 MB），已拒绝读取"
                              "（文件可能已损坏或是伪造的（如压缩炸弹）；请向报送单位索取原文件）\n")
 
 
