@@ -235,12 +235,14 @@ def test_json_numbers_and_nesting_past_the_limits(case, command, tmp_path, monke
     assert os.listdir(".") == ["数据.json"]
 
 
-def test_a_json_file_over_its_size_limit_is_not_read(tmp_path):
-    big = tmp_path / "大.json"
+@pytest.mark.parametrize("kind, what, limit", [("json", "JSON 文件大小", "2 MB"), ("txt", "文本文件大小", "2 MB"),
+                                               ("html", "网页文件大小", "16 MB")])
+def test_a_file_over_its_size_limit_is_not_read(kind, what, limit, tmp_path):
+    big = tmp_path / f"大.{kind}"
     with big.open("wb") as fh:
-        fh.truncate(limits.FILE_BYTES["json"].value + 1)
+        fh.truncate(limits.FILE_BYTES[kind].value + 1)
     result = run("check", big)
-    assert result.stderr == (f"错误：{big}：JSON 文件大小超过上限（2 MB，上限2 MB），已拒绝读取"
+    assert result.stderr == (f"错误：{big}：{what}超过上限（{limit}，上限{limit}），已拒绝读取"
                              "（文件可能已损坏或是伪造的（如压缩炸弹）；请向报送单位索取原文件）\n")
 
 
