@@ -17,16 +17,18 @@ run in-process with click's CliRunner in a folder of its own, and judged:
 - a template that reaches Python internals (``''.__class__``) never renders them
 
 Cases run in child processes (``run_campaign``) started with an address-space cap
-(RLIMIT_AS), so an allocation bomb fails a case instead of the machine; a child that dies
-(a segfault, a Rust abort on a failed allocation) or hangs is recorded against the case it was
-running and replaced by a new child for the remaining cases.
+(RLIMIT_AS), so an allocation bomb fails a case instead of the machine; each child is given the
+next case when it has answered the last; a child that dies (a segfault, a Rust abort on a failed
+allocation) or hangs is recorded against the case it was running and replaced by a new child.
 
 Used by tests/test_fuzz.py (500 cases) and scripts/fuzz.py (any number, reproducers, replay).
-Run as ``python tests/fuzzing.py child`` it is the child (reads its jobs as JSON on stdin).
+Run as ``python tests/fuzzing.py child`` it is the child (reads its configuration, then one job a
+line, as JSON on stdin).
 """
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
@@ -2188,7 +2190,8 @@ def child_main() -> None:
         proto.flush()
 
     emit({"event": "hello", "pid": os.getpid(), "rlimit_as": limit})
-    for job in config["jobs"]:
+    for line in iter(sys.stdin.readline, ""):  # a job a line, the next when this one is answered; EOF: no more
+        job = json.loads(line)
         emit({"event": "start", "job": job})
         try:
             case = load_reproducer(Path(job["replay"])) if "replay" in job else make_case(config["run_seed"], job["index"], seeds, classes)
@@ -2345,6 +2348,7 @@ class Campaign:
     children: list = field(default_factory=list)
     restarts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    queue: collections.deque = field(default_factory=collections.deque)  # the jobs no child has taken yet
 
 
 def _seeds_for_parent(c: Campaign):
@@ -2383,22 +2387,45 @@ def _tail(path: Path, n: int = 6000) -> str:
         return ""
 
 
-def _worker_loop(c: Campaign, jobs: list, slot: int) -> None:
+def _take(c: Campaign):
+    with c.lock:
+        return c.queue.popleft() if c.queue else None
+
+
+def _worker_loop(c: Campaign, slot: int) -> None:
+    """Children one after another, each given the next case of the shared queue when it has
+    answered the last (so the children end together, whichever gets the slow cases); a child that
+    dies or hangs is recorded against its case and replaced by a new one."""
     import select
 
-    pending = list(jobs)
-    while pending:
+    while True:
+        sent = _take(c)  # written to the child and not yet answered
+        if sent is None:
+            return
         log = c.work_dir / f"child-{slot}-{c.restarts}-{time.monotonic_ns()}.log"
-        config = {"seed_dir": str(c.seed_dir), "work_dir": str(c.work_dir), "run_seed": c.run_seed, "jobs": pending,
+        config = {"seed_dir": str(c.seed_dir), "work_dir": str(c.work_dir), "run_seed": c.run_seed,
                   "classes": list(c.classes), "timeout": c.timeout, "out_dir": str(c.out_dir) if c.out_dir else None}
         with open(log, "wb") as log_fh:
             proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "child"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=log_fh, cwd=str(c.work_dir), preexec_fn=_limit_memory(c.memory_cap))
-        proc.stdin.write((json.dumps(config, ensure_ascii=False) + "\n").encode("utf-8"))
-        proc.stdin.close()
+
+        def send(line: str | None) -> None:
+            """A line to the child; None: no more (it sums up and ends)."""
+            try:
+                if line is None:
+                    proc.stdin.close()
+                else:
+                    proc.stdin.write((line + "\n").encode("utf-8"))
+                    proc.stdin.flush()
+            except OSError:
+                pass  # the child is gone: its end of output says how
+
+        send(json.dumps(config, ensure_ascii=False))
+        send(json.dumps(sent, ensure_ascii=False))
         current, started = None, time.monotonic()
         buf = b""
         summary = None
+        answered = 0
         fd = proc.stdout.fileno()
         while True:
             wait = max(0.1, c.timeout + c.grace - (time.monotonic() - started)) if current else 120
@@ -2415,7 +2442,7 @@ def _worker_loop(c: Campaign, jobs: list, slot: int) -> None:
                 outcome = _crash_outcome(c, current, "hang", f"no answer {c.timeout + c.grace:g} s after the case started (killed)",
                                          _tail(log), time.monotonic() - started)
                 _record(c, outcome)
-                pending = pending[pending.index(current) + 1:]
+                sent = None
                 break
             chunk = os.read(fd, 1 << 16)
             if not chunk:  # the child ended
@@ -2425,12 +2452,8 @@ def _worker_loop(c: Campaign, jobs: list, slot: int) -> None:
                     detail = f"the child process died ({'signal ' + signal.Signals(sig).name if sig else 'exit code ' + str(rc)})"
                     outcome = _crash_outcome(c, current, "crash", detail, _tail(log), time.monotonic() - started)
                     _record(c, outcome)
-                    pending = pending[pending.index(current) + 1:]
-                elif summary is not None and summary.get("retired"):
-                    pass  # a new child takes the remaining cases
-                elif summary is not None or not pending:
-                    pending = []
-                else:
+                    sent = None
+                elif summary is None and not answered:
                     raise RuntimeError(f"fuzz child failed before running a case (exit {rc}):\n{_tail(log)}")
                 break
             buf += chunk
@@ -2441,8 +2464,9 @@ def _worker_loop(c: Campaign, jobs: list, slot: int) -> None:
                     current, started = event["job"], time.monotonic()
                 elif event["event"] == "done":
                     _record(c, event["outcome"])
-                    pending.remove(current)
-                    current = None
+                    current, answered = None, answered + 1
+                    sent = _take(c)
+                    send(None if sent is None else json.dumps(sent, ensure_ascii=False))
                 elif event["event"] == "summary":
                     summary = event
                     with c.lock:
@@ -2451,8 +2475,11 @@ def _worker_loop(c: Campaign, jobs: list, slot: int) -> None:
                     with c.lock:
                         c.children.append(event)
         proc.stdout.close()
-        if pending:
-            with c.lock:
+        send(None)
+        with c.lock:
+            if sent is not None:  # given to a child that ended before it began it (retired): the next takes it
+                c.queue.appendleft(sent)
+            if c.queue:
                 c.restarts += 1
         try:
             log.unlink()
@@ -2507,7 +2534,8 @@ def run_campaign(run_seed: int, count: int | None = None, *, classes=CLASSES, wo
             except Exception:
                 errors.append(traceback.format_exc())
 
-        threads = [threading.Thread(target=guarded, args=(_worker_loop, c, jobs[w::workers], w), daemon=True) for w in range(workers)]
+        c.queue.extend(jobs)
+        threads = [threading.Thread(target=guarded, args=(_worker_loop, c, w), daemon=True) for w in range(workers)]
         for t in threads:
             t.start()
         for t in threads:
