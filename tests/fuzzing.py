@@ -1107,11 +1107,13 @@ def _some_entry(rng, entries):
     return rng.choice(important if important and rng.random() < 0.8 else entries)
 
 
-def mutate_zip(rng: random.Random, seed: Seed, data: bytes) -> tuple[str, bytes, str]:
+ZIP_OPS = {"drop": 3, "duplicate": 3, "rename": 3, "lie-size": 4, "lie-crc": 2, "method": 2, "flags": 1, "offset": 1, "bomb": 2,
+           "many-entries": 1, "reorder": 1, "empty-entry": 1, "nested-zip": 1, "comment": 1}
+
+
+def mutate_zip(rng: random.Random, seed: Seed, data: bytes, only: str | None = None) -> tuple[str, bytes, str]:
     entries = read_zip(data)
-    op = rng.choices(["drop", "duplicate", "rename", "lie-size", "lie-crc", "method", "flags", "offset", "bomb",
-                      "many-entries", "reorder", "empty-entry", "nested-zip", "comment"],
-                     weights=[3, 3, 3, 4, 2, 2, 1, 1, 2, 1, 1, 1, 1, 1])[0]
+    op = only or rng.choices(list(ZIP_OPS), weights=list(ZIP_OPS.values()))[0]
     e = _some_entry(rng, entries)
     note = e.name
     comment = b""
@@ -1190,9 +1192,12 @@ INTERESTING_BYTES = [b"\x00", b"\xff", b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x0
                      b"\xef\xbb\xbf", b"\x7f", b"9" * 20, b"-", b"\n", b"\r", b"]]>", b"<![", b"obj", b"endstream"]
 
 
-def mutate_bytes(rng: random.Random, seed: Seed, data: bytes) -> tuple[str, bytes, str]:
+BYTES_OPS = ("flip", "bitflip", "insert", "delete", "duplicate", "overwrite")
+
+
+def mutate_bytes(rng: random.Random, seed: Seed, data: bytes, only: str | None = None) -> tuple[str, bytes, str]:
     buf = bytearray(data)
-    op = rng.choice(["flip", "bitflip", "insert", "delete", "duplicate", "overwrite"])
+    op = only or rng.choice(BYTES_OPS)
     n = rng.choice([1, 1, 2, 4, 16, 64])
 
     def pos() -> int:
@@ -1275,7 +1280,11 @@ def _set(doc, path, value):
     return doc
 
 
-def mutate_json(rng: random.Random, seed: Seed, data: bytes) -> tuple[str, bytes, str]:
+JSON_OPS = {"deep-nesting": 2, "huge-number": 4, "wrong-type": 4, "long-string": 2, "odd-string": 3, "structure": 2, "encoding": 2,
+            "syntax": 2}
+
+
+def mutate_json(rng: random.Random, seed: Seed, data: bytes, only: str | None = None) -> tuple[str, bytes, str]:
     doc = json.loads(data)
     paths = list(_json_paths(doc))
     leaves = [(p, v) for p, v in paths if not isinstance(v, (dict, list))]
@@ -1287,8 +1296,7 @@ def mutate_json(rng: random.Random, seed: Seed, data: bytes) -> tuple[str, bytes
         raws.append(text)
         return RAW.format(len(raws) - 1)
 
-    op = rng.choices(["deep-nesting", "huge-number", "wrong-type", "long-string", "odd-string", "structure", "encoding", "syntax"],
-                     weights=[2, 4, 4, 2, 3, 2, 2, 2])[0]
+    op = only or rng.choices(list(JSON_OPS), weights=list(JSON_OPS.values()))[0]
     note = ""
     if op == "deep-nesting":
         depth = rng.choice([33, 100, 1000, 100_000, 1_000_000])
@@ -1862,6 +1870,8 @@ COMMANDS = {
                   (["import", "{in}", "-o", "输出.xlsx"], 1)],
     "template": [(["build", "数据.json", "--template", "{in}", "-o", "输出.docx"], 1)],
 }
+# the commands where what a mutator makes can fail, instead of its family's ("class:mutator": commands)
+MUTATOR_COMMANDS: dict = {}
 SUFFIX_FAMILY = {".xlsx": "workbook", ".xlsm": "workbook", ".xls": "workbook", ".ods": "workbook", ".json": "json",
                  ".html": "published", ".htm": "published", ".txt": "published", ".pdf": "published", ".docx": "published"}
 
@@ -1900,23 +1910,43 @@ def class_schedule(classes=CLASSES) -> list[str]:
     return out
 
 
-def _pick_seed(rng: random.Random, klass: str, seeds: dict[str, Seed]) -> Seed:
+def _seed_matches(name: str, patterns) -> bool:
+    """Whether a seed's name is one of ``patterns`` ("txt-*": every seed whose name starts so)."""
+    return any(name == p or (p.endswith("*") and name.startswith(p[:-1])) for p in patterns)
+
+
+def _pick_seed(rng: random.Random, klass: str, seeds: dict[str, Seed], only: dict | None = None) -> Seed:
+    """A seed of the class, by weight; ``only``: the seeds (same patterns) a forced mutator applies to."""
     pool = []
-    for pattern, weight in CLASS_SEEDS[klass].items():
-        names = [n for n in seeds if n == pattern or (pattern.endswith("*") and n.startswith(pattern[:-1]))]
+    for pattern, weight in (only or CLASS_SEEDS[klass]).items():
+        names = [n for n in seeds if _seed_matches(n, [pattern])]
         for n in names:
             pool.append((n, weight / len(names) if pattern.endswith("*") else weight))
     name = rng.choices([n for n, _ in pool], weights=[w for _, w in pool])[0]
     return seeds[name]
 
 
-def make_case(run_seed: int, index: int, seeds: dict[str, Seed], classes=CLASSES) -> Case:
-    schedule = class_schedule(classes)
-    klass = schedule[index % len(schedule)]
-    rng = random.Random(f"xlreport-fuzz:{run_seed}:{index}")
-    seed = _pick_seed(rng, klass, seeds)
+def mutator_names() -> list[str]:
+    """Every "class:mutator" that make_case (run_campaign's ``mutators``, fuzz.py --mutators) can be told to use."""
+    return [f"{klass}:{name}" for klass, table in FORCEABLE.items() for name in table]
+
+
+def make_case(run_seed: int, index: int, seeds: dict[str, Seed], classes=CLASSES, mutator: str | None = None) -> Case:
+    """Case ``index`` of the run: its class from the schedule, or ``mutator`` ("class:name", see
+    mutator_names) whatever the schedule says."""
+    if mutator is None:
+        schedule = class_schedule(classes)
+        klass, only = schedule[index % len(schedule)], None
+    else:
+        klass, _, only = mutator.partition(":")
+        if only not in FORCEABLE.get(klass, ()):
+            raise ValueError(f"no mutator {mutator!r}; known: {', '.join(mutator_names())}")
+    rng = random.Random(f"xlreport-fuzz:{run_seed}:{index}" + (f":{mutator}" if mutator else ""))
+    if klass in CASE_BUILDERS:
+        return CASE_BUILDERS[klass](rng, run_seed, index, seeds, only)
+    seed = _pick_seed(rng, klass, seeds, MUTATOR_SEEDS.get(f"{klass}:{only}"))
     try:
-        mutator, data, note = MUTATE[klass](rng, seed, seed.data())
+        mutator, data, note = MUTATE[klass](rng, seed, seed.data(), **({"only": only} if only else {}))
     except Exception as e:  # a mutator that does not fit what an earlier one made: say so, flip bytes instead
         mutator, data, note = mutate_bytes(random.Random(f"fallback:{run_seed}:{index}"), seed, seed.data())
         mutator, note = f"harness-fallback({mutator})", f"the {klass} mutator failed: {type(e).__name__}: {e}"
@@ -1924,15 +1954,31 @@ def make_case(run_seed: int, index: int, seeds: dict[str, Seed], classes=CLASSES
     if klass == "suffix":
         suffix = rng.choice([s for s in SUFFIXES if s.lower() != seed.suffix])
     family = "template" if seed.kind == "template" and klass != "suffix" else SUFFIX_FAMILY[suffix.lower()]
-    commands = COMMANDS[family]
+    commands = MUTATOR_COMMANDS.get(f"{klass}:{mutator.split('+')[0]}", COMMANDS[family])
+    return _case(rng, run_seed, index, klass, mutator, seed, seeds, data, note, suffix, family, commands)
+
+
+def _case(rng, run_seed, index, klass, mutator, seed, seeds, data, note, suffix, family, commands, name=None) -> Case:
+    """The case around a mutated input: a command of ``commands`` (by weight), the input named
+    报告<suffix> (a template 模板.docx beside the example JSON) unless ``name`` says otherwise."""
     args_t = rng.choices([c for c, _ in commands], weights=[w for _, w in commands])[0]
-    name = ("模板" if family == "template" else "报告") + suffix
+    name = name or ("模板" if family == "template" else "报告") + suffix
     files = {name: data}
     if family == "template":
         files["数据.json"] = seeds["example-json"].data()
     args = [name if a == "{in}" else a for a in args_t]
     output = next((a for a in args if a.startswith("输出")), None)
     return Case(index, run_seed, klass, mutator, seed.name, files, args, output, note)
+
+
+CASE_BUILDERS: dict = {}  # classes that make their cases themselves (no mutated input)
+# the mutators make_case can be told to use, by class
+FORCEABLE = {"bytes": BYTES_OPS, "zip": ZIP_OPS, "json": JSON_OPS}
+# the seeds a forced mutator applies to, where not all of its class's ("class:mutator": as CLASS_SEEDS)
+MUTATOR_SEEDS: dict = {}
+# mutators that find a failure in the current code: never in a generated run (their weight is 0)
+# nor in tests/test_fuzz.py until it is fixed; fuzz.py --mutators runs them
+PENDING: dict = {}
 
 
 # --- running one case ------------------------------------------------------------------------------
@@ -2194,7 +2240,8 @@ def child_main() -> None:
         job = json.loads(line)
         emit({"event": "start", "job": job})
         try:
-            case = load_reproducer(Path(job["replay"])) if "replay" in job else make_case(config["run_seed"], job["index"], seeds, classes)
+            case = (load_reproducer(Path(job["replay"])) if "replay" in job
+                    else make_case(config["run_seed"], job["index"], seeds, classes, job.get("mutator")))
         except Exception as e:
             emit({"event": "done", "outcome": _harness_outcome(job, config["run_seed"], e)})
             continue
@@ -2357,7 +2404,8 @@ def _seeds_for_parent(c: Campaign):
 
 def _crash_outcome(c: Campaign, job: dict, kind: str, detail: str, log_tail: str, seconds: float) -> dict:
     try:
-        case = load_reproducer(Path(job["replay"])) if "replay" in job else make_case(c.run_seed, job["index"], _seeds_for_parent(c), c.classes)
+        case = (load_reproducer(Path(job["replay"])) if "replay" in job
+                else make_case(c.run_seed, job["index"], _seeds_for_parent(c), c.classes, job.get("mutator")))
     except Exception as e:
         outcome = _harness_outcome(job, c.run_seed, e)
         outcome["failures"].insert(0, {"kind": kind, "detail": detail})
@@ -2500,9 +2548,10 @@ def _record(c: Campaign, outcome: dict) -> None:
 def run_campaign(run_seed: int, count: int | None = None, *, classes=CLASSES, workers: int = 2, memory_cap: int = 3 * GB,
                  timeout: float = 30.0, work_dir: Path | None = None, seed_dir: Path | None = None, out_dir: Path | None = None,
                  replay: list[Path] | None = None, libreoffice: bool | None = None, progress=None, first_index: int = 0,
-                 log_path: Path | None = None, earlier: list | None = None) -> dict:
+                 log_path: Path | None = None, earlier: list | None = None, mutators: list[str] | None = None) -> dict:
     """Run ``count`` generated cases (or the reproducer folders of ``replay``) in ``workers``
     child processes capped at ``memory_cap`` bytes of address space; returns the summary.
+    ``mutators`` ("class:name", see mutator_names): case i uses mutators[i % len] instead of the schedule.
     ``log_path``: every outcome is appended there as it comes (a run cut short keeps them);
     ``earlier``: outcomes of an earlier, interrupted run (such a log), whose cases are skipped."""
     started = time.monotonic()
@@ -2519,7 +2568,11 @@ def run_campaign(run_seed: int, count: int | None = None, *, classes=CLASSES, wo
             jobs = [{"replay": str(p), "index": i} for i, p in enumerate(replay)]
         else:
             done = {o["index"] for o in earlier or []}
-            jobs = [{"index": i} for i in range(first_index, first_index + count) if i not in done]
+            unknown = sorted(set(mutators or ()) - set(mutator_names()))
+            if unknown:
+                raise ValueError(f"no mutators {', '.join(unknown)}; known: {', '.join(mutator_names())}")
+            jobs = [{"index": i, **({"mutator": mutators[i % len(mutators)]} if mutators else {})}
+                    for i in range(first_index, first_index + count) if i not in done]
         if out_dir is not None:
             Path(out_dir).mkdir(parents=True, exist_ok=True)
         c = Campaign(run_seed, jobs, Path(seed_dir), work_dir, tuple(classes), workers, memory_cap, timeout, out_dir=out_dir, progress=progress)
