@@ -297,6 +297,8 @@ class ZipEntry:
     cd_offset_delta: int = 0
     local_size: int | None = None
     local_csize: int | None = None
+    cd_version: int | None = None  # "version needed to extract" (zipfile refuses more than 63 in the directory)
+    local_version: int | None = None
 
     def content(self) -> bytes:
         if self.method == 0:
@@ -345,13 +347,14 @@ def write_zip(entries: list[ZipEntry], comment: bytes = b"") -> bytes:
         t, d = _dos_time(e.date_time)
         offset = len(out)
         csize = len(e.payload)
-        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags & 0xFFFF, e.method & 0xFFFF, t, d, u32(e.crc),
+        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20 if e.local_version is None else e.local_version, flags & 0xFFFF,
+                           e.method & 0xFFFF, t, d, u32(e.crc),
                            u32(csize if e.local_csize is None else e.local_csize),
                            u32(e.size if e.local_size is None else e.local_size), len(name), 0)
         out += name + e.payload
         cd_name = name if e.cd_name is None else e.cd_name.encode("utf-8")
         central += struct.pack(
-            "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 0x031E, 20, flags & 0xFFFF,
+            "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 0x031E, 20 if e.cd_version is None else e.cd_version, flags & 0xFFFF,
             (e.method if e.cd_method is None else e.cd_method) & 0xFFFF, t, d,
             u32(e.crc if e.cd_crc is None else e.cd_crc),
             u32(csize if e.cd_csize is None else e.cd_csize),
@@ -1108,7 +1111,7 @@ def _some_entry(rng, entries):
 
 
 ZIP_OPS = {"drop": 3, "duplicate": 3, "rename": 3, "lie-size": 4, "lie-crc": 2, "method": 2, "flags": 1, "offset": 1, "bomb": 2,
-           "many-entries": 1, "reorder": 1, "empty-entry": 1, "nested-zip": 1, "comment": 1}
+           "many-entries": 1, "reorder": 1, "empty-entry": 1, "nested-zip": 1, "comment": 1, "version": 2}
 
 
 def mutate_zip(rng: random.Random, seed: Seed, data: bytes, only: str | None = None) -> tuple[str, bytes, str]:
@@ -1179,6 +1182,14 @@ def mutate_zip(rng: random.Random, seed: Seed, data: bytes, only: str | None = N
         e.set_content(b"", method=rng.choice([0, 8]))
     elif op == "nested-zip":
         e.set_content(data)
+    elif op == "version":
+        # what a byte flip in a directory entry does: zipfile says NotImplementedError, not BadZipFile
+        version = rng.choice([64, 99, 200, 255, 63, 45])
+        for x in entries if rng.random() < 0.2 else [e]:
+            x.cd_version = version
+        if rng.random() < 0.3:
+            e.local_version = version
+        note = f"{e.name} needs version {version / 10:.1f}"
     else:
         comment = b"x" * rng.choice([10, 65535])
         if rng.random() < 0.5:
@@ -1192,13 +1203,21 @@ INTERESTING_BYTES = [b"\x00", b"\xff", b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x0
                      b"\xef\xbb\xbf", b"\x7f", b"9" * 20, b"-", b"\n", b"\r", b"]]>", b"<![", b"obj", b"endstream"]
 
 
-BYTES_OPS = ("flip", "bitflip", "insert", "delete", "duplicate", "overwrite")
+BYTES_OPS = ("flip", "bitflip", "insert", "delete", "duplicate", "overwrite", "zip-header")
+ZIP_HEADERS = re.compile(rb"PK\x03\x04|PK\x01\x02")
+# the fields of a directory entry and of a local header a reader looks at before the data: the
+# versions, flags, method, CRC, sizes, name and extra lengths, offset (by their first byte)
+CD_FIELDS = (4, 5, 6, 7, 8, 9, 10, 11, 16, 20, 24, 28, 30, 32, 42)
+LOCAL_FIELDS = (4, 5, 6, 7, 8, 9, 14, 18, 22, 26, 28)
 
 
 def mutate_bytes(rng: random.Random, seed: Seed, data: bytes, only: str | None = None) -> tuple[str, bytes, str]:
     buf = bytearray(data)
     op = only or rng.choice(BYTES_OPS)
-    n = rng.choice([1, 1, 2, 4, 16, 64])
+    n = rng.choice([1, 1, 2, 4, 16, 64] if op != "zip-header" else [1, 1, 2, 3])  # a field or two: the rest still reads
+    headers = [m.start() for m in ZIP_HEADERS.finditer(data)] if op == "zip-header" else []
+    if op == "zip-header" and not headers:
+        op = "flip"  # no zip: flipped anywhere
 
     def pos() -> int:
         r = rng.random()
@@ -1212,7 +1231,10 @@ def mutate_bytes(rng: random.Random, seed: Seed, data: bytes, only: str | None =
         if not buf:
             break
         at = pos()
-        if op == "flip":
+        if op == "zip-header":
+            start = rng.choice(headers)
+            buf[min(len(buf) - 1, start + rng.choice(CD_FIELDS if data[start + 2] == 1 else LOCAL_FIELDS))] = rng.randrange(256)
+        elif op == "flip":
             buf[at] = rng.randrange(256)
         elif op == "bitflip":
             buf[at] ^= 1 << rng.randrange(8)
@@ -1974,8 +1996,8 @@ def _case(rng, run_seed, index, klass, mutator, seed, seeds, data, note, suffix,
 CASE_BUILDERS: dict = {}  # classes that make their cases themselves (no mutated input)
 # the mutators make_case can be told to use, by class
 FORCEABLE = {"bytes": BYTES_OPS, "zip": ZIP_OPS, "json": JSON_OPS}
-# the seeds a forced mutator applies to, where not all of its class's ("class:mutator": as CLASS_SEEDS)
-MUTATOR_SEEDS: dict = {}
+# the seeds a forced mutator applies to, where not all of its class's
+MUTATOR_SEEDS = {"bytes:zip-header": CLASS_SEEDS["zip"]}
 # mutators that find a failure in the current code: never in a generated run (their weight is 0)
 # nor in tests/test_fuzz.py until it is fixed; fuzz.py --mutators runs them
 PENDING: dict = {}
