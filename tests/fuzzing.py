@@ -422,6 +422,19 @@ def long_text(rng: random.Random) -> str:
     return (unit * (n // len(unit) + 1))[:n]
 
 
+FORGED_MARK = "XLRFORGED"  # starts a line of its own in the output only if a line break from the input got through
+
+
+def long_agency(rng: random.Random) -> str:
+    """An agency name past what a document property holds (255), or one whose line break would
+    print a forged line of its own."""
+    if rng.random() < 0.25:
+        return rng.choice(["上犹县商务局\n", "上犹县\r\n", "\n"]) + FORGED_MARK + " 检查通过：没有发现问题。"
+    n = rng.choice([255, 256, 300, 1000, 5000, 32767])
+    unit = rng.choice(["局", "某县人民政府", "a", "Ab 1", "局 ", "&<>"])
+    return (unit * (n // len(unit) + 1))[:n]
+
+
 def control_text(rng: random.Random, raw_ok: bool = True) -> str:
     parts = [rng.choice(CONTROL_TEXTS) for _ in range(rng.randint(1, 3))]
     if raw_ok and rng.random() < 0.3:
@@ -1303,7 +1316,11 @@ def _set(doc, path, value):
 
 
 JSON_OPS = {"deep-nesting": 2, "huge-number": 4, "wrong-type": 4, "long-string": 2, "odd-string": 3, "structure": 2, "encoding": 2,
-            "syntax": 2}
+            "syntax": 2, "year": 2, "agency": 2}
+# a year is made an int: an exponent of a million digits, thousands of digits, digits int() takes that are no year
+JSON_YEARS = ["1e999999", "-1e999999", "1e400", "1E+999999", "1e-999999", "9" * 5000, '"' + "9" * 5000 + '"', '"²"', '"２０２４"',
+              '"٢٠٢٤"', '"2024²"', "2024.0", "2.024e3", "20240000000000000000000", '"2024 "', '"+2024"', '"2_024"', '"0x7E8"',
+              '"2024年"', "-2024", "2024.5"]
 
 
 def mutate_json(rng: random.Random, seed: Seed, data: bytes, only: str | None = None) -> tuple[str, bytes, str]:
@@ -1353,6 +1370,14 @@ def mutate_json(rng: random.Random, seed: Seed, data: bytes, only: str | None = 
         else:
             doc = _set(doc, path, text)
         note = f"{'/'.join(map(str, path))} = {text[:30]!r}"
+    elif op == "year":
+        text = rng.choice(JSON_YEARS)
+        doc.setdefault("meta", {})["year"] = raw(text)
+        note = f"meta.year = {text[:30]}"
+    elif op == "agency":
+        name = long_agency(rng)
+        doc.setdefault("meta", {})["agency"] = name
+        note = f"meta.agency {len(name)} chars: {name[:30]!r}"
     elif op == "structure":
         variant = rng.choice(["drop-key", "unknown-key", "format", "year", "top-level", "dup-key", "empty-object"])
         note = variant
@@ -1892,8 +1917,12 @@ COMMANDS = {
                   (["import", "{in}", "-o", "输出.xlsx"], 1)],
     "template": [(["build", "数据.json", "--template", "{in}", "-o", "输出.docx"], 1)],
 }
-# the commands where what a mutator makes can fail, instead of its family's ("class:mutator": commands)
-MUTATOR_COMMANDS: dict = {}
+ANNOTATE = ["check", "--annotate", "输出.xlsx", "{in}"]
+# the commands where what a mutator makes can fail (the annotated copy, the Word report), instead of its family's
+MUTATOR_COMMANDS = {
+    "json:agency": [(["build", "{in}", "-o", "输出.docx"], 3), (["check", "{in}"], 1), (["export", "{in}", "-o", "输出.json"], 1),
+                    (["new", "--data", "{in}", "-o", "输出.xlsx"], 1), (ANNOTATE, 1)],
+}
 SUFFIX_FAMILY = {".xlsx": "workbook", ".xlsm": "workbook", ".xls": "workbook", ".ods": "workbook", ".json": "json",
                  ".html": "published", ".htm": "published", ".txt": "published", ".pdf": "published", ".docx": "published"}
 
@@ -2150,6 +2179,10 @@ def _judge(case, folder, result, out: str, err: str, fail, outcome) -> None:
     if "内部错误" in text:
         fail("internal-error", _around(text, "内部错误"))
         outcome["traceback"] = outcome["traceback"] or _library_traceback(folder / case.args[-1] if case.args[0] == "check" else None)
+    forged = re.search("(?m)^" + FORGED_MARK, text)
+    if forged:
+        fail("forged-line", "a line break from a name or a text reached the output raw: "
+             + repr(text[max(0, forged.start() - 120):forged.start() + 60]))
     if code not in (0, 1, 2):
         fail("exit-code", f"exit code {code}")
     as_json = case.args[:2] == ["check", "--json"]
