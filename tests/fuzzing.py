@@ -38,6 +38,7 @@ import re
 import resource
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -71,6 +72,7 @@ CLASS_WEIGHTS = {
     "suffix": 1,
     "edit": 2,
     "ole": 1,
+    "output": 2,
 }
 CLASSES = tuple(CLASS_WEIGHTS)
 
@@ -2402,8 +2404,10 @@ class Case:
     args: list
     output: str | None
     note: str = ""
-    # what the case expects besides the usual: "keep" (a text the mutation planted that an
-    # annotated copy must still hold)
+    # what the run arranges besides the files, and what it expects: "target" (the output path is
+    # a FIFO, a device, a socket, a folder: {"name", "kind"}), "stdout" (closed, full, broken-pipe:
+    # the command runs as a process), "fsize" (RLIMIT_FSIZE of that process, bytes), "keep" (a
+    # text the mutation planted that an annotated copy must still hold)
     setup: dict = field(default_factory=dict)
 
     @property
@@ -2491,14 +2495,76 @@ def _case(rng, run_seed, index, klass, mutator, seed, seeds, data, note, suffix,
     return Case(index, run_seed, klass, mutator, seed.name, files, args, output, note, setup)
 
 
-CASE_BUILDERS: dict = {}  # classes that make their cases themselves (no mutated input)
+# --- where the output goes: targets that are no regular file, a stdout nobody reads -----------------
+
+# (arguments with {in} and {out}, the seeds it reads, the output's suffix); new and template read nothing
+TARGET_COMMANDS = [
+    (["export", "{in}", "-o", "{out}"], ("example-xlsx", "example-json", "ods"), ".json"),
+    (["import", "{in}", "-o", "{out}"], ("html", "docx", "txt-*"), ".json"),
+    (["import", "{in}", "-o", "{out}"], ("html", "docx"), ".xlsx"),
+    (["build", "{in}", "-o", "{out}"], ("example-xlsx", "example-json"), ".docx"),
+    (["new", "--data", "{in}", "-o", "{out}"], ("example-json",), ".xlsx"),
+    (["new", "--year", "2024", "-o", "{out}"], ("example-json",), ".xlsx"),
+    (["template", "-o", "{out}"], ("template",), ".docx"),
+    (["check", "--annotate", "{out}", "{in}"], ("example-xlsx", "example-json", "html"), ".xlsx"),
+    (["check", "--jobs", "1", "--report", "{out}", "{in}"], ("example-xlsx", "html"), ".xlsx"),
+    (["merge", "--jobs", "1", "--agency", "某县", "-o", "{out}", "{in}"], ("example-xlsx",), ".xlsx"),
+    (["audit", "--jobs", "1", "-o", "{out}", "{in}"], ("html", "docx"), ".xlsx"),
+]
+# what prints its result on stdout, and what writes a file and then says so on stdout
+PRINTING_COMMANDS = [(["check", "{in}"], ("example-xlsx", "example-json", "html", "ods")),
+                     (["check", "--json", "{in}"], ("example-xlsx", "example-json", "docx")),
+                     (["export", "{in}"], ("example-xlsx", "example-json")), (["import", "{in}"], ("html", "docx", "txt-*")),
+                     (["audit", "--jobs", "1", "{in}"], ("html",))]
+WRITING_COMMANDS = [(["build", "{in}", "-o", "{out}"], ("example-xlsx", "example-json"), ".docx"),
+                    (["template", "-o", "{out}"], ("template",), ".docx"), (["new", "--year", "2024", "-o", "{out}"], ("example-json",), ".xlsx")]
+TARGET_KINDS = ("fifo", "null-device", "full-device", "socket", "directory")
+# mutator: weight (0: known to fail in the current code, see PENDING; run only when asked for)
+OUTPUT_MUTATORS = {"fifo": 2, "null-device": 2, "full-device": 1, "socket": 1, "directory": 1, "bad-name": 2, "disk-full": 2,
+                   "disk-full-office": 0, "stdout-closed": 2, "stdout-full": 2, "stdout-broken-pipe": 2, "stdout-lost-after-writing": 0}
+
+
+def _output_case(rng, run_seed, index, seeds, only):
+    mutator = only or rng.choices(list(OUTPUT_MUTATORS), weights=list(OUTPUT_MUTATORS.values()))[0]
+    setup: dict = {}
+    if mutator in ("stdout-closed", "stdout-full", "stdout-broken-pipe"):
+        args_t, patterns = rng.choice(PRINTING_COMMANDS)
+        suffix = ""
+        setup["stdout"] = mutator[len("stdout-"):]
+    else:
+        plain = [c for c in TARGET_COMMANDS if c[2] == ".json" or c[0][0] == "template"]  # no office library writes these
+        table = {"stdout-lost-after-writing": WRITING_COMMANDS, "disk-full": plain,
+                 "disk-full-office": [c for c in TARGET_COMMANDS if c not in plain]}.get(mutator, TARGET_COMMANDS)
+        args_t, patterns, suffix = rng.choice(table)
+        if rng.random() < 0.5:
+            args_t = args_t[:1] + ["--force"] + args_t[1:]
+    seed = _pick_seed(rng, "output", seeds, dict.fromkeys(patterns, 1))
+    source = "报告" + seed.suffix
+    out = "输出" + suffix
+    if mutator in TARGET_KINDS:
+        setup["target"] = {"name": out, "kind": mutator}
+    elif mutator == "bad-name":  # one the file system refuses, under a file, in a folder that is not there
+        out = rng.choice(["名" * 90 + suffix, "x" * 260 + suffix, f"{source}/输出{suffix}", f"无此文件夹/输出{suffix}"])
+    elif mutator.startswith("disk-full"):  # a disk that fills up: a write fails past this many bytes
+        setup["fsize"] = rng.choice([0, 1024, 16384])
+    elif mutator == "stdout-lost-after-writing":
+        setup["stdout"] = rng.choice(["closed", "full", "broken-pipe"])
+    args = [source if a == "{in}" else out if a == "{out}" else a for a in args_t]
+    output = out if suffix and mutator not in TARGET_KINDS else None  # a target made beforehand is judged by what it still is
+    return Case(index, run_seed, "output", mutator, seed.name, {source: seed.data()}, args, output, "", setup)
+
+
+CASE_BUILDERS = {"output": _output_case}
 # the mutators make_case can be told to use, by class
-FORCEABLE = {"bytes": BYTES_OPS, "zip": ZIP_OPS, "json": JSON_OPS, "edit": EDIT_MUTATORS, "ole": OLE_MUTATORS}
+FORCEABLE = {"bytes": BYTES_OPS, "zip": ZIP_OPS, "json": JSON_OPS, "edit": EDIT_MUTATORS, "ole": OLE_MUTATORS,
+             "output": OUTPUT_MUTATORS}
 # the seeds a forced mutator applies to, where not all of its class's
 MUTATOR_SEEDS = {"bytes:zip-header": CLASS_SEEDS["zip"], **{f"edit:{name}": spec[1] for name, spec in EDIT_MUTATORS.items()}}
 # mutators that find a failure in the current code: never in a generated run (their weight is 0)
 # nor in tests/test_fuzz.py until it is fixed; fuzz.py --mutators runs them
 PENDING = {
+    "output:stdout-lost-after-writing": "build/template/new write their file, then exit 2 when stdout is lost",
+    "output:disk-full-office": "a write failing (a full disk) while xlsxwriter, openpyxl or python-docx writes is a traceback",
     "ole:fat": "an .xls whose FAT chains loop makes calamine allocate 4 GB and abort",
     "ole:biff-dimensions": "an .xls whose DIMENSIONS say 2^31 rows makes calamine abort",
     "edit:merge-comment": ("<mergeCells> in a comment before the real ones hides them: an input under a merge is no error, "
@@ -2591,6 +2657,100 @@ def invoke(args: list[str], cwd: Path, timeout: float):
     return result, escaped, time.perf_counter() - start
 
 
+@dataclass
+class ProcessResult:
+    """What a command run as a process left, in the fields of click's Result that _judge reads."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None = None
+    exc_info: tuple | None = None
+
+
+def invoke_process(args: list[str], cwd: Path, timeout: float, setup: dict):
+    """Run the CLI as ``python -m xlreport`` in ``cwd``, for what CliRunner cannot arrange: a
+    stdout closed (``>&-``), on /dev/full, or a pipe nobody reads; a cap on the size of the files
+    it writes (a full disk). Returns (result or None, CaseTimeout or None, seconds). The process
+    gets this one's PYTHONPATH and RLIMIT_AS. Click drops ANSI codes when stderr is no terminal:
+    this path says less about control characters than ``invoke``."""
+    lost, fsize = setup.get("stdout"), setup.get("fsize")
+    stdout, close = subprocess.PIPE, None
+    if lost == "full":
+        stdout = close = open("/dev/full", "wb")
+    elif lost == "broken-pipe":
+        read_end, stdout = os.pipe()
+        os.close(read_end)  # no reader, ever: the first write fails with EPIPE
+        close = stdout
+
+    def prepare() -> None:
+        if lost == "closed":
+            os.close(1)
+        if fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))  # Python ignores SIGXFSZ: writes fail with EFBIG
+
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "xlreport", *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout,
+                            stderr=subprocess.PIPE, preexec_fn=prepare, start_new_session=True)
+    if isinstance(close, int):
+        os.close(close)  # the child holds its own copy of the pipe's end
+    elif close is not None:
+        close.close()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the group of the process started above
+        proc.communicate()
+        return None, CaseTimeout(), time.perf_counter() - start
+    decode = lambda b: (b or b"").decode("utf-8", "replace")  # noqa: E731
+    return ProcessResult(proc.returncode, decode(out), decode(err)), None, time.perf_counter() - start
+
+
+def make_target(path: Path, kind: str) -> None:
+    """Put a FIFO, a device, a socket or a folder where a command will be told to write.
+    Devices are nodes of this folder (or, where mknod is not allowed, links to /dev/null and
+    /dev/full): a product that replaced its target with --force must never replace the machine's."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind in ("null-device", "full-device"):
+        minor = 3 if kind == "null-device" else 7
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+        except PermissionError:
+            os.symlink("/dev/null" if minor == 3 else "/dev/full", path)
+    elif kind == "socket":
+        import socket
+
+        here = os.getcwd()
+        os.chdir(path.parent)  # a relative name: an AF_UNIX path is capped at 108 bytes
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.bind(path.name)
+        finally:
+            os.chdir(here)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        raise ValueError(f"no target kind {kind!r}")
+
+
+def _target_state(path: Path):
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return stat.S_IFMT(st.st_mode), st.st_ino
+
+
+def _describe(path: Path) -> str:
+    state = _target_state(path)
+    if state is None:
+        return "gone"
+    names = {stat.S_IFREG: "regular file", stat.S_IFDIR: "folder", stat.S_IFIFO: "FIFO", stat.S_IFCHR: "character device",
+             stat.S_IFSOCK: "socket", stat.S_IFLNK: "symbolic link"}
+    return f"a {names.get(state[0], oct(state[0]))} (inode {state[1]})"
+
+
 def run_case(case: Case, folder: Path, timeout: float = 30.0) -> dict:
     """Run ``case`` in an empty ``folder`` and judge it; returns the outcome (failures empty: passed)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -2598,10 +2758,17 @@ def run_case(case: Case, folder: Path, timeout: float = 30.0) -> dict:
         p = folder / name
         p.write_bytes(data)
         os.utime(p, ns=(INPUT_MTIME_NS, INPUT_MTIME_NS))
+    target = case.setup.get("target")
+    if target:
+        make_target(folder / target["name"], target["kind"])
+        target_before = _target_state(folder / target["name"])
     before_files = _all_files(folder)
     before = _snapshot(folder, case.files)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result, escaped, seconds = invoke(case.args, folder, timeout)
+    if case.setup.get("stdout") or case.setup.get("fsize") is not None:
+        result, escaped, seconds = invoke_process(case.args, folder, timeout, case.setup)
+    else:
+        result, escaped, seconds = invoke(case.args, folder, timeout)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     failures: list[dict] = []
 
@@ -2621,6 +2788,8 @@ def run_case(case: Case, folder: Path, timeout: float = 30.0) -> dict:
         out, err = result.stdout, result.stderr
         outcome.update(exit_code=result.exit_code, stdout=out[-3000:], stderr=err[-3000:])
         _judge(case, folder, result, out, err, fail, outcome)
+    if target and _target_state(folder / target["name"]) != target_before:
+        fail("target-replaced", f"the output {target['name']!r} was a {target['kind']}; now it is {_describe(folder / target['name'])}")
     after = _snapshot(folder, case.files)
     for name in case.files:
         if after[name] is None:
@@ -2663,7 +2832,10 @@ def _judge(case, folder, result, out: str, err: str, fail, outcome) -> None:
              + repr(text[max(0, forged.start() - 120):forged.start() + 60]))
     if code not in (0, 1, 2):
         fail("exit-code", f"exit code {code}")
-    as_json = case.args[:2] == ["check", "--json"]
+    lost = case.setup.get("stdout")
+    if lost and code != 2:
+        fail("output-lost", f"stdout {lost}: the command exited {code}, as if what it printed had been read")
+    as_json = case.args[:2] == ["check", "--json"] and not lost
     if as_json:
         try:
             doc = json.loads(out)
@@ -2680,7 +2852,7 @@ def _judge(case, folder, result, out: str, err: str, fail, outcome) -> None:
             fail("stderr-not-one-line", f"check --json wrote to stderr: {err[:300]!r}")
     elif code == 2 and not _one_line(err):
         fail("stderr-not-one-line", f"exit 2 with stderr {err[:600]!r}")
-    if code == 2 and case.output and (folder / case.output).exists():
+    if code == 2 and case.output and os.path.lexists(folder / case.output):  # os.path: False for a name too long, no OSError
         fail("output-on-failure", f"exit 2 but {case.output} was written")
     bad = UNSAFE_OUTPUT.findall(text)
     if bad:
@@ -2688,7 +2860,7 @@ def _judge(case, folder, result, out: str, err: str, fail, outcome) -> None:
              + " in " + repr(_around(text, bad[0]))[:200])
     if BIDI.search(text):
         outcome["notes"].append("bidi control characters in the output")
-    if case.output and code in (0, 1) and (folder / case.output).exists():
+    if case.output and code in (0, 1) and os.path.isfile(folder / case.output):
         _check_output(case, folder, fail)
 
 
@@ -2735,7 +2907,8 @@ def _check_output(case: Case, folder: Path, fail) -> None:
         except ValueError as e:
             fail("roundtrip", f"{case.output} is not valid JSON: {e}")
             return
-    if out.suffix in (".json", ".xlsx"):
+    overview = case.args[0] == "audit" or "--report" in case.args  # a workbook of results, no report: check refuses it
+    if out.suffix in (".json", ".xlsx") and not overview:
         back, escaped, _ = invoke(["check", case.output], folder, 30)
         if escaped is not None or back is None:
             fail("roundtrip", f"check {case.output} raised {escaped!r}")
@@ -2880,7 +3053,7 @@ def save_reproducer(case: Case, outcome: dict, out_dir: Path) -> Path:
     (folder / "command.sh").write_text(
         "#!/bin/sh\n# The command of the case, run in a copy of inputs/ (xlreport must not change its inputs; this one might)\n"
         'here="$(cd "$(dirname "$0")" && pwd)"\nwork="$(mktemp -d)"\ncp -p "$here"/inputs/* "$work"/\ncd "$work" || exit 99\n'
-        f'xlreport {" ".join(_shell(a) for a in case.args)}\n'
+        + _setup_shell(case.setup, " ".join(_shell(a) for a in case.args)) +
         'echo "exit code $? (in $work)" >&2\n', encoding="utf-8")
     lines = [f"case: {case.label}", f"note: {case.note}", f"signature: {signature(outcome)}", f"exit code: {outcome.get('exit_code')}",
              f"seconds: {outcome.get('seconds')}", "", "failures:"]
@@ -2891,6 +3064,27 @@ def save_reproducer(case: Case, outcome: dict, out_dir: Path) -> Path:
         lines += ["", "--- child process log (tail) ---", outcome["child_log"]]
     (folder / "result.txt").write_text("\n".join(lines), encoding="utf-8")
     return folder
+
+
+# how command.sh makes a target (as make_target does) and runs the command with its stdout lost
+_TARGET_SHELL = {"fifo": "mkfifo {t}", "null-device": "mknod {t} c 1 3 || ln -s /dev/null {t}",
+                 "full-device": "mknod {t} c 1 7 || ln -s /dev/full {t}", "directory": "mkdir {t}",
+                 "socket": "python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' {t}"}
+_STDOUT_SHELL = {"closed": "{c} >&-", "full": "{c} >/dev/full",
+                 "broken-pipe": "python3 -c 'import os, subprocess, sys; r, w = os.pipe(); os.close(r); "
+                                "sys.exit(subprocess.call(sys.argv[1:], stdout=w))' {c}"}
+
+
+def _setup_shell(setup: dict, args: str) -> str:
+    lines = []
+    if setup.get("target"):
+        lines.append(_TARGET_SHELL[setup["target"]["kind"]].format(t=_shell(setup["target"]["name"])))
+    command = f"xlreport {args}"
+    if setup.get("stdout"):
+        command = _STDOUT_SHELL[setup["stdout"]].format(c=command)
+    if setup.get("fsize") is not None:
+        command = f"(ulimit -f {max(1, setup['fsize'] // 512)}; trap '' XFSZ; {command})"  # ulimit -f counts 512-byte blocks
+    return "".join(line + "\n" for line in lines + [command])
 
 
 def _shell(a: str) -> str:
