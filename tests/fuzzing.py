@@ -73,6 +73,7 @@ CLASS_WEIGHTS = {
     "edit": 2,
     "ole": 1,
     "output": 2,
+    "names": 1,
 }
 CLASSES = tuple(CLASS_WEIGHTS)
 
@@ -2364,6 +2365,7 @@ CLASS_SEEDS = {
     "suffix": {"example-xlsx": 2, "ods": 1, "xls": 1, "example-json": 1, "html": 1, "txt-*": 1, "pdf": 1, "docx": 1, "template": 1},
     "edit": {"example-xlsx": 6, "blank-xlsx": 1, "lo-xlsx": 2, "ods": 1, "ods-hand": 1},
     "ole": {"xls": 1},
+    "names": {"example-xlsx": 3, "lo-xlsx": 1, "ods": 1, "xls": 1, "example-json": 2, "html": 1, "txt-*": 1, "docx": 1},
 }
 
 # commands per family: (arguments with {in} for the input, weight); outputs are 输出.<ext>
@@ -2554,15 +2556,50 @@ def _output_case(rng, run_seed, index, seeds, only):
     return Case(index, run_seed, "output", mutator, seed.name, {source: seed.data()}, args, output, "", setup)
 
 
-CASE_BUILDERS = {"output": _output_case}
+# --- file names: line breaks and control characters in the names a command prints ---------------
+
+NAME_PARTS = ["\n" + FORGED_MARK + " 检查通过：没有发现问题。\n", "\r\n" + FORGED_MARK + " ", "\n" + FORGED_MARK,  # the line breaks first
+              "\x1b[2J\x1b[H", "\x1b]0;标题\x07", "\u202e", "\x85", "\x7f", "\t", "\u2028", "\u200b", "\ufeff", "\x08\x08", " ",
+              "'\"$(id)`id`;|&<>*?[a]", "名" * 70]
+# weight 0: known to fail in the current code, see PENDING
+NAME_MUTATORS = {"input-name": 2, "damaged-input-name": 0, "output-name": 0}
+
+
+def odd_name(rng: random.Random, stem: str, suffix: str) -> str:
+    part = rng.choice(NAME_PARTS[:3] if rng.random() < 0.4 else NAME_PARTS)  # a line break: what the terminal cannot show escaped
+    return rng.choice([stem + part, part + stem, stem[:1] + part + stem[1:]]) + suffix
+
+
+def _names_case(rng, run_seed, index, seeds, only):
+    """A seed under a name with a line break, an escape sequence or a control character (cut
+    short: an error line names it); or an output of such a name."""
+    mutator = only or rng.choices(list(NAME_MUTATORS), weights=list(NAME_MUTATORS.values()))[0]
+    seed = _pick_seed(rng, "names", seeds)
+    data, note = seed.data(), ""
+    if mutator == "damaged-input-name":
+        _, data, note = mutate_truncate(rng, seed, data)
+    family = SUFFIX_FAMILY[seed.suffix]
+    name = odd_name(rng, "报告", seed.suffix) if mutator != "output-name" else None
+    commands = COMMANDS[family] if name else [c for c in COMMANDS[family] if any(a.startswith("输出") for a in c[0])]
+    case = _case(rng, run_seed, index, "names", mutator, seed, seeds, data, note, seed.suffix, family, commands, {}, name)
+    if mutator == "output-name" and case.output:
+        odd = odd_name(rng, "输出", Path(case.output).suffix)
+        case.args = [odd if a == case.output else a for a in case.args]
+        case.output = odd
+    return case
+
+
+CASE_BUILDERS = {"output": _output_case, "names": _names_case}
 # the mutators make_case can be told to use, by class
 FORCEABLE = {"bytes": BYTES_OPS, "zip": ZIP_OPS, "json": JSON_OPS, "edit": EDIT_MUTATORS, "ole": OLE_MUTATORS,
-             "output": OUTPUT_MUTATORS}
+             "output": OUTPUT_MUTATORS, "names": NAME_MUTATORS}
 # the seeds a forced mutator applies to, where not all of its class's
 MUTATOR_SEEDS = {"bytes:zip-header": CLASS_SEEDS["zip"], **{f"edit:{name}": spec[1] for name, spec in EDIT_MUTATORS.items()}}
 # mutators that find a failure in the current code: never in a generated run (their weight is 0)
 # nor in tests/test_fuzz.py until it is fixed; fuzz.py --mutators runs them
 PENDING = {
+    "names:output-name": "an output file name with a line break is printed raw (已导出：/已生成：/已生成标注副本：)",
+    "names:damaged-input-name": "some error lines print the input's name raw (import: 找不到表格…; build of an .xls calamine refuses)",
     "output:stdout-lost-after-writing": "build/template/new write their file, then exit 2 when stdout is lost",
     "output:disk-full-office": "a write failing (a full disk) while xlsxwriter, openpyxl or python-docx writes is a traceback",
     "ole:fat": "an .xls whose FAT chains loop makes calamine allocate 4 GB and abort",
