@@ -8,10 +8,10 @@
 Prints: cases and failures per class, per mutator and per command, the failures grouped by
 signature, the slowest cases, the cases that grew memory most, peak memory of the children.
 Each failure is saved to --out as a folder: inputs/ (the mutated file and anything beside it),
-command.sh (the command line), case.json (class, mutator, seed, arguments), result.txt
-(failures, traceback, output). Cases run in child processes capped with RLIMIT_AS. --mutators
-runs named mutators in turn, those known to fail in the current code (fuzzing.PENDING, left out
-of the classes' own schedule) among them.
+command.sh (the command line, and what it needs: a FIFO or device as the output, stdout closed),
+case.json (class, mutator, seed, arguments), result.txt (failures, traceback, output). Cases run
+in child processes capped with RLIMIT_AS. --mutators runs named mutators in turn, those known to
+fail in the current code (fuzzing.PENDING, left out of the classes' own schedule) among them.
 """
 
 from __future__ import annotations

@@ -2,18 +2,31 @@
 
 Every case is a function of (run seed, case index): the same seed gives the same cases for the
 same seed files. A case is one seed file (the bundled example workbook, a blank workbook, the
-example JSON, an .ods, an .xls, a published HTML / text / PDF / Word report, the Word template),
-one named mutation class applied to it, and one command suitable for the file kind. The case is
-run in-process with click's CliRunner in a folder of its own, and judged:
+example JSON, an .ods, an .xls and an .xlsx LibreOffice made of the example, a published HTML /
+text / PDF / Word report, the Word template), one named mutation class applied to it, and one
+command suitable for the file kind (or for the mutator: ``check --annotate`` for merges and a
+sheet named 问题清单, ``build`` for a long agency name). The classes: bytes, truncate, zip (headers
+that lie, a version no reader has), xml (inside the zip entries), json, html, pdf, text,
+template, suffix; edit (what a clerk does in a spreadsheet program: merges over the inputs or
+the whole sheet, a sheet of their own named like the listing, a long agency name, shared-string
+counts that lie where calamine reads them); ole (the .xls compound file and its BIFF records);
+output (the output path a FIFO, a device, a socket, a folder, a name the system refuses, a disk
+that fills up; stdout closed, /dev/full or a broken pipe); names (file names with line breaks
+and escape sequences). The case is run in-process with click's CliRunner in a folder of its own
+(as ``python -m xlreport`` where stdout or a file size limit must be arranged), and judged:
 
-- no traceback: ``result.exception`` is None or SystemExit, "Traceback" and "内部错误" are absent
-- the exit code is 0, 1 or 2
+- no traceback: ``result.exception`` is None or SystemExit, "Traceback" is absent, and so are
+  the product's own words for a bug of its own ("内部错误", "…发给 xlreport 的维护者")
+- the exit code is 0, 1 or 2; 2 when stdout is lost (closed, full, a broken pipe)
 - every input is byte-identical afterwards, with the same modification time
 - the folder holds nothing new but the declared output: no ".~xlreport-*" temporary file, and no
-  output at all after exit 2
+  output at all after exit 2; an output path that was a FIFO, a device, a socket or a folder is
+  still that one
 - exit 2: stderr is one line starting with "错误：" (``check --json``: stdout is a JSON document)
 - an exported/imported JSON report parses and reads back (``check``) without exit 2
-- no raw C0/C1 control character (ESC, CR, BEL, ...) reaches the terminal output
+- no raw C0/C1 control character (ESC, CR, BEL, ...) reaches the terminal output, and no line
+  starts with what came after a line break in a file name or a cell (FORGED_MARK)
+- an annotated copy still holds what the clerk wrote in a sheet of their own (KEEP_MARK)
 - a template that reaches Python internals (``''.__class__``) never renders them
 
 Cases run in child processes (``run_campaign``) started with an address-space cap
@@ -21,9 +34,12 @@ Cases run in child processes (``run_campaign``) started with an address-space ca
 next case when it has answered the last; a child that dies (a segfault, a Rust abort on a failed
 allocation) or hangs is recorded against the case it was running and replaced by a new child.
 
-Used by tests/test_fuzz.py (500 cases) and scripts/fuzz.py (any number, reproducers, replay).
-Run as ``python tests/fuzzing.py child`` it is the child (reads its configuration, then one job a
-line, as JSON on stdin).
+A run may instead give its cases named mutators in turn ("class:name", ``mutator_names``). The
+mutators in PENDING find failures in the current code: they are in no generated run until fixed.
+
+Used by tests/test_fuzz.py (500 cases, and each family of earlier findings a few times) and
+scripts/fuzz.py (any number, reproducers, replay). Run as ``python tests/fuzzing.py child`` it
+is the child (reads its configuration, then one job a line, as JSON on stdin).
 """
 
 from __future__ import annotations
