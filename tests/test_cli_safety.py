@@ -385,3 +385,37 @@ def test_a_file_name_with_a_line_break_cannot_print_a_line_of_its_own(tmp_path, 
     shutil.copyfile(good, forged)
     result = run("check", forged)
     assert result.stdout.splitlines()[0] == f"文件：{tmp_path}/x.xlsx\\x0a检查通过：没有发现问题。\\x0a.xlsx（测试县商务局 2024年）"
+
+
+FORGED_LINE = "\n错误：伪造的一行\n"
+OUTPUT_NAMES = {  # a command, and what it prints about its output (the name goes where {} is)
+    "export": (["export", "{good}", "-o", "{out}.json"], "已导出：{}.json"),
+    "build": (["build", "{good}", "-o", "{out}.docx"], "已生成：{}.docx"),
+    "new": (["new", "-o", "{out}.xlsx", "--agency", "测试县商务局", "--year", "2024"], "已生成：{}.xlsx"),
+    "annotate": (["check", "{good}", "--annotate", "{out}.xlsx"], "已生成标注副本：{}.xlsx"),
+    "report": (["check", "{good}", "{good}", "--report", "{out}.xlsx"], "已生成检查结果总览：{}.xlsx"),
+    "template": (["template", "-o", "{out}.docx"], "已导出模板：{}.docx"),
+}
+
+
+@pytest.mark.parametrize("command", OUTPUT_NAMES)
+def test_an_output_name_with_a_line_break_cannot_print_a_line_of_its_own(command, tmp_path, good):
+    args, said = OUTPUT_NAMES[command]
+    out = f"{tmp_path}/出{FORGED_LINE}结果"
+    result = run(*[a.format(good=good, out=out) for a in args])
+    assert result.exit_code == 0, result.output
+    shown = out.replace("\n", "\\x0a")
+    assert said.format(shown) in (result.stdout + result.stderr).splitlines()
+    assert "错误：伪造的一行" not in (result.stdout + result.stderr).splitlines()
+
+
+def test_a_reader_message_naming_a_file_with_a_line_break_stays_one_line(tmp_path):
+    """The name deep in a reader's message (here: a text that is no report), not only where the
+    command prints it itself."""
+    forged = tmp_path / f"报告{FORGED_LINE}.txt"
+    forged.write_text("没有表格的文字", encoding="utf-8")
+    shown = str(forged).replace("\n", "\\x0a")
+    for command in (["import", forged, "-o", tmp_path / "出.json"], ["check", forged]):
+        result = run(*command)
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [f"错误：{shown}：不是政府信息公开工作年度报告（找不到国办公开办函〔2021〕30号格式的三张表格），未导入"]

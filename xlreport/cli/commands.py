@@ -30,6 +30,13 @@ def say(text: str = "", err: bool = False, nl: bool = True) -> None:
     emit(shown(text), err=err, nl=nl)
 
 
+def say_line(text: str, err: bool = False) -> None:
+    """A message of one line, whatever the names and values in it hold: a line break in a file
+    name (an input's, an output's, one quoted deep in a reader's message) would start a line
+    that looks like the program's own."""
+    emit(shown_line(text), err=err)
+
+
 class OutputLost(Exception):
     """Writing to the console or to where the output was sent failed (a full disk, a closed pipe)."""
 
@@ -57,7 +64,7 @@ class Fail(click.ClickException):
         return f"{self.message}（{self.hint}）" if self.hint else self.message
 
     def show(self, file=None) -> None:
-        say(f"错误：{self.format_message()}", err=True)
+        say_line(f"错误：{self.format_message()}", err=True)
 
 
 def fail_from(e: XlreportError) -> Fail:
@@ -80,7 +87,7 @@ class Main(zh.Group):
                 sys.exit(EXIT_UNUSABLE)
             if e.ctx is not None:
                 say(e.ctx.get_usage(), err=True)
-            say(f"错误：{zh.message(e)}", err=True)
+            say_line(f"错误：{zh.message(e)}", err=True)
             if e.ctx is not None:
                 say(f"（用“{e.ctx.command_path} -h”查看帮助）", err=True)
             sys.exit(EXIT_UNUSABLE)
@@ -195,7 +202,7 @@ def new(output, agency, year, data_file, previous_file, force):
         write_workbook(output, report, force=force)
     except XlreportError as e:
         raise fail_from(e)
-    say(f"已生成：{output}")
+    say_line(f"已生成：{output}")
 
 
 @cli.command(short_help="检查工作簿、JSON 报告或已发布的报告")
@@ -267,13 +274,13 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
         raise
     printer.finish()
     if overview is not None:
-        say(f"已生成检查结果总览：{overview}", err=as_json)
+        say_line(f"已生成检查结果总览：{overview}", err=as_json)
     if annotate_out is not None and printer.first.status != "unreadable":
         try:
             annotate.write_annotated(annotate_out, paths[0], printer.first.problems, printer.first.kept, force=force)
         except XlreportError as e:
             raise fail_from(e)
-        say(f"已生成标注副本：{annotate_out}", err=as_json)
+        say_line(f"已生成标注副本：{annotate_out}", err=as_json)
     if printer.unreadable:
         sys.exit(EXIT_UNUSABLE)
     if printer.with_errors:
@@ -284,7 +291,7 @@ def _print_one(r) -> None:
     from ..texttable import lapsed_lines, render_problems, summary_line
 
     if r.status == "unreadable":
-        say(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
+        say_line(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
         if r.problems:
             say(render_problems(r.problems, terminal_columns()), err=True)
         return
@@ -422,7 +429,7 @@ def export(file, output, strict, force):
         raise fail_from(e)
     errors = [p for p in loaded.problems if p.is_error]
     for p in sorted(loaded.problems, key=sort_key):
-        say(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
+        say_line(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
     text = to_json(loaded.report)
     if out is None:
         emit(text, nl=False)
@@ -432,7 +439,7 @@ def export(file, output, strict, force):
                 tmp.write_text(text, encoding="utf-8")
         except XlreportError as e:
             raise fail_from(e)
-        say(f"已导出：{out}", err=True)
+        say_line(f"已导出：{out}", err=True)
     if errors:
         sys.exit(EXIT_PROBLEMS)
 
@@ -472,10 +479,10 @@ def import_(file, output, force):
     except XlreportError as e:
         raise fail_from(e)  # one line: what was read is not told when nothing could be written
     for p in imported.problems:
-        say(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
+        say_line(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
     errors = sum(1 for p in imported.problems if p.is_error)
     if out is not None:
-        say(f"已导入：{out}（{len(imported.problems) - errors} 个提醒，{errors} 个错误）", err=True)
+        say_line(f"已导入：{out}（{len(imported.problems) - errors} 个提醒，{errors} 个错误）", err=True)
     if errors:
         sys.exit(EXIT_PROBLEMS)
 
@@ -518,21 +525,21 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
         _refuse_overlap([("默认", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
     _check_targets((output, output.with_suffix(".pdf") if pdf else None), force)
     try:
-        render_docx(report, output, template=template, force=force, warn=lambda message: say(f"提醒：{message}", err=True))
+        render_docx(report, output, template=template, force=force, warn=lambda message: say_line(f"提醒：{message}", err=True))
     except XlreportError as e:
         raise fail_from(e)
     if errors:
-        say(f"提醒：报告中有 {len(errors)} 个错误，已按 --allow-errors 生成。", err=True)
-    say(f"已生成：{output}")
+        say_line(f"提醒：报告中有 {len(errors)} 个错误，已按 --allow-errors 生成。", err=True)
+    say_line(f"已生成：{output}")
     if pdf:
         target = output.with_suffix(".pdf")
         try:
             substituted = convert_to_pdf(output, target, force=force)
         except XlreportError as e:
             raise fail_from(e)
-        say(f"已生成：{target}")
+        say_line(f"已生成：{target}")
         for line in substituted:
-            say(f"提醒：{line}", err=True)
+            say_line(f"提醒：{line}", err=True)
 
 
 @cli.command(short_help="导出默认 Word 模板，供修改版式")
@@ -552,7 +559,7 @@ def template(output, force):
             shutil.copyfile(default_template(), tmp)
     except XlreportError as e:
         raise fail_from(e)
-    say(f"已导出模板：{output}")
+    say_line(f"已导出模板：{output}")
 
 
 @cli.command(short_help="把多个单位的工作簿汇总成一份")
@@ -585,15 +592,15 @@ def merge(inputs, output, agency, year, jobs, allow_errors, include_merged, forc
             results = check_many(paths, keep=digest, with_text=False, workers=jobs, progress=step)
             merged = merge_results(results, clean_text(agency), year, allow_errors=allow_errors, include_merged=include_merged)
     except MergeError as e:
-        say(f"错误：{e.line()}", err=True)
+        say_line(f"错误：{e.line()}", err=True)
         sys.exit(EXIT_UNUSABLE if any(r.status == "unreadable" for r in e.files) else EXIT_PROBLEMS)
     for w in merged.warnings:
-        say(f"提醒：{w}", err=True)
+        say_line(f"提醒：{w}", err=True)
     try:
         write_workbook(output, merged.report, force=force, extra_sheets=[(SUMMARY_SHEET, merged.summary)])
     except XlreportError as e:
         raise fail_from(e)
-    say(f"已汇总 {merged.files} 个单位：{output}")
+    say_line(f"已汇总 {merged.files} 个单位：{output}")
 
 
 def _load_previous(path: Path | None):
@@ -637,8 +644,8 @@ def accept(file, code, place, reason, previous_file):
     except XlreportError as e:
         raise fail_from(e)
     for p in done:
-        say(f"已确认：{p.line()}（理由：{reason}）")
-    say(f"确认记录：{acceptance.accept_file(Path(file))}")
+        say_line(f"已确认：{p.line()}（理由：{reason}）")
+    say_line(f"确认记录：{acceptance.accept_file(Path(file))}")
 
 
 @cli.command(short_help="审阅一个地区历年已发布的报告，逐年对照，生成总览")
@@ -702,14 +709,14 @@ def audit(inputs, output, as_json, names_file, jobs, force):
                 say(line)
             for a in items:
                 for p in a.chain:
-                    say(f"  {a.result.year}年与上年对照：{p.message}")
+                    say_line(f"  {a.result.year}年与上年对照：{p.message}")
                 if a.result.status == "unreadable":
-                    say(f"  {a.result.message}")
+                    say_line(f"  {a.result.message}")
         counts = {s: sum(1 for a in audited if a.status == s) for s in STATUS_NAMES}
         say(f"共 {len(audited)} 份报告、{len({a.agency for a in audited if a.agency})} 个单位：" + "，".join(
             f"{counts[s]} 份{name}" for s, name in STATUS_NAMES.items()) + "。")
     if output is not None:
-        say(f"已生成审阅总览：{output}", err=as_json)
+        say_line(f"已生成审阅总览：{output}", err=as_json)
     if any(a.status == "unreadable" for a in audited):
         sys.exit(EXIT_UNUSABLE)
     if any(a.status == "errors" for a in audited):
@@ -756,7 +763,7 @@ def serve(office_dir, host, port, allowed_hosts, set_password, no_browser):
             store.set_password(password)
             say("已设置管理员密码")
     try:
-        run(settings, port, open_browser=not no_browser, announce=lambda url: say(f"已启动：{url}（按 Ctrl+C 停止）"))
+        run(settings, port, open_browser=not no_browser, announce=lambda url: say_line(f"已启动：{url}（按 Ctrl+C 停止）"))
     except XlreportError as e:
         raise fail_from(e)
     except OSError as e:
@@ -786,7 +793,7 @@ def main() -> None:
                 except (OSError, AttributeError, ValueError):
                     pass
         try:
-            say(f"错误：无法写出结果（{e}）", err=True)
+            say_line(f"错误：无法写出结果（{e}）", err=True)
         except OutputLost:
             pass
         sys.exit(EXIT_UNUSABLE)
