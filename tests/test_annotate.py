@@ -578,6 +578,13 @@ def test_a_value_hidden_under_a_merge_is_never_lost_in_a_copy(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("markup", [b"<!--<mergeCells><mergeCell ref='A1:XFD1048576'/></mergeCells>-->",
+                                    b"<![CDATA[<mergeCells/>]]>", b"<?pi <mergeCells/>?>", b"<!-- <mergeCells/> not closed"])
+def test_merges_in_a_comment_cdata_or_instruction_are_no_merges_and_hide_none(markup):
+    xml = b"<worksheet>" + markup + b"<sheetData/><mergeCells><mergeCell ref='A1:B2'/></mergeCells></worksheet>"
+    assert annotate.merged_area(xml) == (0 if markup.endswith(b"not closed") else 4)
+
+
 def test_the_word_mergecell_in_a_cells_text_does_not_hide_the_merges():
     xml = (b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>mergeCell</t></is></c>'
            b'<c r="B1"><f>"x:mergeCells"</f></c></row></sheetData><mergeCells><mergeCell ref="A1:B2"/></mergeCells></worksheet>')

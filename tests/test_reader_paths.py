@@ -260,6 +260,20 @@ def test_an_input_cell_under_a_merged_range_is_an_error_on_either_path(tmp_path,
     assert p.message.endswith("”在表格中看不到，却仍计入合计和报告")
 
 
+@pytest.mark.parametrize("before", [b"<!--<mergeCells/>-->", b"<!--<mergeCells><mergeCell ref='A1:A1'/></mergeCells>-->",
+                                    b"<?x <mergeCells/>?>"], ids=["comment", "comment-with-merge", "instruction"])
+def test_a_merges_tag_in_a_comment_before_the_real_ones_hides_none(tmp_path, before):
+    """Found by the fuzz harness (edit:merge-comment): the search for the merges stopped at the
+    first <mergeCells> it saw, also inside a comment, and the value under D5:E5 passed unseen."""
+    from factories import patch_zip, sheet_entries
+
+    merged = _merged(tmp_path, "D5:E5")
+    entry = sheet_entries(merged)[spec.SHEET_REQUESTS]
+    hidden = patch_zip(merged, {entry: lambda d: d.replace(b"<sheetData>", before + b"<sheetData>", 1)}, tmp_path / "注释.xlsx")
+    result = reader.read_workbook(hidden)
+    assert [p.cell for p in result.problems if p.code == "value-merged"] == ["E5"]
+
+
 def test_a_merge_over_no_input_or_over_an_empty_one_is_no_finding(tmp_path):
     assert not [p for p in reader.read_workbook(_merged(tmp_path / "a", "A1:A1")).problems if p.code == "value-merged"]
     empty = _merged(tmp_path / "b", "D5:E5", blank=[("requests", "new", "business")])

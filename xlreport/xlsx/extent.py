@@ -12,6 +12,8 @@ else is re-emitted through expat, which also refuses a DOCTYPE (entity expansion
 
 from __future__ import annotations
 
+import re
+
 from xml.parsers import expat
 
 from .. import lazyre
@@ -228,10 +230,14 @@ _REF_ATTRIBUTE = lazyre.compile(rb"""\s(?:[\w.-]+:)?ref\s*=\s*(?:"([^"]*)"|'([^'
 _RANGE_END = lazyre.compile(r"\$?([A-Za-z]{0,3})\$?([0-9]{0,7})")
 
 
-def merge_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+def merge_ranges(xml: bytes, plain: bool = False) -> list[tuple[int, int, int, int]]:
     """The merged ranges of a worksheet's XML as (first row, first column, last row, last
     column), 0-based: "A1:B2", a whole column "A:B" or row "1:2" as far as the sheet goes. A
-    reference no spreadsheet program reads is left out."""
+    reference no spreadsheet program reads is left out. ``plain``: the C scanner has found no
+    comment, CDATA or processing instruction in the XML; otherwise they are taken out first, so
+    that a ``<mergeCells/>`` inside one hides no merge."""
+    if not plain and (b"<!" in xml or xml.find(b"<?", 2) >= 0):
+        xml = _NOT_MARKUP.sub(b"", xml)
     start = _start_of_merges(xml)
     if start < 0:
         return []
@@ -264,6 +270,8 @@ def _start_of_merges(xml: bytes) -> int:
 
 
 _PREFIX = lazyre.compile(rb"[\w.-]+")
+# what an XML parser does not read as tags; one not closed runs to the end of the part
+_NOT_MARKUP = lazyre.compile(rb"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<\?.*?(?:\?>|\Z)", re.S)
 
 
 def _end_of_merges(xml: bytes, at: int) -> int:

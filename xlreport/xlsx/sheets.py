@@ -176,7 +176,7 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
                 lambda: cached(opened, (_STYLES,), _DATE_STYLES, lambda: xlsx_cells.date_styles(_optional_entry(opened, _STYLES))),
                 READ_ROWS, READ_COLS,
             )
-            return _Book(opened, trimmed, {}, scanned, list(paths), _merges_of(xmls, wanted)), stamp
+            return _Book(opened, trimmed, {}, scanned, list(paths), _merges_of(xmls, wanted, plain=True)), stamp
         except xlsx_cells.Decline:
             pass
     merges = _merges_of(xmls, xmls)
@@ -186,8 +186,8 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
     return _Book(opened, trimmed, formulas, merges=merges), stamp
 
 
-def _merges_of(xmls: dict[str, bytes], names) -> dict[str, list]:
-    return {name: extent.merge_ranges(xmls[name]) for name in names}
+def _merges_of(xmls: dict[str, bytes], names, plain: bool = False) -> dict[str, list]:
+    return {name: extent.merge_ranges(xmls[name], plain) for name in names}
 
 
 # For measuring and the differential tests only: XLREPORT_READER=calamine reads every workbook with calamine
