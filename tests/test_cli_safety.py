@@ -419,3 +419,34 @@ def test_a_reader_message_naming_a_file_with_a_line_break_stays_one_line(tmp_pat
         result = run(*command)
         assert result.exit_code == 2
         assert result.stderr.splitlines() == [f"错误：{shown}：不是政府信息公开工作年度报告（找不到国办公开办函〔2021〕30号格式的三张表格），未导入"]
+
+
+FULL_DISK_WRITES = {  # a command, and the line it ends with when the disk is full (RLIMIT_FSIZE)
+    "new": (["new", "-o", "{out}.xlsx", "--agency", "测试县商务局", "--year", "2024"], "{out}.xlsx：无法写入（File too large）"),
+    "export": (["export", "{good}", "-o", "{out}.json"], "{out}.json：无法写入（File too large）"),
+    "build": (["build", "{good}", "-o", "{out}.docx"], "{out}.docx：无法写入（File too large）"),
+    "annotate": (["check", "{good}", "--annotate", "{out}.xlsx"], "{out}.xlsx：无法写入（写临时文件失败：IO_EFBIG）（请检查磁盘空间）"),
+}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="limits the size of the files a process writes")
+@pytest.mark.parametrize("command", FULL_DISK_WRITES)
+def test_a_full_disk_is_one_line_and_exit_2_and_leaves_nothing(command, tmp_path, good):
+    """As if the disk filled up: xlsxwriter's FileCreateError came out as a traceback, and the
+    zip writers of python-docx and openpyxl printed "Exception ignored … ZipFile.__del__" after
+    the one line (found by the fuzz harness's output:disk-full-office)."""
+    import resource
+    import signal
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    args, line = FULL_DISK_WRITES[command]
+    out = tmp_path / "出" / "结果"
+    out.parent.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "xlreport", *[a.format(good=good, out=out) for a in args]], preexec_fn=small_files,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == ["错误：" + line.format(out=out)]
+    assert list(out.parent.iterdir()) == []

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, XlreportError
 from .shown import shown_path
 
 
@@ -62,11 +63,37 @@ def atomic_target(path: Path, force: bool = False):
         check_target(path, force)  # again: a file (or a FIFO) may have appeared while we were writing
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(tmp_path, path)
-    except OSError as e:
-        raise OutputError(f"{shown_path(path)}：无法写入（{e.strerror}）") from None
+    except Exception as e:
+        failed = _os_error_in(e)
+        if failed is None:
+            raise
+        raise OutputError(f"{shown_path(path)}：无法写入（{failed.strerror or type(failed).__name__}）") from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _os_error_in(e: BaseException) -> OSError | None:
+    """The OSError a write failed with, also where a library wrapped it in its own exception
+    (xlsxwriter's FileCreateError on a full disk); None for our own errors and any other."""
+    if isinstance(e, XlreportError):
+        return None
+    for _ in range(8):
+        if isinstance(e, OSError):
+            return e
+        e = e.__cause__ or e.__context__
+        if e is None:
+            return None
+    return None
+
+
+def save_through_memory(tmp: Path, save) -> None:
+    """``save(stream)`` into memory, then its bytes to ``tmp`` in one write: a library that writes
+    its zip straight to a file leaves it open when the disk fills, and the zip's __del__ prints a
+    traceback long after the one-line message."""
+    buffer = io.BytesIO()
+    save(buffer)
+    tmp.write_bytes(buffer.getvalue())
 
 
 def _real(path) -> str:

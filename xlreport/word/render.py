@@ -14,7 +14,7 @@ from pathlib import Path
 from ..format import spec
 from ..errors import InputError, OutputError
 from ..model import Item, Report, Section, Text
-from ..output import atomic_target
+from ..output import atomic_target, save_through_memory
 from .resources import default_template
 from ..shown import shown_path
 
@@ -201,7 +201,7 @@ def render_docx(report: Report, out, template=None, force: bool = False, warn=No
     _stamp_properties(tpl.docx.core_properties, report)
     with atomic_target(Path(out), force) as tmp:
         try:
-            tpl.save(str(tmp))
+            save_through_memory(tmp, tpl.save)
         except (etree.LxmlError, TypeError, ValueError, KeyError) as e:
             raise InputError(f"{where}：按模板生成的文档无法保存（{type(e).__name__}：{_detail(e)}）") from None
     return Path(out)

@@ -26,7 +26,7 @@ from ..errors import InputError, OutputError
 from ..format import spec
 from ..format.rules import RULE_BY_CODE
 from ..model import Report
-from ..output import atomic_target
+from ..output import atomic_target, save_through_memory
 from ..problems import Problem
 from ..shown import shown_path
 from . import extent
@@ -89,10 +89,31 @@ def annotate_copy(source, out, problems: list[Problem], force: bool = False) -> 
     places = _places(wb, problems)
     replaced = _mark(wb, _by_cell(problems, places))
     _list_sheet(wb, problems, places, replaced)
+    from lxml.etree import SerialisationError  # loaded with openpyxl already: heavy, only here
+
     with atomic_target(out, force) as tmp:
-        wb.save(tmp)
+        try:
+            save_through_memory(tmp, wb.save)
+        except SerialisationError as e:  # openpyxl streams each sheet through a temporary file
+            reason = str(e)
+            _drop_quietly(e)
+            raise OutputError(f"{shown_path(out)}：无法写入（写临时文件失败：{reason}）", "请检查磁盘空间") from None
         _verify(source, tmp, out)
     return out
+
+
+def _drop_quietly(e: BaseException) -> None:
+    """Free a failed save's frames now, with nothing said: openpyxl's half-written sheet writers
+    fail again as they are collected, and Python would print that after our one line."""
+    import gc
+    import sys
+
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
+    try:
+        e.__traceback__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _open(source: Path, keep_vba: bool):
