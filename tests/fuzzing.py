@@ -1478,7 +1478,7 @@ def e_long_agency(rng, entries, kind):
 EDIT_MUTATORS = {
     "merge-over": (e_merge_over, {"example-xlsx": 3, "lo-xlsx": 1}, 3),
     "merge-word": (e_merge_word, {"example-xlsx": 3, "lo-xlsx": 1}, 1),
-    "merge-comment": (e_merge_comment, {"example-xlsx": 3, "lo-xlsx": 1}, 0),  # 0: PENDING
+    "merge-comment": (e_merge_comment, {"example-xlsx": 3, "lo-xlsx": 1}, 1),
     "clerk-sheet": (e_clerk_sheet, {"example-xlsx": 3, "blank-xlsx": 1, "lo-xlsx": 1}, 2),
     "sst-count-calamine": (e_sst_count_calamine, {"example-xlsx": 3, "blank-xlsx": 1, "lo-xlsx": 1}, 2),
     "long-agency": (e_long_agency, {"example-xlsx": 3, "lo-xlsx": 1, "ods": 1, "ods-hand": 1}, 2),
@@ -1830,7 +1830,7 @@ def mutate_json(rng: random.Random, seed: Seed, data: bytes, only: str | None = 
         note = f"{'/'.join(map(str, path))} = {json.dumps(value)[:30]}"
     elif op == "long-string":
         path, _ = rng.choice(strings)
-        n = rng.choice([32767, 32768, 1_000_000, 15_000_000, 17_000_000])  # the last two: about the 16 MB file limit
+        n = rng.choice([32767, 32768, 1_000_000, 15_000_000, 17_000_000])  # the last two: past the 2 MB file limit (16 MB once)
         doc = _set(doc, path, ("上" * (n // 3 if n > MB else n)) if rng.random() < 0.5 else ("a" * n))
         note = f"{'/'.join(map(str, path))} {n} chars"
     elif op == "odd-string":
@@ -2540,7 +2540,7 @@ WRITING_COMMANDS = [(["build", "{in}", "-o", "{out}"], ("example-xlsx", "example
 TARGET_KINDS = ("fifo", "null-device", "full-device", "socket", "directory")
 # mutator: weight (0: known to fail in the current code, see PENDING; run only when asked for)
 OUTPUT_MUTATORS = {"fifo": 2, "null-device": 2, "full-device": 1, "socket": 1, "directory": 1, "bad-name": 2, "disk-full": 2,
-                   "disk-full-office": 0, "stdout-closed": 2, "stdout-full": 2, "stdout-broken-pipe": 2, "stdout-lost-after-writing": 0}
+                   "disk-full-office": 1, "stdout-closed": 2, "stdout-full": 2, "stdout-broken-pipe": 2, "stdout-lost-after-writing": 0}
 
 
 def _output_case(rng, run_seed, index, seeds, only):
@@ -2579,7 +2579,7 @@ NAME_PARTS = ["\n" + FORGED_MARK + " 检查通过：没有发现问题。\n", "\
               "\x1b[2J\x1b[H", "\x1b]0;标题\x07", "\u202e", "\x85", "\x7f", "\t", "\u2028", "\u200b", "\ufeff", "\x08\x08", " ",
               "'\"$(id)`id`;|&<>*?[a]", "名" * 70]
 # weight 0: known to fail in the current code, see PENDING
-NAME_MUTATORS = {"input-name": 2, "damaged-input-name": 0, "output-name": 0}
+NAME_MUTATORS = {"input-name": 2, "damaged-input-name": 1, "output-name": 2}
 
 
 def odd_name(rng: random.Random, stem: str, suffix: str) -> str:
@@ -2615,14 +2615,13 @@ MUTATOR_SEEDS = {"bytes:zip-header": CLASS_SEEDS["zip"], **{f"edit:{name}": spec
 # mutators that find a failure in the current code: never in a generated run (their weight is 0)
 # nor in tests/test_fuzz.py until it is fixed; fuzz.py --mutators runs them
 PENDING = {
-    "names:output-name": "an output file name with a line break is printed raw (已导出：/已生成：/已生成标注副本：)",
-    "names:damaged-input-name": "some error lines print the input's name raw (import: 找不到表格…; build of an .xls calamine refuses)",
-    "output:stdout-lost-after-writing": "build/template/new write their file, then exit 2 when stdout is lost",
-    "output:disk-full-office": "a write failing (a full disk) while xlsxwriter, openpyxl or python-docx writes is a traceback",
+    # fixed since they were found: names:output-name, names:damaged-input-name (761bd3f),
+    # edit:merge-comment (0bdf6be), output:disk-full-office (a2dc3d1)
+    "output:stdout-lost-after-writing": ("build/template/new write their file, then exit 2 when stdout is lost: the file is "
+                                         "whole and kept (only its announcement was lost); whether that breaks the rule "
+                                         "'nothing left after exit 2' is open"),
     "ole:fat": "an .xls whose FAT chains loop makes calamine allocate 4 GB and abort",
     "ole:biff-dimensions": "an .xls whose DIMENSIONS say 2^31 rows makes calamine abort",
-    "edit:merge-comment": ("<mergeCells> in a comment before the real ones hides them: an input under a merge is no error, "
-                           "and annotate says 请把原文件发给 xlreport 的维护者 (or builds the whole-sheet merge until the time runs out)"),
 }
 
 

@@ -21,6 +21,7 @@ To look into a failure: the assertion message names the case (index, class, muta
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -76,6 +77,9 @@ FAMILY_MUTATORS = [
     "output:fifo", "output:null-device", "output:full-device", "output:socket", "output:directory", "output:bad-name",
     "output:disk-full", "output:stdout-closed", "output:stdout-full", "output:stdout-broken-pipe",
     "names:input-name",  # a file name with a line break or an escape sequence
+    "names:output-name", "names:damaged-input-name",  # the same in an output's name, in a reader's message
+    "edit:merge-comment",  # <mergeCells/> in a comment before the real merges
+    "output:disk-full-office",  # a full disk while xlsxwriter, openpyxl or python-docx writes
 ]
 FAMILY_CASES = 3
 
@@ -87,7 +91,8 @@ def test_each_family_of_earlier_findings(seed_dir, tmp_path):
                                    timeout=HANG, work_dir=tmp_path, seed_dir=seed_dir, mutators=FAMILY_MUTATORS)
     ran = summary["per_mutator"]
     assert not [m for m in ran if "harness-fallback" in m], ran
-    assert all(sum(n for k, n in ran.items() if k.startswith(m)) == FAMILY_CASES for m in FAMILY_MUTATORS), ran
+    # a mutator applied twice in one case is counted as "name x2"; output:disk-full is a prefix of output:disk-full-office
+    assert all(sum(n for k, n in ran.items() if re.fullmatch(re.escape(m) + r"(x[0-9]+)?", k)) == FAMILY_CASES for m in FAMILY_MUTATORS), ran
     assert not summary["failures"], fuzzing.describe_failures(summary)
 
 
