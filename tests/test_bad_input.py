@@ -314,3 +314,15 @@ def test_unreadable_file_next_to_a_good_one(tmp_path, good):
     assert "Traceback" not in result.stdout + result.stderr
     assert f"{bad}：文件是空的（0 字节）" in result.stdout + result.stderr
     assert "共 2 个文件：1 个通过，0 个有错误，1 个无法读取。" in result.stdout
+
+
+@pytest.mark.parametrize("suffix, what", [(".ods", " .ods 文件"), (".xlsx", " xlsx 压缩包")])
+def test_a_zip_cut_short_is_named_as_what_its_name_says(suffix, what, tmp_path):
+    """A damaged .ods was called an incomplete xlsx package (noticed by the fuzz harness)."""
+    good = write(tmp_path / "好.xlsx", filled_report())
+    cut = tmp_path / f"下载一半{suffix}"
+    cut.write_bytes(good.read_bytes()[:3000])
+    result = CliRunner().invoke(cli, ["check", str(cut)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"错误：{cut}：文件已损坏（不是完整的{what}，可能没有下载或复制完整）"
+                             "（请从原处重新复制一份，或用 WPS/Excel 打开后另存为 .xlsx）\n")

@@ -214,7 +214,8 @@ def open_spreadsheet(path) -> Opened:
     data = read_bytes(path, "workbook")
     head = data[:8]
     if head.startswith(b"PK"):
-        zf = open_package(path, data, " xlsx 压缩包", "请从原处重新复制一份，或用 WPS/Excel 打开后另存为 .xlsx")
+        what = " .ods 文件" if path.suffix.lower() == ".ods" else " xlsx 压缩包"  # which it is, only its name can tell
+        zf = open_package(path, data, what, "请从原处重新复制一份，或用 WPS/Excel 打开后另存为 .xlsx")
         if "xl/workbook.xml" in zf:
             return Opened(path, "xlsx", data, zf)
         if "mimetype" in zf:
