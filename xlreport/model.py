@@ -106,8 +106,7 @@ class Report:
 
     def all_computed(self) -> dict[tuple, Number]:
         """Every total recomputed from the inputs in one pass (blank inputs count as 0)."""
-        raw = self.raw_numbers
-        values = {p: raw.get(p, 0) if v is None else v for p, v in zip(_INPUT_PATHS, map(self.values.get, _INPUT_PATHS))}
+        values = dict(zip(_INPUT_PATHS, counted_inputs(self)))
         for path, parts in _TOTAL_PARTS:
             values[path] = sum(parts(values), 0)
         return values

@@ -16,7 +16,9 @@ to keep: their copy is a workbook written from the values read (``write_regenera
 
 from __future__ import annotations
 
+import gc
 import io
+import sys
 import warnings
 from pathlib import Path
 
@@ -105,9 +107,6 @@ def annotate_copy(source, out, problems: list[Problem], force: bool = False) -> 
 def _drop_quietly(e: BaseException) -> None:
     """Free a failed save's frames now, with nothing said: openpyxl's half-written sheet writers
     fail again as they are collected, and Python would print that after our one line."""
-    import gc
-    import sys
-
     hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
     try:
         e.__traceback__ = None
