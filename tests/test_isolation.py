@@ -4,9 +4,11 @@ costs that file's line only; the pool replaces the worker and every other file i
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -130,3 +132,43 @@ def test_merge_names_the_poisoned_file_and_adds_up_nothing_silently(folder, monk
     assert result.exit_code == 2
     assert result.stderr.startswith("错误：有文件无法读取，未汇总：收到/10-有毒.xlsx：无法读取：读取这个文件的进程意外退出（SIGKILL")
     assert not Path("汇总.xlsx").exists()
+
+
+# --- one file read in a child process (isolation.run: .xls, PDF) -------------------------------------
+
+MB = 1024 * 1024
+
+
+def _allocate(n: int) -> int:
+    return len(bytearray(n))
+
+
+def _refuse() -> None:
+    raise ValueError("not a workbook")
+
+
+ONE_CHILD = [  # (target, args, seconds), what run() says
+    ((_allocate, (10,), 5), ("done", 10)),
+    ((_allocate, (4096 * MB,), 5), ("memory",)),  # past its RLIMIT_AS: MemoryError in the child
+    ((time.sleep, (60,), 1), ("time",)),
+    ((os.abort, (), 5), ("died", -signal.SIGABRT)),  # as calamine dies when an allocation fails
+    ((_refuse, (), 5), ("failed", "ValueError")),
+]
+
+
+@pytest.mark.parametrize("threads", [False, True], ids=["forked", "spawned beside a thread"])
+@pytest.mark.parametrize("job, said", ONE_CHILD, ids=[said[0] for _, said in ONE_CHILD])
+def test_one_read_in_a_child_says_what_became_of_it(job, said, threads):
+    from xlreport import isolation
+
+    target, args, seconds = job
+    outcome = []
+    run = lambda: outcome.append(isolation.run(target, args, 256 * MB, seconds))  # noqa: E731
+    if threads:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    else:
+        run()
+    assert outcome == [said]
+    assert multiprocessing.active_children() == []

@@ -23,7 +23,7 @@ PACKAGE = REPO / "xlreport"
 # ("xlreport" is xlreport/__init__.py alone); an import may go to the same layer or a lower
 # one. Within a layer the module graph is acyclic.
 LAYERS = [
-    ("xlreport.lazyre", "xlreport.shown", "xlreport.limits", "xlreport.version"),  # import nothing of the package but lazyre
+    ("xlreport.lazyre", "xlreport.shown", "xlreport.limits", "xlreport.version", "xlreport.isolation"),  # import nothing of the package but lazyre
     ("xlreport.errors",),
     ("xlreport.format", "xlreport.container", "xlreport.output"),  # the declared format; opening and writing files
     ("xlreport.model", "xlreport.problems", "xlreport.texttable"),
@@ -46,7 +46,9 @@ KNOWN_MISSING: set[tuple[str, str]] = set()
 NOT_LOADED_BY_CHECK = ("docxtpl", "docx", "jinja2", "openpyxl", "xlsxwriter", "pdfplumber", "pdfminer",
                        # html: its table of 2,231 entity names costs every check 7 M instructions; hashlib:
                        # OpenSSL's start-up 11 M (the spec hash is written out, acceptances hash lazily)
-                       "html", "hashlib")
+                       "html", "hashlib",
+                       # multiprocessing: 26 M; only an .xls or a PDF is read in a child process
+                       "multiprocessing")
 
 
 def module_name(path) -> str:

@@ -2,45 +2,28 @@
 
 A PDF without text (a scan) cannot be read: the message says so.
 
-pdfplumber reads the file in a child process, within limits.PDF_MEMORY (RLIMIT_AS) and
-limits.PDF_SECONDS (the child is killed when it passes it): a PDF whose objects refer to each
-other in a loop makes pdfminer read for ever, and a page that draws millions of glyphs takes
-gigabytes. The child counts pages (PDF_PAGES, before any is read) and glyphs (PDF_CHARS, as
-each string is drawn, before pdfminer makes an object of each glyph). Where the system has fork
-(Linux) the child is forked, so pdfplumber, imported once in this process, is not imported again
-for each file; elsewhere (Windows) it is spawned, and without the resource module only the time
-is limited. A batch worker is a daemonic process and may not have children: there the file is
-read in the worker, which its pool already holds to a memory and a time limit.
+pdfplumber reads the file in a child process (isolation.py), within limits.PDF_MEMORY and
+limits.PDF_SECONDS: a PDF whose objects refer to each other in a loop makes pdfminer read for
+ever, and a page that draws millions of glyphs takes gigabytes. The child counts pages
+(PDF_PAGES, before any is read) and glyphs (PDF_CHARS, as each string is drawn, before pdfminer
+makes an object of each glyph).
 
 pdfplumber is imported here only, so the other commands do not pay for it.
 """
 
 from __future__ import annotations
 
-import gc
 import io
 import logging
-import multiprocessing
-import os
-import signal
-import threading
 import warnings
 from collections import Counter
 from contextlib import contextmanager
-from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
-try:
-    import resource
-except ImportError:  # pragma: no cover - Windows
-    resource = None
-
-from .. import limits
+from .. import isolation, limits
 from ..errors import InputError, LimitError
 from .document import Block, CellBudget, Document
 from .text import lines_document
-
-CPU_GRACE = 5  # CPU seconds past PDF_SECONDS after which a child dies by itself (its parent gone)
 
 
 def extract(path: Path, data: bytes) -> Document:
@@ -76,57 +59,20 @@ def extract(path: Path, data: bytes) -> Document:
 
 def _read(data: bytes) -> tuple:
     """The outcome of reading ``data`` (see _outcome), from a child process within the limits."""
-    ctx = _context()
-    if ctx is None:  # a daemonic batch worker: its pool limits it
-        logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it logs every oddity of a broken file
-        return _outcome(data, limits.PDF_PAGES.value, limits.PDF_CHARS.value)
-    if ctx.get_start_method() == "fork":
-        try:
-            import pdfplumber  # noqa: F401 - here once: every child forked from now on has it
-        except ImportError:  # pragma: no cover - a dependency of the package
-            return ("missing",)
-    reader, writer = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, daemon=True, args=(
-        writer, data, limits.PDF_MEMORY.value, limits.PDF_SECONDS.value, limits.PDF_PAGES.value, limits.PDF_CHARS.value))
-    try:
-        try:
-            child.start()
-        except OSError as e:  # no process to be had (too many, no memory)
-            return ("no child", e.strerror or type(e).__name__)
-        writer.close()  # the child's end: once the child is gone, reading it gives EOF
-        return _answer(child, reader, limits.PDF_SECONDS.value)
-    finally:  # also on Ctrl-C: no child is left reading
-        if child.is_alive():
-            child.kill()
-        if child.pid is not None:
-            child.join()
-        writer.close()
-        reader.close()
-
-
-def _context():
-    """How to start the child: fork where there is fork and no other thread (a fork beside
-    threads can inherit a lock held for ever); spawn otherwise; None where no child may be had."""
-    if multiprocessing.current_process().daemon:
-        return None
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _answer(child, reader, seconds: int) -> tuple:
-    """The child's outcome; a limit's when it does not answer in time or dies without one."""
-    if not reader.poll(seconds):  # an answer, or the pipe closed by the child's death
+    outcome = isolation.run(_read_quietly, (data, limits.PDF_PAGES.value, limits.PDF_CHARS.value),
+                            limits.PDF_MEMORY.value, limits.PDF_SECONDS.value, preload=("pdfplumber",))
+    kind = outcome[0]
+    if kind == "done":
+        return outcome[1]
+    if kind == "time":
         return ("limit", "PDF_SECONDS", "")
-    try:
-        return reader.recv()
-    except Exception:  # EOFError: died before answering; a broken pickle: died while answering
-        pass
-    child.join()
-    code = child.exitcode
-    if resource is not None and code == -getattr(signal, "SIGXCPU", 0):
-        return ("limit", "PDF_SECONDS", "")  # its own CPU limit (see _cap)
-    return ("limit", "PDF_MEMORY", "读取进程意外退出")
+    if kind == "memory":
+        return _MEMORY_FULL
+    if kind == "died":
+        return ("limit", "PDF_MEMORY", "读取进程意外退出")
+    if kind == "failed":  # pragma: no cover - a bug of ours, not a broken file
+        return ("broken", outcome[1])
+    return outcome  # ("no child", why)
 
 
 # --- the child ----------------------------------------------------------------------------------
@@ -135,74 +81,9 @@ def _answer(child, reader, seconds: int) -> tuple:
 _MEMORY_FULL = ("limit", "PDF_MEMORY", "")
 
 
-def _child(writer, data: bytes, memory: int, seconds: int, pages: int, chars: int) -> None:
-    """Read ``data`` within the limits and send the outcome; nothing escapes (multiprocessing
-    would print a traceback)."""
-    full = ForkingPickler.dumps(_MEMORY_FULL)  # made now: when the memory is full, nothing more can be
-    try:
-        _silence()
-        _cap(memory, seconds)
-        _quiet()
-        outcome = _outcome(data, pages, chars)
-    except MemoryError:
-        outcome = _MEMORY_FULL
-    except BaseException as e:  # pragma: no cover - a bug of ours, not a broken file
-        outcome = ("broken", type(e).__name__)
-    try:
-        try:
-            if outcome == _MEMORY_FULL:
-                raise MemoryError
-            writer.send(outcome)
-        except MemoryError:
-            outcome = None  # the lines that did not fit, given up
-            gc.collect()  # pdfminer's objects hold one another: what the reading left is freed here
-            writer.send_bytes(full)
-    except BaseException:  # pragma: no cover - the parent is gone
-        pass
-    finally:
-        writer.close()
-
-
-def _silence() -> None:
-    """Nothing from the child reaches the clerk's terminal: not Ctrl-C (the parent's, which ends
-    the child), not Python's own last words when the memory runs out (written to fd 2)."""
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # pragma: no cover - not the main thread
-        pass
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
-def _cap(memory: int, seconds: int) -> None:
-    """RLIMIT_AS: ``memory`` above what the child starts with (a forked child shares its parent's
-    address space, which is not the PDF's doing); RLIMIT_CPU: a little past the time limit, so
-    that a child whose parent was killed does not read on for ever."""
-    if resource is None:
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    want = _address_space() + memory
-    if hard != resource.RLIM_INFINITY:
-        want = min(want, hard)
-    if soft == resource.RLIM_INFINITY or want < soft:
-        resource.setrlimit(resource.RLIMIT_AS, (want, hard))
-    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    want = seconds + CPU_GRACE
-    if hard != resource.RLIM_INFINITY:
-        want = min(want, hard)
-    if soft == resource.RLIM_INFINITY or want < soft:
-        resource.setrlimit(resource.RLIMIT_CPU, (want, hard))
-
-
-def _address_space() -> int:
-    """Bytes of address space this process has now (Linux), else 0."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError, AttributeError):
-        return 0
+def _read_quietly(data: bytes, pages: int, chars: int) -> tuple:
+    _quiet()
+    return _outcome(data, pages, chars)
 
 
 def _quiet() -> None:
