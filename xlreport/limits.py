@@ -70,6 +70,10 @@ ANNOTATE_CELLS = Limit(500_000, "格", "标注副本的工作簿单元格数",
 MAX_COUNT = 10**12  # a count of requests, documents or decisions: a trillion is beyond any agency
 MAX_AMOUNT = 10**12  # an amount in 万元 or 元
 AMOUNT_DIGITS = 15  # significant digits an amount may have: what Excel (a double) keeps exactly
+# an .xls is read by calamine in a child process (isolation.py): a crafted one aborts its reader
+XLS_SECONDS = Limit(30, "秒", "读取 .xls 工作簿的时间", "一份 .xls 工作簿在 0.1 秒内读完")
+XLS_MEMORY = Limit(1024 * MB, "字节", "读取 .xls 工作簿的内存",
+                   "一份 .xls 工作簿用 50 MB 以内；分配表成环或谎报表格大小的 .xls 让 calamine 申请几 GB 到几百 GB，进程中止")
 
 # --- published reports ----------------------------------------------------------------------------
 

@@ -18,9 +18,9 @@ import re
 import zipfile
 from pathlib import Path
 
-from .. import lazyre
+from .. import isolation, lazyre, limits
 from ..container import Opened, cached, declares_entities, xlsx_sheet_paths
-from ..errors import InputError
+from ..errors import InputError, LimitError
 from ..format import spec
 from . import cells as xlsx_cells
 from . import extent
@@ -114,14 +114,16 @@ class _Book:
 
     @property
     def wb(self):
-        if self._wb is None:
+        if self._wb is None and self._opened.kind == "xls":
+            self._wb = _read_xls_isolated(self._opened)
+        elif self._wb is None:
             from python_calamine import CalamineWorkbook
 
             data = _calamine_input(self._opened, self._trimmed, self._ods_merges)
             try:
                 self._wb = guarded(lambda: CalamineWorkbook.from_filelike(io.BytesIO(data)))
             except Exception as e:  # calamine raises its own error types and sometimes plain ones
-                raise _calamine_error(self._opened.path, e) from None
+                raise _calamine_error(self._opened.path, type(e).__name__) from None
         return self._wb
 
     def grid(self, name: str) -> _Sheet:
@@ -136,7 +138,7 @@ class _Book:
             else:
                 merges = self._ods_merges.get(name, ()) if self._opened.kind == "ods" else _calamine_merges(sheet)
         except Exception as e:
-            raise _calamine_error(self._opened.path, e) from None
+            raise _calamine_error(self._opened.path, _error_name(e)) from None
         return _Sheet(name, [r[:READ_COLS] for r in rows], self._formulas.get(name), merges)
 
 
@@ -256,10 +258,8 @@ _WORKSHEET = lazyre.compile(r"xl/worksheets/[^/]+\.xml")
 def _calamine_input(opened: Opened, trimmed: dict[str, bytes], ods_merges: dict | None = None) -> bytes:
     """What calamine reads. For an xlsx or ods: a package rebuilt (stored, not compressed) from
     entries read within the limits, every worksheet (an ods: content.xml) cut to the range the
-    readers look at, so no cell far away makes calamine allocate a huge grid. An .xls as it is
-    (its format caps a sheet at 65,536 × 256 cells)."""
-    if opened.zip is None:
-        return opened.data
+    readers look at, so no cell far away makes calamine allocate a huge grid (an .xls: see
+    _read_xls)."""
     sheets = {entry: name for name, entry in xlsx_sheet_paths(opened).items()} if opened.kind == "xlsx" else {}
     strings = None
     if _SHARED_STRINGS in opened.zip and opened.kind == "xlsx":
@@ -284,11 +284,96 @@ def _calamine_input(opened: Opened, trimmed: dict[str, bytes], ods_merges: dict 
     return out.getvalue()
 
 
-def _calamine_error(path: Path, e: Exception) -> InputError:
-    name = type(e).__name__
+def _calamine_error(path: Path, name: str) -> InputError:
+    """What calamine's error (by its type's name, all there is to tell them by) means to a clerk."""
     if "Password" in name:
         return InputError(f"{path}：工作簿设置了打开密码，无法读取", "请在 WPS/Excel 中取消“打开密码”后另存，再运行本命令")
     return InputError(f"{path}：文件已损坏或不是有效的工作簿，无法读取（{name}）", "请用 WPS/Excel 打开后另存为 .xlsx 再试")
+
+
+# --- an .xls, read in a child process ----------------------------------------------------------
+# calamine reads an .xls as it is (no package to cut to a range), and a crafted one makes it ask
+# for gigabytes (an allocation table in a loop, a sheet claiming 65,536 × 256 cells many times
+# over) and abort the process. So a child reads it within limits.XLS_MEMORY and XLS_SECONDS
+# (isolation.py) and hands back every sheet the readers may look at, cut to what they look at.
+
+XLS_SHEETS = 50  # the sheets read_foreign looks for tables on
+XLS_ROWS, XLS_COLS = READ_ROWS * 3, READ_COLS * 2  # the most any reader looks at (read_foreign)
+
+
+class XlsSheetError(Exception):
+    """A sheet of an .xls that calamine could not read; ``name``: calamine's error."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _error_name(e: Exception) -> str:
+    return e.name if isinstance(e, XlsSheetError) else type(e).__name__
+
+
+class _XlsSheet:
+    """One sheet of an .xls as the child read it: the calls the readers make of calamine's."""
+
+    def __init__(self, rows: list[list], merges: list):
+        self._rows = rows
+        self.merged_cell_ranges = merges
+
+    def to_python(self, skip_empty_area: bool = False, nrows: int | None = None) -> list[list]:
+        return self._rows[:nrows]
+
+
+class _XlsBook:
+    """An .xls as the child read it, in the shape of calamine's workbook."""
+
+    def __init__(self, names: list[str], sheets: dict):
+        self.sheet_names = names
+        self._sheets = sheets
+
+    def get_sheet_by_name(self, name: str) -> _XlsSheet:
+        read = self._sheets.get(name, "WorksheetNotFound")
+        if isinstance(read, str):
+            raise XlsSheetError(read)
+        return _XlsSheet(*read)
+
+
+def _read_xls_isolated(opened: Opened) -> _XlsBook:
+    outcome = isolation.run(_read_xls, (opened.data,), limits.XLS_MEMORY.value, limits.XLS_SECONDS.value,
+                            preload=("python_calamine",))
+    kind, path = outcome[0], opened.path
+    if kind == "done" and outcome[1][0] == "sheets":
+        return _XlsBook(*outcome[1][1:])
+    if kind in ("done", "failed"):  # calamine's error, or one it raised that nothing caught
+        raise _calamine_error(path, outcome[1][1] if kind == "done" else outcome[1])
+    if kind == "time":
+        raise LimitError.of(path, limits.XLS_SECONDS)
+    if kind in ("memory", "died"):
+        raise LimitError.of(path, limits.XLS_MEMORY, "" if kind == "memory" else "读取进程意外退出")
+    raise InputError(f"{path}：无法启动读取 .xls 工作簿的进程（{outcome[1]}）", "请稍后再试")
+
+
+def _read_xls(data: bytes) -> tuple:
+    """("sheets", names, {name: (rows, merges) or calamine's error}) | ("refused", calamine's error)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = guarded(lambda: CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        names = list(wb.sheet_names)
+    except Exception as e:
+        return ("refused", type(e).__name__)
+    wanted = names[:XLS_SHEETS] + [n for n in names[XLS_SHEETS:] if n in _WANTED_SHEETS or n == spec.SHEET_STAMP]
+    return ("sheets", names, {name: _read_xls_sheet(wb, name) for name in wanted})
+
+
+def _read_xls_sheet(wb, name: str):
+    try:
+        sheet = guarded(lambda: wb.get_sheet_by_name(name))
+        rows = guarded(lambda: sheet.to_python(skip_empty_area=False, nrows=XLS_ROWS))
+        merges = guarded(lambda: sheet.merged_cell_ranges) or ()
+    except Exception as e:
+        return type(e).__name__
+    return [r[:XLS_COLS] for r in rows], list(merges)
 
 
 def _stamp(wb) -> dict[str, str]:
