@@ -380,6 +380,43 @@ def test_a_command_started_with_its_output_closed_says_so_and_exits_2(good, comm
     assert (proc.returncode, proc.stderr) == (2, "错误：无法写出结果（标准输出已关闭）\n")
 
 
+WRITTEN_THEN_SAID = {  # a command that writes a file and then says so
+    "build": ["build", "{good}", "-o", "{out}.docx"],
+    "new": ["new", "--agency", "测试县商务局", "--year", "2024", "-o", "{out}.xlsx"],
+    "template": ["template", "-o", "{out}.docx"],
+}  # (export and import say it on stderr)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="starts a process with its stdout closed")
+@pytest.mark.parametrize("command", WRITTEN_THEN_SAID)
+def test_a_file_written_whole_is_kept_and_said_when_its_announcement_is_lost(tmp_path, good, command):
+    """Its file is whole: it is kept, and the error line says so (exit 2: the run did not end as
+    it should). The file is the one a run with its output open writes."""
+    def args(out: str) -> list:
+        return [a.replace("{good}", str(good)).replace("{out}", str(tmp_path / out)) for a in WRITTEN_THEN_SAID[command]]
+
+    lost = args("无声")
+    proc = subprocess.run([sys.executable, "-m", "xlreport", *lost], preexec_fn=lambda: os.close(1),
+                          stderr=subprocess.PIPE, text=True, encoding="utf-8", timeout=120)
+    written = Path(lost[-1])
+    assert (proc.returncode, proc.stderr) == (2, f"错误：{written} 已完整生成，但无法显示这条提示（标准输出已关闭）\n")
+    assert run(*args("有声")).exit_code == 0
+    assert _contents(written) == _contents(tmp_path / ("有声" + written.suffix))
+
+
+def _contents(path: Path):
+    """What a file says, without the times its writer stamps it with."""
+    if path.suffix == ".docx":
+        import docx
+
+        return [p.text for p in docx.Document(str(path)).paragraphs]
+    if path.suffix == ".xlsx":
+        from xlreport import api, model
+
+        return model.to_dict(api.load(path).report)
+    return path.read_bytes()
+
+
 def test_a_file_name_with_a_line_break_cannot_print_a_line_of_its_own(tmp_path, good):
     forged = tmp_path / "x.xlsx\n检查通过：没有发现问题。\n.xlsx"
     shutil.copyfile(good, forged)

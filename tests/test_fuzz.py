@@ -77,6 +77,7 @@ FAMILY_MUTATORS = [
     "ole:fat", "ole:biff-dimensions",  # allocation chains in a loop, sheets claiming billions of cells: calamine aborts
     "output:fifo", "output:null-device", "output:full-device", "output:socket", "output:directory", "output:bad-name",
     "output:disk-full", "output:stdout-closed", "output:stdout-full", "output:stdout-broken-pipe",
+    "output:stdout-lost-after-writing",  # the file written whole, then its announcement lost
     "names:input-name",  # a file name with a line break or an escape sequence
     "names:output-name", "names:damaged-input-name",  # the same in an output's name, in a reader's message
     "edit:merge-comment",  # <mergeCells/> in a comment before the real merges

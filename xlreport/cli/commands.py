@@ -40,6 +40,19 @@ def say_line(text: str, err: bool = False) -> None:
 class OutputLost(Exception):
     """Writing to the console or to where the output was sent failed (a full disk, a closed pipe)."""
 
+    written = None  # the file whose announcement was lost: it is whole, and kept
+
+
+def say_written(text: str, written, err: bool = False) -> None:
+    """The line that announces a file now written whole. Should it not reach the console, the
+    error that ends the run (exit 2) still says the file is there and whole: it is kept, as
+    nothing half-written is."""
+    try:
+        say_line(text, err=err)
+    except OutputLost as e:
+        e.written = written
+        raise
+
 
 def emit(text: str, err: bool = False, nl: bool = True) -> None:
     """``text`` as it is (JSON, already safe), to stdout or stderr."""
@@ -202,7 +215,7 @@ def new(output, agency, year, data_file, previous_file, force):
         write_workbook(output, report, force=force)
     except XlreportError as e:
         raise fail_from(e)
-    say_line(f"已生成：{output}")
+    say_written(f"已生成：{output}", output)
 
 
 @cli.command(short_help="检查工作簿、JSON 报告或已发布的报告")
@@ -274,13 +287,13 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
         raise
     printer.finish()
     if overview is not None:
-        say_line(f"已生成检查结果总览：{overview}", err=as_json)
+        say_written(f"已生成检查结果总览：{overview}", overview, err=as_json)
     if annotate_out is not None and printer.first.status != "unreadable":
         try:
             annotate.write_annotated(annotate_out, paths[0], printer.first.problems, printer.first.kept, force=force)
         except XlreportError as e:
             raise fail_from(e)
-        say_line(f"已生成标注副本：{annotate_out}", err=as_json)
+        say_written(f"已生成标注副本：{annotate_out}", annotate_out, err=as_json)
     if printer.unreadable:
         sys.exit(EXIT_UNUSABLE)
     if printer.with_errors:
@@ -439,7 +452,7 @@ def export(file, output, strict, force):
                 tmp.write_text(text, encoding="utf-8")
         except XlreportError as e:
             raise fail_from(e)
-        say_line(f"已导出：{out}", err=True)
+        say_written(f"已导出：{out}", out, err=True)
     if errors:
         sys.exit(EXIT_PROBLEMS)
 
@@ -482,7 +495,7 @@ def import_(file, output, force):
         say_line(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
     errors = sum(1 for p in imported.problems if p.is_error)
     if out is not None:
-        say_line(f"已导入：{out}（{len(imported.problems) - errors} 个提醒，{errors} 个错误）", err=True)
+        say_written(f"已导入：{out}（{len(imported.problems) - errors} 个提醒，{errors} 个错误）", out, err=True)
     if errors:
         sys.exit(EXIT_PROBLEMS)
 
@@ -530,14 +543,14 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
         raise fail_from(e)
     if errors:
         say_line(f"提醒：报告中有 {len(errors)} 个错误，已按 --allow-errors 生成。", err=True)
-    say_line(f"已生成：{output}")
+    say_written(f"已生成：{output}", output)
     if pdf:
         target = output.with_suffix(".pdf")
         try:
             substituted = convert_to_pdf(output, target, force=force)
         except XlreportError as e:
             raise fail_from(e)
-        say_line(f"已生成：{target}")
+        say_written(f"已生成：{target}", target)
         for line in substituted:
             say_line(f"提醒：{line}", err=True)
 
@@ -559,7 +572,7 @@ def template(output, force):
             shutil.copyfile(default_template(), tmp)
     except XlreportError as e:
         raise fail_from(e)
-    say_line(f"已导出模板：{output}")
+    say_written(f"已导出模板：{output}", output)
 
 
 @cli.command(short_help="把多个单位的工作簿汇总成一份")
@@ -600,7 +613,7 @@ def merge(inputs, output, agency, year, jobs, allow_errors, include_merged, forc
         write_workbook(output, merged.report, force=force, extra_sheets=[(SUMMARY_SHEET, merged.summary)])
     except XlreportError as e:
         raise fail_from(e)
-    say_line(f"已汇总 {merged.files} 个单位：{output}")
+    say_written(f"已汇总 {merged.files} 个单位：{output}", output)
 
 
 def _load_previous(path: Path | None):
@@ -716,7 +729,7 @@ def audit(inputs, output, as_json, names_file, jobs, force):
         say(f"共 {len(audited)} 份报告、{len({a.agency for a in audited if a.agency})} 个单位：" + "，".join(
             f"{counts[s]} 份{name}" for s, name in STATUS_NAMES.items()) + "。")
     if output is not None:
-        say_line(f"已生成审阅总览：{output}", err=as_json)
+        say_written(f"已生成审阅总览：{output}", output, err=as_json)
     if any(a.status == "unreadable" for a in audited):
         sys.exit(EXIT_UNUSABLE)
     if any(a.status == "errors" for a in audited):
@@ -793,7 +806,8 @@ def main() -> None:
                 except (OSError, AttributeError, ValueError):
                     pass
         try:
-            say_line(f"错误：无法写出结果（{e}）", err=True)
+            said = f"{e.written} 已完整生成，但无法显示这条提示" if e.written is not None else "无法写出结果"
+            say_line(f"错误：{said}（{e}）", err=True)
         except OutputLost:
             pass
         sys.exit(EXIT_UNUSABLE)
