@@ -467,3 +467,13 @@ def test_many_files_use_every_core_by_default_few_files_stay_in_process(many, ba
     assert CountingPool.started == []
     assert run("check", "many", "--summary-only").exit_code == 2
     assert CountingPool.started == [os.cpu_count()]
+
+
+def test_an_unreadable_files_message_is_one_line_in_the_json(tmp_path):
+    """A reader's message quotes the file's name as it is; in the batch's rows (JSON, overview,
+    web page) a line break in the name is shown escaped, as on the terminal."""
+    name = tmp_path / "报告\r\n伪造的一行 .txt"
+    name.write_text("不是年度报告", encoding="utf-8")
+    (result,) = batch.check_many([name], workers=1)
+    assert result.status == "unreadable"
+    assert result.message == f"{tmp_path}/报告\\x0d\\x0a伪造的一行 .txt：不是政府信息公开工作年度报告（找不到国办公开办函〔2021〕30号格式的三张表格），未导入"

@@ -14,7 +14,7 @@ from .. import limits
 from ..errors import InputError, XlreportError
 from ..api import SPREADSHEET_SUFFIXES
 from .pool import Failed, Pool, default_workers
-from ..shown import shown_path
+from ..shown import shown_line, shown_path
 from ..problems import Problem
 from ..format.spec import BATCH_FILE_COLUMNS, BATCH_PROBLEM_COLUMNS, SHEET_OVERVIEW, SHEET_PROBLEMS
 
@@ -96,7 +96,9 @@ def check_one(path: Path, strict: bool = False, keep: Callable | None = None, wi
         checked = check_file(path, strict=strict, with_text=with_text, previous=previous)
     except XlreportError as e:
         problems = list(getattr(e, "problems", []) or [])
-        return FileResult(str(path), "unreadable", message=e.message, hint=e.hint, problems=problems, errors=max(1, len(problems)))
+        # one line each, whatever a file's name holds: a reader's message quotes the name as it is
+        return FileResult(str(path), "unreadable", message=shown_line(e.message), hint=shown_line(e.hint), problems=problems,
+                          errors=max(1, len(problems)))
     report = checked.report
     return FileResult(
         str(path), "errors" if checked.errors else "ok", report.agency or None, report.year, checked.errors, checked.warnings,
