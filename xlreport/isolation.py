@@ -2,7 +2,7 @@
 
 Some readers cannot be trusted with a crafted file: pdfminer reads a PDF whose objects refer to
 each other in a loop for ever; calamine, handed an .xls whose allocation table loops or whose
-sheet claims 65,536 × 256 cells a hundred thousand times over, asks for gigabytes and aborts the
+sheet claims 2^20 × 16,384 cells, asks for gigabytes and aborts the
 whole process (Rust aborts when an allocation fails: no Python handler sees it). In a child
 process that costs the child: the parent hears "memory", "time" or "died" and tells the clerk
 in one line, and a server that checks uploads in its own process lives on.
@@ -12,9 +12,11 @@ The child is held by RLIMIT_AS (``memory`` above what it starts with) and the pa
 is killed first. Where the system has fork (Linux) and this process runs no other thread, the
 child is forked, so a reader imported once here (``preload``) is not imported again for each
 file; elsewhere (Windows, a web server's threads) it is spawned, and without the resource
-module only the time is limited. A batch worker is a daemonic process and may not have
-children: there ``target`` runs in the worker, which its pool already holds to a memory and a
-time limit (office/pool.py).
+module only the time is limited. A spawned child imports the parent's main module again, as
+multiprocessing always does: a script that reads an .xls or a PDF through xlreport from a thread
+must start its work under ``if __name__ == "__main__":`` (xlreport's own entry points do).
+A batch worker is a daemonic process and may not have children: there ``target`` runs in the
+worker, which its pool already holds to a memory and a time limit (office/pool.py).
 """
 
 from __future__ import annotations

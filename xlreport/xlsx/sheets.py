@@ -293,8 +293,8 @@ def _calamine_error(path: Path, name: str) -> InputError:
 
 # --- an .xls, read in a child process ----------------------------------------------------------
 # calamine reads an .xls as it is (no package to cut to a range), and a crafted one makes it ask
-# for gigabytes (an allocation table in a loop, a sheet claiming 65,536 × 256 cells many times
-# over) and abort the process. So a child reads it within limits.XLS_MEMORY and XLS_SECONDS
+# for gigabytes (an allocation table in a loop, a sheet claiming 2^20 × 16,384 cells: 640 GB)
+# and abort the process. So a child reads it within limits.XLS_MEMORY and XLS_SECONDS
 # (isolation.py) and hands back every sheet the readers may look at, cut to what they look at.
 
 XLS_SHEETS = 50  # the sheets read_foreign looks for tables on
