@@ -23,9 +23,9 @@ PACKAGE = REPO / "xlreport"
 # ("xlreport" is xlreport/__init__.py alone); an import may go to the same layer or a lower
 # one. Within a layer the module graph is acyclic.
 LAYERS = [
-    ("xlreport.lazyre", "xlreport.shown", "xlreport.limits", "xlreport.version", "xlreport.isolation"),  # import nothing of the package but lazyre
+    ("xlreport.lazyre", "xlreport.shown", "xlreport.limits", "xlreport.version"),  # import nothing of the package but lazyre
     ("xlreport.errors",),
-    ("xlreport.format", "xlreport.container", "xlreport.output"),  # the declared format; opening and writing files
+    ("xlreport.format", "xlreport.container", "xlreport.output", "xlreport.isolation"),  # the declared format; opening, reading and writing files
     ("xlreport.model", "xlreport.problems", "xlreport.texttable"),
     ("xlreport.xlsx", "xlreport.checks", "xlreport.word"),
     ("xlreport.importers",),  # reads published reports with the word defaults and the reader's numbers

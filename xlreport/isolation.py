@@ -28,6 +28,9 @@ import os
 import signal
 from typing import Callable
 
+from .errors import InputError, LimitError
+from .limits import Limit
+
 try:
     import resource
 except ImportError:  # pragma: no cover - Windows
@@ -38,6 +41,21 @@ CPU_GRACE = 5  # CPU seconds past the time limit after which a child dies by its
 # What run() gives back: ("done", value) | ("memory",) | ("time",) | ("died", exit code)
 # | ("failed", the name of what target raised) | ("no child", why none could be started)
 _MEMORY = ("memory",)
+
+
+def read(path, what: str, target: Callable, args: tuple, memory: Limit, seconds: Limit, preload: tuple[str, ...] = ()) -> tuple:
+    """run() for a reader of ``path``: ("done", value) or ("failed", what it raised). A limit
+    passed raises LimitError, no child to be had InputError (``what``: the file's kind, as the
+    message names it, spaced: " PDF ", " .xls 工作簿")."""
+    outcome = run(target, args, memory.value, seconds.value, preload)
+    kind = outcome[0]
+    if kind == "time":
+        raise LimitError.of(path, seconds)
+    if kind in ("memory", "died"):
+        raise LimitError.of(path, memory, "" if kind == "memory" else "读取进程意外退出")
+    if kind == "no child":
+        raise InputError(f"{path}：无法启动读取{what}的进程（{outcome[1]}）", "请稍后再试")
+    return outcome
 
 
 def run(target: Callable, args: tuple, memory: int, seconds: int, preload: tuple[str, ...] = ()) -> tuple:

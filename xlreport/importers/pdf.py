@@ -29,7 +29,7 @@ from .text import lines_document
 def extract(path: Path, data: bytes) -> Document:
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise InputError(f"{path}：不是 PDF 文件（文件开头没有 %PDF 标记），无法读取")
-    outcome = _read(data)
+    outcome = _read(path, data)
     kind = outcome[0]
     if kind == "missing":
         raise InputError(f"{path}：读取 PDF 需要 pdfplumber", "请运行 pip install pdfplumber")
@@ -39,8 +39,6 @@ def extract(path: Path, data: bytes) -> Document:
         raise InputError(f"{path}：PDF 文件已损坏，无法读取（{outcome[1]}）")
     if kind == "limit":
         raise LimitError.of(path, getattr(limits, outcome[1]), outcome[2])
-    if kind == "no child":
-        raise InputError(f"{path}：无法启动读取 PDF 的进程（{outcome[1]}）", "请稍后再试")
     _, lines, starts, grids, positions = outcome
     if not any(t.strip() for _, t in lines):
         raise InputError(f"{path}：PDF 中没有文字层（可能是扫描件），无法读取", "请找到报告的网页版或 Word 版，或先做文字识别（OCR）")
@@ -57,22 +55,11 @@ def extract(path: Path, data: bytes) -> Document:
 # --- the parent ---------------------------------------------------------------------------------
 
 
-def _read(data: bytes) -> tuple:
+def _read(path: Path, data: bytes) -> tuple:
     """The outcome of reading ``data`` (see _outcome), from a child process within the limits."""
-    outcome = isolation.run(_read_quietly, (data, limits.PDF_PAGES.value, limits.PDF_CHARS.value),
-                            limits.PDF_MEMORY.value, limits.PDF_SECONDS.value, preload=("pdfplumber",))
-    kind = outcome[0]
-    if kind == "done":
-        return outcome[1]
-    if kind == "time":
-        return ("limit", "PDF_SECONDS", "")
-    if kind == "memory":
-        return _MEMORY_FULL
-    if kind == "died":
-        return ("limit", "PDF_MEMORY", "读取进程意外退出")
-    if kind == "failed":  # pragma: no cover - a bug of ours, not a broken file
-        return ("broken", outcome[1])
-    return outcome  # ("no child", why)
+    kind, value = isolation.read(path, " PDF ", _read_quietly, (data, limits.PDF_PAGES.value, limits.PDF_CHARS.value),
+                                 limits.PDF_MEMORY, limits.PDF_SECONDS, preload=("pdfplumber",))
+    return value if kind == "done" else ("broken", value)  # failed: a bug of ours, not a broken file
 
 
 # --- the child ----------------------------------------------------------------------------------

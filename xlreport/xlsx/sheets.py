@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import isolation, lazyre, limits
 from ..container import Opened, cached, declares_entities, xlsx_sheet_paths
-from ..errors import InputError, LimitError
+from ..errors import InputError
 from ..format import spec
 from . import cells as xlsx_cells
 from . import extent
@@ -339,18 +339,11 @@ class _XlsBook:
 
 
 def _read_xls_isolated(opened: Opened) -> _XlsBook:
-    outcome = isolation.run(_read_xls, (opened.data,), limits.XLS_MEMORY.value, limits.XLS_SECONDS.value,
-                            preload=("python_calamine",))
-    kind, path = outcome[0], opened.path
-    if kind == "done" and outcome[1][0] == "sheets":
-        return _XlsBook(*outcome[1][1:])
-    if kind in ("done", "failed"):  # calamine's error, or one it raised that nothing caught
-        raise _calamine_error(path, outcome[1][1] if kind == "done" else outcome[1])
-    if kind == "time":
-        raise LimitError.of(path, limits.XLS_SECONDS)
-    if kind in ("memory", "died"):
-        raise LimitError.of(path, limits.XLS_MEMORY, "" if kind == "memory" else "读取进程意外退出")
-    raise InputError(f"{path}：无法启动读取 .xls 工作簿的进程（{outcome[1]}）", "请稍后再试")
+    kind, value = isolation.read(opened.path, " .xls 工作簿", _read_xls, (opened.data,), limits.XLS_MEMORY, limits.XLS_SECONDS,
+                                 preload=("python_calamine",))
+    if kind == "done" and value[0] == "sheets":
+        return _XlsBook(*value[1:])
+    raise _calamine_error(opened.path, value[1] if kind == "done" else value)  # calamine's error, or one nothing caught
 
 
 def _read_xls(data: bytes) -> tuple:
