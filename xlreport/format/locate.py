@@ -642,14 +642,10 @@ def _by_position(values: list[str], where: str, fields, region, positions, centr
     return cells
 
 
-def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]], positions=None) -> None:
-    """Rows whose numbers share a line with the start of their label, then the rest paired in order.
-
-    In PDF text a row's numbers sit on the line of the label's first, middle or last part, or on a
-    line of their own before or after it; rows never change order, so between two rows that are
-    certain the remaining labels and number groups pair up one to one when their counts agree.
-    """
-    events: list[list] = []  # [kind, row|values, where, exact]; kind: label | nums | direct
+def _line_events(table: str, region: list[tuple[str, str]]) -> list[list]:
+    """Each line as events, in order: [kind, row | values, where, exact], where kind is label (a
+    row's label alone), nums (numbers alone) or direct (numbers on the line where their label starts)."""
+    events: list[list] = []
     for where, text in region:
         label_text, values = split_values(text)
         starts = _starts(label_text, table)
@@ -664,23 +660,39 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]], po
         elif starts:
             row, exact = starts[-1]
             events.append(["label", row, where, exact])
-    # a group label counts as a row only where none of its items is printed
-    present = {ev[1].key if ev[0] == "label" else ev[1][0].key for ev in events if ev[0] in ("label", "direct")}
+    return events
+
+
+def _event_row(ev: list) -> Row:
+    return ev[1] if ev[0] == "label" else ev[1][0]
+
+
+def _rows_as_printed(events: list[list]) -> list[list]:
+    """A group label counts as a row only where none of its items is printed (its numbers, if
+    any, stay as numbers); a label repeated after a page break counts once."""
+    present = {_event_row(ev).key for ev in events if ev[0] != "nums"}
     items_of = {g.key: set(GROUP_ITEMS[g.group]) for g in GROUP_ROWS}
     kept = []
     seen: set[str] = set()
     for ev in events:
-        if ev[0] in ("label", "direct"):
-            row = ev[1] if ev[0] == "label" else ev[1][0]
+        if ev[0] != "nums":
+            row = _event_row(ev)
             if row.is_group and items_of[row.key] & present:
                 if ev[0] == "direct":
                     kept.append(["nums", ev[1][1], ev[2], True])
                 continue
             if row.key in seen:
-                continue  # a header repeated after a page break
+                continue
             seen.add(row.key)
         kept.append(ev)
-    assigned: dict[str, tuple[list[str], str, bool, bool]] = {}  # key -> (values, where, exact, by_order)
+    return kept
+
+
+def _pair_in_order(found: Found, table: str, events: list[list]) -> dict[str, tuple[list[str], str, bool, bool]]:
+    """Each row's numbers: key -> (values, where, exact, by_order). A direct row is certain;
+    between two certain rows, labels and number groups pair in order when their counts agree,
+    and are noted as unreadable when they do not."""
+    assigned: dict[str, tuple[list[str], str, bool, bool]] = {}
     segment: list[list] = []
 
     def flush():
@@ -697,8 +709,7 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]], po
                 found.notes.append(Note(table, f"一组数字（{' '.join(num[1])}）找不到对应的行标签，已跳过", num[2], actual=" ".join(num[1])))
         segment.clear()
 
-    by_key = {r.key: r for r in ROWS + GROUP_ROWS}
-    for ev in kept:
+    for ev in events:
         if ev[0] == "direct":
             flush()
             row, values = ev[1]
@@ -706,8 +717,47 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]], po
         else:
             segment.append(ev)
     flush()
+    return assigned
+
+
+def _row_cells(found: Found, table: str, row: Row, values: list[str], where: str, region, positions, centres,
+               pending: list) -> list[str] | None:
+    """A row's numbers as one per cell, or None (noted) when they cannot be told apart; a digit
+    run that splits several ways goes to ``pending``, to be tried with the other rows by column."""
+    want = len(row.fields)
+    if len(values) == want:
+        return values
+    cells, told, candidates = split_run(values, row.fields)
+    if told:
+        found.notes.append(Note(table, told, where, row.label, key=row.fields[0].key, actual=values[0]))
+    if cells is None and not told and positions:
+        cells = _by_position(values, where, row.fields, region, positions, centres)
+        if cells is not None:
+            empty = "、".join(f.col_label for f, v in zip(row.fields, cells) if not v)
+            found.notes.append(Note(table, f"这一行只印了{len(values)}个数字，已按它们在页面上所在的列读取（{empty}空白）；请对照原文核对",
+                                    where, row.label, key=row.fields[0].key, actual=" ".join(values)))
+    if cells is None:
+        if told:
+            found.unsplit.update(f.path for f in row.fields)
+            if len(candidates) > 1:
+                pending.append((row, candidates, where, found.notes[-1]))
+        else:
+            found.notes.append(Note(table, f"这一行应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
+                                    where, row.label, key=row.fields[0].key, actual=" ".join(values)))
+    return cells
+
+
+def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]], positions=None) -> None:
+    """Rows whose numbers share a line with the start of their label, then the rest paired in order.
+
+    In PDF text a row's numbers sit on the line of the label's first, middle or last part, or on a
+    line of their own before or after it; rows never change order, so between two rows that are
+    certain the remaining labels and number groups pair up one to one when their counts agree.
+    """
+    assigned = _pair_in_order(found, table, _rows_as_printed(_line_events(table, region)))
+    by_key = {r.key: r for r in ROWS + GROUP_ROWS}
     by_order = []
-    pending: list = []  # rows whose digit run splits several ways: tried together by the columns
+    pending: list = []
     centres = _column_centres(region, positions) if positions else {}
     for key, (values, where, exact, ordered) in assigned.items():
         row = by_key[key]
@@ -718,32 +768,11 @@ def _rows_from_lines(found: Found, table: str, region: list[tuple[str, str]], po
         if row.is_group:
             found.single_rows[row.group] = (values, where)
             continue
-        want = len(row.fields)
-        if len(values) != want:
-            cells, told, candidates = split_run(values, row.fields)
-            if told:
-                found.notes.append(Note(table, told, where, row.label, key=row.fields[0].key, actual=values[0]))
-            if cells is None and not told and positions:
-                cells = _by_position(values, where, row.fields, region, positions, centres)
-                if cells is not None:
-                    empty = "、".join(f.col_label for f, v in zip(row.fields, cells) if not v)
-                    found.notes.append(Note(table, f"这一行只印了{len(values)}个数字，已按它们在页面上所在的列读取（{empty}空白）；请对照原文核对",
-                                            where, row.label, key=row.fields[0].key, actual=" ".join(values)))
-            if cells is None:
-                if told:
-                    found.unsplit.update(f.path for f in row.fields)
-                    if len(candidates) > 1:
-                        pending.append((row, candidates, where, found.notes[-1]))
-                else:
-                    found.notes.append(Note(table, f"这一行应有{want}个数字，原文中是{len(values)}个（{' '.join(values)}），无法确定哪一格空白，未读取",
-                                            where, row.label, key=row.fields[0].key, actual=" ".join(values)))
-                found.tables.add(table)
-                continue
-            values = cells
-        for f, v in zip(row.fields, values):
+        found.tables.add(table)
+        cells = _row_cells(found, table, row, values, where, region, positions, centres, pending)
+        for f, v in zip(row.fields, cells or ()):
             found.raw[f.path] = v
             found.where[f.path] = where
-        found.tables.add(table)
     if pending:
         resolve_by_columns(found, pending)
     if by_order:
