@@ -309,7 +309,9 @@ def _cap(section: Section, name: str, problems: list[Problem]) -> None:
                          sheet=spec.SECTION_TITLES[name]))
 
 
-def prose(doc: Document, report: Report, problems: list[Problem], with_text: bool) -> None:
+def _prose_paragraphs(doc: Document) -> list[tuple[str, str]]:
+    """The document's paragraphs (PDF text: rebuilt from its lines), the tables' lines and the
+    page furniture left out."""
     if doc.lines is not None:
         tables = {where for region in table_regions(doc.lines).values() for where, _ in region}
         kept = [(i, line) for i, line in enumerate(doc.lines) if line[0] not in tables]
@@ -317,8 +319,12 @@ def prose(doc: Document, report: Report, problems: list[Problem], with_text: boo
         paras = paragraphs_from_lines([line for _, line in kept], starts)
     else:
         paras = doc.paragraphs
-    paras = [(w, t) for w, t in paras if not _CHROME.search(t)]
-    # the title, and the agency on the line above it
+    return [(w, t) for w, t in paras if not _CHROME.search(t)]
+
+
+def _title_meta(doc: Document, paras: list[tuple[str, str]], report: Report) -> int | None:
+    """The title's paragraph (None when there is none), and the agency and year it gives (the
+    agency may stand on the line above it), else those of the document's own title."""
     title_at = None
     for i, (_, text) in enumerate(paras[:15]):
         if spec.REPORT_TITLE_WORDS in norm_label(text) and len(norm_label(text)) <= 60:
@@ -336,20 +342,68 @@ def prose(doc: Document, report: Report, problems: list[Problem], with_text: boo
         if tm:
             report.meta["agency"] = tm[0] or None
             report.meta["year"] = report.meta.get("year") or tm[1]
-    if not with_text:
-        return
-    start = title_at + 1 if title_at is not None else 0
+    return title_at
+
+
+def _section_heads(paras: list[tuple[str, str]], start: int) -> dict[str, int]:
+    """Where each section's heading is: the first of each, in the format's order."""
     heads: dict[str, int] = {}
     order = spec.SECTION_ORDER
     for i in range(start, len(paras)):
         key = section_heading(paras[i][1])
         if key and key not in heads and all(order.index(key) > order.index(k) for k in heads):
             heads[key] = i
+    return heads
+
+
+def _preamble(paras: list[tuple[str, str]], start: int, first: int, titled: bool) -> list[str]:
+    preamble = [t for _, t in paras[start:first]]
+    if titled:
+        return preamble
+    keep = len(preamble)  # no title: only the prose right before the first heading
+    while keep and preamble[keep - 1].endswith(("。", "）", ")")):
+        keep -= 1
+    return preamble[keep:]
+
+
+def _closing(body: dict[str, list[str]], agency: str | None) -> list[str]:
+    """The trailing paragraphs of the last section that give the download place and the
+    contacts, or sign off: taken out of it."""
+    last_key = next((k for k in ("other", "problems", "overview") if body.get(k)), None)
+    closing: list[str] = []
+    if last_key:
+        tail = body[last_key]
+        while tail and (_CLOSING.search(tail[-1]) or _DATE_LINE.match(norm_label(tail[-1]))
+                        or (agency and norm_label(tail[-1]) == agency)):
+            closing.append(tail.pop())
+        closing.reverse()  # taken from the end: inserting each at the front is quadratic
+    return closing
+
+
+def _take_fee_note(text: Text, other: Section) -> None:
+    """The paragraph on 信息处理费 of section six, as its own item if it is one."""
+    fee_at = next((i for i, item in enumerate(other.items) if "信息处理费" in item.heading or "收费" in item.heading), None)
+    if fee_at is not None:
+        text.fee_note = other.items.pop(fee_at)
+        return
+    fee = [p for p in other.intro if "信息处理费" in p]
+    if fee:
+        other.intro = [p for p in other.intro if "信息处理费" not in p]  # `p not in fee` is quadratic
+        text.fee_note = Item(spec.FEE_NOTE_HEADING, fee)
+
+
+def prose(doc: Document, report: Report, problems: list[Problem], with_text: bool) -> None:
+    paras = _prose_paragraphs(doc)
+    title_at = _title_meta(doc, paras, report)
+    if not with_text:
+        return
+    start = title_at + 1 if title_at is not None else 0
+    heads = _section_heads(paras, start)
     if not heads:
         problems.append(make(CODE, "找不到正文各部分的标题（一、总体情况……六、其他需要报告的事项），正文全部放在“一、总体情况”中"))
         report.text = Text(overview=Section([t for _, t in paras[start:]]))
         return
-    missing = [spec.SECTION_TITLES[k] for k in order if k not in heads and k in ("overview", "problems", "other")]
+    missing = [spec.SECTION_TITLES[k] for k in spec.SECTION_ORDER if k not in heads and k in ("overview", "problems", "other")]
     if missing:
         problems.append(make(CODE, "找不到正文标题" + "、".join(f"“{m}”" for m in missing) + "，这部分正文未读取"))
     bounds = sorted(heads.items(), key=lambda kv: kv[1])
@@ -357,35 +411,12 @@ def prose(doc: Document, report: Report, problems: list[Problem], with_text: boo
     for n, (key, i) in enumerate(bounds):
         end = bounds[n + 1][1] if n + 1 < len(bounds) else len(paras)
         body[key] = [t for _, t in paras[i + 1:end]]
-    first = bounds[0][1]
-    preamble = [t for _, t in paras[start:first]]
-    if title_at is None:  # no title: only the prose right before the first heading
-        keep = len(preamble)
-        while keep and preamble[keep - 1].endswith(("。", "）", ")")):
-            keep -= 1
-        preamble = preamble[keep:]
-    # closing: the trailing paragraphs that give the download place and the contacts, or sign off
-    last_key = next((k for k in ("other", "problems", "overview") if body.get(k)), None)
-    closing: list[str] = []
-    if last_key:
-        tail = body[last_key]
-        while tail and (_CLOSING.search(tail[-1]) or _DATE_LINE.match(norm_label(tail[-1]))
-                        or (report.meta.get("agency") and norm_label(tail[-1]) == report.meta["agency"])):
-            closing.append(tail.pop())
-        closing.reverse()  # taken from the end: inserting each at the front is quadratic
-    text = Text(preamble=preamble, closing=closing)
+    preamble = _preamble(paras, start, bounds[0][1], title_at is not None)
+    text = Text(preamble=preamble, closing=_closing(body, report.meta.get("agency")))
     text.overview = split_items(body.get("overview", []))
     text.problems = split_items(body.get("problems", []))
-    other = split_items(body.get("other", []))
-    fee_at = next((i for i, item in enumerate(other.items) if "信息处理费" in item.heading or "收费" in item.heading), None)
-    if fee_at is not None:
-        text.fee_note = other.items.pop(fee_at)
-    else:
-        fee = [p for p in other.intro if "信息处理费" in p]
-        if fee:
-            other.intro = [p for p in other.intro if "信息处理费" not in p]  # `p not in fee` is quadratic
-            text.fee_note = Item(spec.FEE_NOTE_HEADING, fee)
-    text.other = other
+    text.other = split_items(body.get("other", []))
+    _take_fee_note(text, text.other)
     for name in ("overview", "problems", "other"):
         _cap(getattr(text, name), name, problems)
     report.text = text
