@@ -136,3 +136,23 @@ def test_every_rule_belongs_to_a_family():
     from xlreport.format.rules import FAMILIES, RULES, family
 
     assert {family(r.code) for r in RULES} == set(FAMILIES.values())
+
+
+def test_past_so_many_agencies_their_chains_share_one_sheet(tmp_path, region, example_json, monkeypatch):
+    from xlreport.office import audit as audit_module
+
+    monkeypatch.setattr(audit_module, "CHAIN_SHEETS_AT_MOST", 3)  # four agencies in the region
+    chain_of_two(region / "上犹", example_json, carried_ok=False)
+    out = tmp_path / "审阅总览.xlsx"
+    assert run("audit", region, "-o", out).exit_code == 1
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [OVERVIEW_SHEET, spec.SHEET_AUDIT_CHAINS, PROBLEMS_SHEET]
+    rows = list(wb[spec.SHEET_AUDIT_CHAINS].iter_rows(values_only=True))
+    assert rows[0] == ("单位",) + CHAIN_COLUMNS
+    assert [(r[0], r[1], r[2].rsplit("/", 1)[-1]) for r in rows[1:]] == [
+        ("上犹县商务局", 2023, "2023.json"), ("上犹县商务局", 2024, "2024.json"), ("测试市", 2025, "hangzhou-style-2025.html"),
+        ("淮安市人民政府", 2024, "06-huaian-shi-2024.txt"),
+        ("淮安市洪泽区人民政府", 2023, "07-hongze-qu-2023.txt"), ("淮安市洪泽区人民政府", 2024, "08-hongze-qu-2024.txt")]
+    assert rows[2][6:9] == ("2处不符", "符合", "3处不符")  # one column to the right of an agency's own sheet
+    link = wb[spec.SHEET_AUDIT_CHAINS].cell(3, 3).hyperlink
+    assert link.target.replace("\\", "/") == "各地报告/上犹/2024.json"

@@ -194,83 +194,105 @@ CHAIN_SHEETS_AT_MOST = 200  # more agencies than this: their chains share one sh
 _SHEET_CHARS = 31
 
 
-def write_overview(path: Path, audited: list[Audited]) -> None:
-    """The overview workbook: a row per report, a sheet per agency's chain of years, every problem
-    with a link to its file."""
-    import xlsxwriter
+class _OverviewBook:
+    """The overview workbook being written: its formats, and sheets with a header row."""
 
-    from ..format.spec import SEVERITY_NAMES
-    from ..xlsx.writer import print_setup
+    def __init__(self, path: Path):
+        import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体", "text_wrap": True, "valign": "top"})
-    body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
-    link = wb.add_format({"font_name": "宋体", "font_color": "blue", "underline": 1, "valign": "top"})
-    bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.path = path
+        self.wb = wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        self.head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体", "text_wrap": True, "valign": "top"})
+        self.body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
+        self.link = wb.add_format({"font_name": "宋体", "font_color": "blue", "underline": 1, "valign": "top"})
+        self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
-    def sheet(name: str, columns: tuple[str, ...], widths: dict[int, int]):
-        ws = wb.add_worksheet(name)
+    def sheet(self, name: str, columns: tuple[str, ...], widths: dict[int, int]):
+        from ..xlsx.writer import print_setup
+
+        ws = self.wb.add_worksheet(name)
         for c, text in enumerate(columns):
-            ws.write_string(0, c, text, head)
+            ws.write_string(0, c, text, self.head)
             ws.set_column(c, c, widths.get(c, 8))
         ws.freeze_panes(1, 0)
         print_setup(ws, landscape=True, header_rows=1)
         return ws
 
-    def row(ws, r: int, values: list, file_col: int | None = None, file: str = "") -> None:
+    def row(self, ws, r: int, values: list, file_col: int, file: str) -> None:
         for c, v in enumerate(values):
             if c == file_col and file:
                 # relative to the overview's folder: the link still works when the folder moves with it
-                target = os.path.relpath(Path(file).resolve(), Path(path).resolve().parent)
-                ws.write_url(r, c, "external:" + target, link, string=shown_path(file))
+                target = os.path.relpath(Path(file).resolve(), Path(self.path).resolve().parent)
+                ws.write_url(r, c, "external:" + target, self.link, string=shown_path(file))
             elif isinstance(v, int) and not isinstance(v, bool):
-                ws.write_number(r, c, v, body)
+                ws.write_number(r, c, v, self.body)
             else:
-                ws.write_string(r, c, "" if v is None else str(v), body)
+                ws.write_string(r, c, "" if v is None else str(v), self.body)
 
-    overview = sheet(OVERVIEW_SHEET, OVERVIEW_COLUMNS, {0: 28, 2: 40, 3: 8, len(OVERVIEW_COLUMNS) - 2: 40, len(OVERVIEW_COLUMNS) - 1: 50})
+
+def _counts(a: Audited) -> list[int]:
+    return [sum(p.is_error for p in a.problems), sum(not p.is_error and not p.accepted for p in a.problems)]
+
+
+def _overview_sheet(book: _OverviewBook, audited: list[Audited]) -> None:
+    last_col = len(OVERVIEW_COLUMNS) - 1
+    ws = book.sheet(OVERVIEW_SHEET, OVERVIEW_COLUMNS, {0: 28, 2: 40, 3: 8, last_col - 1: 40, last_col: 50})
     for r, a in enumerate(audited, 1):
         fam = a.families()
-        row(overview, r, [a.agency, a.result.year or "", a.result.path, STATUS_NAMES[a.status],
-                          sum(p.is_error for p in a.problems), sum(not p.is_error and not p.accepted for p in a.problems),
-                          *(fam.get(f, 0) for f in FAMILY_ORDER), shown_path(a.previous) if a.previous else "", a.result.message],
-            file_col=2, file=a.result.path)
+        book.row(ws, r, [a.agency, a.result.year or "", a.result.path, STATUS_NAMES[a.status], *_counts(a),
+                         *(fam.get(f, 0) for f in FAMILY_ORDER), shown_path(a.previous) if a.previous else "", a.result.message],
+                 file_col=2, file=a.result.path)
     last = max(len(audited), 1)
-    overview.autofilter(0, 0, last, len(OVERVIEW_COLUMNS) - 1)
-    overview.conditional_format(1, 3, last, 3, {"type": "text", "criteria": "not containing", "value": "通过", "format": bad})
+    ws.autofilter(0, 0, last, last_col)
+    ws.conditional_format(1, 3, last, 3, {"type": "text", "criteria": "not containing", "value": "通过", "format": book.bad})
 
+
+def _chain_sheets(book: _OverviewBook, audited: list[Audited]) -> None:
+    """Each agency's years, on a sheet of its own; past CHAIN_SHEETS_AT_MOST agencies, on one
+    shared sheet with the agency in the first column."""
     groups = agency_rows(audited)
     own_sheets = len(groups) <= CHAIN_SHEETS_AT_MOST
-    shared = None if own_sheets else sheet(spec.SHEET_AUDIT_CHAINS, (PROBLEM_COLUMNS[0],) + CHAIN_COLUMNS, {0: 28, 2: 40, 10: 60})
+    shared = None if own_sheets else book.sheet(spec.SHEET_AUDIT_CHAINS, (PROBLEM_COLUMNS[0],) + CHAIN_COLUMNS, {0: 28, 2: 40, 10: 60})
     shared_row = 1
     used: set[str] = {OVERVIEW_SHEET, PROBLEMS_SHEET, spec.SHEET_AUDIT_CHAINS}
     for agency, items in groups.items():
         if own_sheets:
-            ws, r = sheet(_sheet_name(agency, used), CHAIN_COLUMNS, {1: 40, 9: 60}), 1
+            ws, r = book.sheet(_sheet_name(agency, used), CHAIN_COLUMNS, {1: 40, 9: 60}), 1
         else:
             ws, r = shared, shared_row
         for a in items:
-            values = [a.result.year or "", a.result.path, STATUS_NAMES[a.status], sum(p.is_error for p in a.problems),
-                      sum(not p.is_error and not p.accepted for p in a.problems), *_chain_marks(a),
+            values = [a.result.year or "", a.result.path, STATUS_NAMES[a.status], *_counts(a), *_chain_marks(a),
                       "；".join(p.message for p in a.chain)]
-            row(ws, r, ([] if own_sheets else [agency]) + values, file_col=1 if own_sheets else 2, file=a.result.path)
+            book.row(ws, r, ([] if own_sheets else [agency]) + values, file_col=1 if own_sheets else 2, file=a.result.path)
             r += 1
         if not own_sheets:
             shared_row = r
 
-    problems = sheet(PROBLEMS_SHEET, PROBLEM_COLUMNS, {0: 28, 2: 40, 5: 16, 6: 30, 7: 70, 8: 14, 9: 14, 10: 22})
+
+def _problems_sheet(book: _OverviewBook, audited: list[Audited]) -> None:
+    from ..format.spec import SEVERITY_NAMES
+
+    ws = book.sheet(PROBLEMS_SHEET, PROBLEM_COLUMNS, {0: 28, 2: 40, 5: 16, 6: 30, 7: 70, 8: 14, 9: 14, 10: 22})
     r = 1
     for a in audited:
-        for p in a.problems:
-            row(problems, r, [a.agency, a.result.year or "", a.result.path, SEVERITY_NAMES[p.severity], family(p.code), p.place,
-                              p.item, p.message, p.expected, p.actual, p.code], file_col=2, file=a.result.path)
-            r += 1
+        rows = [[a.agency, a.result.year or "", a.result.path, SEVERITY_NAMES[p.severity], family(p.code), p.place,
+                 p.item, p.message, p.expected, p.actual, p.code] for p in a.problems]
         if a.result.status == "unreadable" and not a.result.problems:
-            row(problems, r, [a.agency, "", a.result.path, "错误", "读取", "", "", a.result.message, "", "", "unreadable"],
-                file_col=2, file=a.result.path)
+            rows.append([a.agency, "", a.result.path, "错误", "读取", "", "", a.result.message, "", "", "unreadable"])
+        for values in rows:
+            book.row(ws, r, values, file_col=2, file=a.result.path)
             r += 1
-    problems.autofilter(0, 0, max(r - 1, 1), len(PROBLEM_COLUMNS) - 1)
-    wb.close()
+    ws.autofilter(0, 0, max(r - 1, 1), len(PROBLEM_COLUMNS) - 1)
+
+
+def write_overview(path: Path, audited: list[Audited]) -> None:
+    """The overview workbook: a row per report, a sheet per agency's chain of years, every problem
+    with a link to its file."""
+    book = _OverviewBook(path)
+    _overview_sheet(book, audited)
+    _chain_sheets(book, audited)
+    _problems_sheet(book, audited)
+    book.wb.close()
 
 
 _CHAIN_CODES = ("previous-carry-over", "previous-in-force", "text-copied", "prose-arithmetic")
