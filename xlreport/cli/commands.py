@@ -239,13 +239,44 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
 
     退出码：0 没有错误（可以有提醒），1 发现错误，2 有文件无法读取或用法错误，130 已中断。
     """
-    from ..office.batch import check_many, collect, whole_report
+    from ..office.batch import whole_report
+
+    paths, single = _check_inputs(inputs, annotate_out, overview, previous_file, force)
+    previous = _load_previous(previous_file)
+    # the copy of a workbook is the clerk's file plus marks; only a JSON or published report's is written from the report read
+    keep = whole_report if annotate_out is not None and _annotate().is_regenerated(paths[0]) else None
+    printer = _BatchPrinter(as_json, single, summary_only)
+    _check_each(paths, printer, overview, force, show_bar=not as_json and not single and sys.stderr.isatty(),
+                strict=strict, keep=keep, workers=jobs, previous=previous)
+    if overview is not None:
+        say_written(f"已生成检查结果总览：{overview}", overview, err=as_json)
+    if annotate_out is not None and printer.first.status != "unreadable":
+        try:
+            _annotate().write_annotated(annotate_out, paths[0], printer.first.problems, printer.first.kept, force=force)
+        except XlreportError as e:
+            raise fail_from(e)
+        say_written(f"已生成标注副本：{annotate_out}", annotate_out, err=as_json)
+    if printer.unreadable:
+        sys.exit(EXIT_UNUSABLE)
+    if printer.with_errors:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _annotate():
+    from ..xlsx import annotate  # only here: a check without a copy need not import it (tempfile, random)
+
+    return annotate
+
+
+def _check_inputs(inputs, annotate_out, overview, previous_file, force) -> tuple[list[str], bool]:
+    """The files to check, and whether it is one file named alone; every refusal of the
+    arguments (outputs' suffixes and overlaps, --annotate and --previous with one file only)
+    before any file is checked."""
+    from ..office.batch import collect
 
     files, folders = _split_inputs(inputs)
     if annotate_out is not None:
-        from ..xlsx import annotate  # only here: a check without a copy need not import it (tempfile, random)
-
-        _need_suffix(annotate_out, annotate.output_suffixes(files[0] if len(files) == 1 and not folders else None), "--annotate 的")
+        _need_suffix(annotate_out, _annotate().output_suffixes(files[0] if len(files) == 1 and not folders else None), "--annotate 的")
     _need_suffix(overview, (".xlsx",), "--report 的")
     _refuse_overlap([("--annotate", annotate_out), ("--report", overview)], files + [previous_file], folders)
     paths = collect(inputs)
@@ -255,18 +286,21 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
         raise click.UsageError("--annotate 只能用于一个输入文件")
     if annotate_out is not None:
         try:
-            annotate.refuse_unless_annotatable(paths[0])  # an .ods/.xls: said before the checking
+            _annotate().refuse_unless_annotatable(paths[0])  # an .ods/.xls: said before the checking
         except XlreportError as e:
             raise fail_from(e)
     _check_targets((overview, annotate_out), force)
     single = len(paths) == 1 and not folders
     if previous_file is not None and not single:
         raise click.UsageError("--previous 只能用于一个输入文件")
-    previous = _load_previous(previous_file)
-    # the copy of a workbook is the clerk's file plus marks; only a JSON or published report's is written from the report read
-    keep = whole_report if annotate_out is not None and annotate.is_regenerated(paths[0]) else None
-    show_bar = not as_json and not single and sys.stderr.isatty()
-    printer = _BatchPrinter(as_json, single, summary_only)
+    return paths, single
+
+
+def _check_each(paths, printer, overview, force, show_bar: bool, **options) -> None:
+    """Every file checked and printed as it comes (and written to the overview workbook); on any
+    exception, what was spooled is let go."""
+    from ..office.batch import check_many
+
     try:
         with ExitStack() as stack:
             writer = None
@@ -276,7 +310,7 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
 
                 writer = stack.enter_context(OverviewWriter(stack.enter_context(atomic_target(overview, force))))
             step = stack.enter_context(_progress(show_bar, len(paths), "检查中"))
-            for r in check_many(paths, strict, keep=keep, workers=jobs, progress=step, previous=previous):
+            for r in check_many(paths, progress=step, **options):
                 printer.add(r)
                 if writer is not None:
                     writer.add(r)
@@ -286,18 +320,6 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
             raise fail_from(e) from None
         raise
     printer.finish()
-    if overview is not None:
-        say_written(f"已生成检查结果总览：{overview}", overview, err=as_json)
-    if annotate_out is not None and printer.first.status != "unreadable":
-        try:
-            annotate.write_annotated(annotate_out, paths[0], printer.first.problems, printer.first.kept, force=force)
-        except XlreportError as e:
-            raise fail_from(e)
-        say_written(f"已生成标注副本：{annotate_out}", annotate_out, err=as_json)
-    if printer.unreadable:
-        sys.exit(EXIT_UNUSABLE)
-    if printer.with_errors:
-        sys.exit(EXIT_PROBLEMS)
 
 
 def _print_one(r) -> None:
