@@ -701,22 +701,9 @@ def audit(inputs, output, as_json, names_file, jobs, force):
 
     退出码：0 没有错误，1 发现错误，2 有文件无法读取或用法错误，130 已中断。
     """
-    from ..office.audit import STATUS_NAMES, agency_rows, audit as run_audit, load_names, spellings, to_json, write_overview
+    from ..office.audit import audit as run_audit, to_json, write_overview
 
-    files, folders = _split_inputs(inputs)
-    _need_suffix(output, (".xlsx",), "-o 的")
-    _refuse_overlap([("-o", output)], files + [names_file], folders)
-    _check_targets((output,), force)
-    try:
-        names = load_names(names_file) if names_file else None
-    except XlreportError as e:
-        raise fail_from(e)
-    from ..office.audit import AUDIT_SUFFIXES
-    from ..office.batch import collect
-
-    paths = collect(inputs, AUDIT_SUFFIXES)  # the folders walked once: audit is given the files
-    if not paths:
-        raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到报告文件（" + "、".join(AUDIT_SUFFIXES) + "）")
+    names, paths = _audit_inputs(inputs, output, names_file, force)
     with _progress(not as_json and sys.stderr.isatty(), len(paths), "审阅中") as step:
         audited = run_audit(paths, names, workers=jobs, progress=step)
     if output is not None:
@@ -732,30 +719,55 @@ def audit(inputs, output, as_json, names_file, jobs, force):
 
         emit(json_text(to_json(audited)))
     else:
-        from ..texttable import table_lines
-
-        widths = (min(max((terminal_columns() or 120) - 34, 20), 80), 4, 4, 4, 8)
-        for agency, items in agency_rows(audited).items():
-            other = spellings(items)
-            say(f"【{shown_line(agency)}】" + (f"（报告中也写作：{'、'.join(map(shown_line, other))}）" if other else ""))
-            rows = [(shown_path(a.result.path), str(a.result.year or "—"), str(sum(p.is_error for p in a.problems)),
-                     str(sum(not p.is_error and not p.accepted for p in a.problems)), STATUS_NAMES[a.status]) for a in items]
-            for line in table_lines(rows, ("文件", "年度", "错误", "提醒", "结果"), widths):
-                say(line)
-            for a in items:
-                for p in a.chain:
-                    say_line(f"  {a.result.year}年与上年对照：{p.message}")
-                if a.result.status == "unreadable":
-                    say_line(f"  {a.result.message}")
-        counts = {s: sum(1 for a in audited if a.status == s) for s in STATUS_NAMES}
-        say(f"共 {len(audited)} 份报告、{len({a.agency for a in audited if a.agency})} 个单位：" + "，".join(
-            f"{counts[s]} 份{name}" for s, name in STATUS_NAMES.items()) + "。")
+        _say_audited(audited)
     if output is not None:
         say_written(f"已生成审阅总览：{output}", output, err=as_json)
     if any(a.status == "unreadable" for a in audited):
         sys.exit(EXIT_UNUSABLE)
     if any(a.status == "errors" for a in audited):
         sys.exit(EXIT_PROBLEMS)
+
+
+def _audit_inputs(inputs, output, names_file, force) -> tuple[dict | None, list[str]]:
+    """The name map and the files to audit, the arguments' refusals first."""
+    from ..office.audit import AUDIT_SUFFIXES, load_names
+    from ..office.batch import collect
+
+    files, folders = _split_inputs(inputs)
+    _need_suffix(output, (".xlsx",), "-o 的")
+    _refuse_overlap([("-o", output)], files + [names_file], folders)
+    _check_targets((output,), force)
+    try:
+        names = load_names(names_file) if names_file else None
+    except XlreportError as e:
+        raise fail_from(e)
+    paths = collect(inputs, AUDIT_SUFFIXES)  # the folders walked once: audit is given the files
+    if not paths:
+        raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到报告文件（" + "、".join(AUDIT_SUFFIXES) + "）")
+    return names, paths
+
+
+def _say_audited(audited) -> None:
+    """Per agency a table of its reports by year, what the years' comparison found, and a total line."""
+    from ..office.audit import STATUS_NAMES, agency_rows, spellings
+    from ..texttable import table_lines
+
+    widths = (min(max((terminal_columns() or 120) - 34, 20), 80), 4, 4, 4, 8)
+    for agency, items in agency_rows(audited).items():
+        other = spellings(items)
+        say(f"【{shown_line(agency)}】" + (f"（报告中也写作：{'、'.join(map(shown_line, other))}）" if other else ""))
+        rows = [(shown_path(a.result.path), str(a.result.year or "—"), str(sum(p.is_error for p in a.problems)),
+                 str(sum(not p.is_error and not p.accepted for p in a.problems)), STATUS_NAMES[a.status]) for a in items]
+        for line in table_lines(rows, ("文件", "年度", "错误", "提醒", "结果"), widths):
+            say(line)
+        for a in items:
+            for p in a.chain:
+                say_line(f"  {a.result.year}年与上年对照：{p.message}")
+            if a.result.status == "unreadable":
+                say_line(f"  {a.result.message}")
+    counts = {s: sum(1 for a in audited if a.status == s) for s in STATUS_NAMES}
+    say(f"共 {len(audited)} 份报告、{len({a.agency for a in audited if a.agency})} 个单位：" + "，".join(
+        f"{counts[s]} 份{name}" for s, name in STATUS_NAMES.items()) + "。")
 
 
 @cli.command(short_help="在浏览器中使用：本机页面，或政务公开办的收集服务器")
