@@ -296,53 +296,66 @@ def locate(grids: list[tuple[str, list[list]]], place: Callable[[str, int, int],
                 if header_c is not None and _appeals_row(found, name, g, r, row, header_c, place):
                     header_c = None
                 continue
-            for col, text in texts:
-                if not seen.first_look(text):
-                    continue  # the same text (a merged cell) gives the same answers
-                if "agency" not in found.meta:
-                    tm = title_meta(text)
-                    if tm:
-                        found.meta["agency"], found.meta["year"] = tm
-                if found.old_format is None:
-                    mark = old_format_mark(text)
-                    if mark:
-                        found.old_format = (mark, place(name, r, col))
-            last_col, last_text = texts[-1]
-            row_spec, exact = None, False
-            for table in ("active", "requests"):
-                starts = seen.starts(last_text, table)
-                if starts:
-                    row_spec, exact = starts[-1]
-                    break
-            if row_spec is not None and (exact or guess) and row_spec.key not in done:
-                values = list(row[last_col + 1:])
-                if row_spec.is_group:
-                    filled = [v for v in values if _filled(v)]
-                    if len(filled) >= 2:
-                        found.single_rows[row_spec.group] = (values[: len(row_spec.fields)], place(name, r, last_col))
-                        done.add(row_spec.key)
-                else:
-                    fields = row_spec.fields
-                    if len(fields) == 1:
-                        idx = next((i for i, v in enumerate(values) if _filled(v)), 0)
-                        values = values[idx: idx + 1]
-                        cols = [last_col + 1 + idx]
-                    else:
-                        cols = [last_col + 1 + i for i in range(len(fields))]
-                    for f, v, c in zip(fields, values, cols):
-                        found.raw[f.path] = v
-                        found.where[f.path] = place(name, r, c)
-                    found.tables.add(row_spec.table)
-                    done.add(row_spec.key)
-                    if not exact:
-                        found.notes.append(Note(row_spec.table, f"行标签“{brief(last_text)}”与官方格式不完全一致，已按“{row_spec.label}”读取",
-                                                place(name, r, last_col), row_spec.label, key=fields[0].key, actual=brief(last_text)))
+            _title_and_format(found, seen, texts, lambda col: place(name, r, col))
+            _labelled_row(found, seen, done, row, texts, lambda col: place(name, r, col), guess)
             normed = [seen.norm(t) for _, t in texts]
             if _APPEAL_HEADS[0] in normed and _APPEAL_HEADS[1] in normed and "appeals" not in found.tables:
                 header_c = (g, r, texts[normed.index(_APPEAL_HEADS[0])][0])
             elif header_c is not None and _appeals_row(found, name, g, r, row, header_c, place):
                 header_c = None
     return found
+
+
+def _title_and_format(found: Found, seen: "_Seen", texts: list[tuple[int, str]], at: Callable[[int], str]) -> None:
+    """The agency and year of the first title among a row's texts, and the first mark of the
+    old (2019) format."""
+    for col, text in texts:
+        if not seen.first_look(text):
+            continue  # the same text (a merged cell) gives the same answers
+        if "agency" not in found.meta:
+            tm = title_meta(text)
+            if tm:
+                found.meta["agency"], found.meta["year"] = tm
+        if found.old_format is None:
+            mark = old_format_mark(text)
+            if mark:
+                found.old_format = (mark, at(col))
+
+
+def _labelled_row(found: Found, seen: "_Seen", done: set[str], row: list, texts: list[tuple[int, str]],
+                  at: Callable[[int], str], guess: bool) -> None:
+    """A row of table A or B, found by the label in its last text: the values to its right,
+    each with its place (a group row's, kept whole for the items printed as one row)."""
+    last_col, last_text = texts[-1]
+    row_spec, exact = None, False
+    for table in ("active", "requests"):
+        starts = seen.starts(last_text, table)
+        if starts:
+            row_spec, exact = starts[-1]
+            break
+    if row_spec is None or not (exact or guess) or row_spec.key in done:
+        return
+    values = list(row[last_col + 1:])
+    if row_spec.is_group:
+        if sum(1 for v in values if _filled(v)) >= 2:
+            found.single_rows[row_spec.group] = (values[: len(row_spec.fields)], at(last_col))
+            done.add(row_spec.key)
+        return
+    fields = row_spec.fields
+    if len(fields) == 1:
+        idx = next((i for i, v in enumerate(values) if _filled(v)), 0)
+        values = values[idx: idx + 1]
+        cols = [last_col + 1 + idx]
+    else:
+        cols = [last_col + 1 + i for i in range(len(fields))]
+    for f, v, c in zip(fields, values, cols):
+        found.raw[f.path] = v
+        found.where[f.path] = at(c)
+    found.tables.add(row_spec.table)
+    done.add(row_spec.key)
+    if not exact:
+        found.notes.append(Note(row_spec.table, f"行标签“{brief(last_text)}”与官方格式不完全一致，已按“{row_spec.label}”读取",
+                                at(last_col), row_spec.label, key=fields[0].key, actual=brief(last_text)))
 
 
 class _Seen:
