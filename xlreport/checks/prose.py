@@ -362,6 +362,9 @@ class _Counts:
 
 
 def check_arithmetic(report: Report, last: Report | None = None, found: list[Passage] | None = None) -> list[Problem]:
+    """The sums, shares and year-on-year changes the prose states, sentence by sentence: parts
+    that add up to more than their total, a percentage no count gives, a change from last year's
+    report that is not the one written."""
     problems = []
     totals = [report.value(("requests", "new", "total")), report.value(("requests", "closed_total", "total")),
               report.value(("requests", "new", "total")) + report.value(("requests", "carried_over", "total"))]
@@ -369,52 +372,68 @@ def check_arithmetic(report: Report, last: Report | None = None, found: list[Pas
         for sentence in _SENTENCE_SPLIT.split(p.text):
             if not sentence.strip():
                 continue
-            for total_text, items in _breakdowns(sentence):
-                total = _num(total_text)
-                parts = [_num(x) for x in re.findall(_NUMBER + "件", items)]
-                if len(parts) >= 2 and sum(parts) > total:
-                    problems.append(rule_problem(
-                        "prose-arithmetic", {"sentence": _quote(sentence),
-                                             "detail": f"其中各项之和{_plain(sum(parts))}件大于总数{_plain(total)}件"},
-                        expected=f"不大于{_plain(total)}", actual=_plain(sum(parts)), **_where(p)))
-            mentioned = None
-            for m in _SHARE.finditer(sentence):
-                part, printed = _num(m.group(1)), Decimal(m.group(2))
-                if mentioned is None:
-                    mentioned = _Counts([_num(x) for x in re.findall(_NUMBER + "件", sentence)])
-                candidates = [Decimal(t) for t in totals if t] + mentioned.nearest(part, printed)
-                if not candidates:
-                    continue
-                if not any(_percent_ok(printed, part * 100 / c) for c in candidates):
-                    best = min(candidates, key=lambda c: abs(part * 100 / c - printed))
-                    computed = _quantize(part * 100 / best, Decimal("0.01"))
-                    problems.append(rule_problem(
-                        "prose-arithmetic", {"sentence": _quote(sentence),
-                                             "detail": f"{_plain(part)}件占{_plain(best)}件的{computed}%，正文写{printed}%"},
-                        expected=f"{computed}%", actual=f"{printed}%", **_where(p)))
-            if last is None:
-                continue
-            named = None
-            for m in _PERCENT_CHANGE.finditer(sentence):
-                now, direction, printed = _num(m.group(1)), m.group(2), Decimal(m.group(3))
-                named = named or _Named(sentence)
-                found = named.at(m.start(1))  # what _match_quantity(sentence[:start] + number + "件") finds
-                if not found:
-                    continue
-                name, paths = found
-                before = Decimal(sum((last.value(path) for path in paths), 0))
-                if not before:
-                    continue
-                change = (now - before) * 100 / before
-                if direction in ("下降", "减少", "降低"):
-                    change = -change
-                if not _percent_ok(printed, change):
-                    computed = _quantize(change, Decimal("0.01"))
-                    problems.append(rule_problem(
-                        "prose-arithmetic", {"sentence": _quote(sentence),
-                                             "detail": f"上年{name}{_plain(before)}件，本年{_plain(now)}件，同比{direction}应为{computed}%，正文写{printed}%"},
-                        expected=f"{computed}%", actual=f"{printed}%", **_where(p)))
+            problems += _parts_over_total(sentence, p)
+            problems += _shares_not_given(sentence, p, totals)
+            if last is not None:
+                problems += _changes_not_given(sentence, p, last)
     return problems
+
+
+def _arithmetic(p: Passage, sentence: str, detail: str, expected: str, actual: str) -> Problem:
+    return rule_problem("prose-arithmetic", {"sentence": _quote(sentence), "detail": detail},
+                        expected=expected, actual=actual, **_where(p))
+
+
+def _parts_over_total(sentence: str, p: Passage) -> list[Problem]:
+    out = []
+    for total_text, items in _breakdowns(sentence):
+        total = _num(total_text)
+        parts = [_num(x) for x in re.findall(_NUMBER + "件", items)]
+        if len(parts) >= 2 and sum(parts) > total:
+            out.append(_arithmetic(p, sentence, f"其中各项之和{_plain(sum(parts))}件大于总数{_plain(total)}件",
+                                   f"不大于{_plain(total)}", _plain(sum(parts))))
+    return out
+
+
+def _shares_not_given(sentence: str, p: Passage, totals: list) -> list[Problem]:
+    """A share ("占…的12.5%") that neither a total of 表三 nor a count the sentence names gives."""
+    out = []
+    mentioned = None
+    for m in _SHARE.finditer(sentence):
+        part, printed = _num(m.group(1)), Decimal(m.group(2))
+        if mentioned is None:
+            mentioned = _Counts([_num(x) for x in re.findall(_NUMBER + "件", sentence)])
+        candidates = [Decimal(t) for t in totals if t] + mentioned.nearest(part, printed)
+        if candidates and not any(_percent_ok(printed, part * 100 / c) for c in candidates):
+            best = min(candidates, key=lambda c: abs(part * 100 / c - printed))
+            computed = _quantize(part * 100 / best, Decimal("0.01"))
+            out.append(_arithmetic(p, sentence, f"{_plain(part)}件占{_plain(best)}件的{computed}%，正文写{printed}%",
+                                   f"{computed}%", f"{printed}%"))
+    return out
+
+
+def _changes_not_given(sentence: str, p: Passage, last: Report) -> list[Problem]:
+    """A year-on-year change ("同比增长12%") of a quantity the sentence names, against last year's report."""
+    out = []
+    named = None
+    for m in _PERCENT_CHANGE.finditer(sentence):
+        now, direction, printed = _num(m.group(1)), m.group(2), Decimal(m.group(3))
+        named = named or _Named(sentence)
+        quantity = named.at(m.start(1))  # what _match_quantity(sentence[:start] + number + "件") finds
+        if not quantity:
+            continue
+        name, paths = quantity
+        before = Decimal(sum((last.value(path) for path in paths), 0))
+        if not before:
+            continue
+        change = (now - before) * 100 / before
+        if direction in ("下降", "减少", "降低"):
+            change = -change
+        if not _percent_ok(printed, change):
+            computed = _quantize(change, Decimal("0.01"))
+            out.append(_arithmetic(p, sentence, f"上年{name}{_plain(before)}件，本年{_plain(now)}件，同比{direction}应为{computed}%，正文写{printed}%",
+                                   f"{computed}%", f"{printed}%"))
+    return out
 
 
 # the statistics period a report states ("统计期限自2024年1月1日至2024年12月31日止"), spaces allowed
