@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from benchenv import editable_warning, xlreport_command
 from xlreport import api, model
 
 from xlreport.format import spec
@@ -79,8 +79,7 @@ def median_run(cmd: list[str], runs: int) -> float:
 
 
 def check_command(path: Path) -> list[str]:
-    exe = shutil.which("xlreport")
-    return [exe, "check", str(path)] if exe else [sys.executable, "-m", "xlreport", "check", str(path)]
+    return [*xlreport_command(), "check", str(path)]
 
 
 def import_chains(path: Path) -> tuple[dict[str, list[str]], list[tuple[int, str]]]:
@@ -133,6 +132,9 @@ def main() -> None:
         one = files[0]
 
         # (a) one file, whole process
+        warning = editable_warning()
+        if warning:
+            print(warning)
         cmd = check_command(one)
         base = median_run([sys.executable, "-c", "pass"], args.runs)
         whole = median_run(cmd, args.runs)

@@ -3,8 +3,8 @@
     python scripts/bench_commands.py [--runs 9] [--breakdown]
 
 Prints, for `xlreport new`, `check`, `export` and `build` on the bundled example, the median
-wall time of several runs and its ratio to the median of `python -c pass` measured in the
-same run, and which heavy modules each command imports. `build` is timed with its template
+wall time of several runs and the median of its ratios to `python -c pass`, each run right
+after one of it, and which heavy modules each command imports. `build` is timed with its template
 cache filled (every build after the first) and without it; the two "floor" rows only import
 the libraries check and build stand on (click and the standard modules, docxtpl): no code of
 ours can start faster than that. ``--breakdown`` then runs each command
@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import editable_warning, xlreport_command
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_JSON = ROOT / "examples" / "shangyou-commerce-2024.json"
 EXAMPLE_XLSX = ROOT / "examples" / "shangyou-commerce-2024.xlsx"
@@ -32,19 +34,29 @@ HEAVY = ("openpyxl", "xlsxwriter", "docxtpl", "docx", "jinja2", "lxml")
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def median_wall(cmd: list[str], runs: int, cwd: Path, extra: dict | None = None) -> float:
+def _wall(cmd: list[str], cwd: Path, env: dict) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t
+
+
+def paired(cmd: list[str], base: list[str], runs: int, cwd: Path, extra: dict | None = None) -> tuple[float, float]:
+    """The command's median wall time, and the median of its ratio to `base` run just before it,
+    pair by pair: the machine's speed drifts (the same command varies by half from one minute
+    to the next), a ratio of neighbours much less."""
     env = {**ENV, **(extra or {})}
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)  # warm: bytecode, disk cache
-    times = []
+    _wall(cmd, cwd, env)  # warm: bytecode, disk cache
+    walls, ratios = [], []
     for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        b = _wall(base, cwd, ENV)
+        a = _wall(cmd, cwd, env)
+        walls.append(a)
+        ratios.append(a / b)
+    return statistics.median(walls), statistics.median(ratios)
 
 
 def heavy_imports(cmd: list[str], cwd: Path, extra: dict) -> list[str]:
-    err = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], cwd=cwd, capture_output=True, text=True,
+    err = subprocess.run([sys.executable, "-X", "importtime", "-m", "xlreport", *cmd[len(xlreport_command()):]], cwd=cwd, capture_output=True, text=True,
                          env={**ENV, **extra}).stderr
     names = {line.split("|")[-1].strip() for line in err.splitlines() if line.startswith("import time:")}
     return sorted(h for h in HEAVY if h in names)
@@ -84,7 +96,7 @@ for kind, calls in spent.items():
 
 
 def breakdown(cmd: list[str], cwd: Path, extra: dict) -> str:
-    out = subprocess.run([sys.executable, "-c", _BREAKDOWN, *cmd[3:]], cwd=cwd, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", _BREAKDOWN, *cmd[len(xlreport_command()):]], cwd=cwd, capture_output=True, text=True,
                          env={**ENV, **extra})
     return out.stdout.rstrip()
 
@@ -95,15 +107,19 @@ def main() -> None:
     ap.add_argument("--breakdown", action="store_true", help="also time dataclass creation and regex compiles inside each command")
     args = ap.parse_args()
     py = sys.executable
+    xl = xlreport_command()
+    warning = editable_warning()
+    if warning:
+        print(warning)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         commands = {
             "python -c pass": [py, "-c", "pass"],
-            "xlreport new": [py, "-m", "xlreport", "new", "--data", str(EXAMPLE_JSON), "-o", "new.xlsx", "--force"],
-            "xlreport check": [py, "-m", "xlreport", "check", str(EXAMPLE_XLSX)],
-            "xlreport export": [py, "-m", "xlreport", "export", str(EXAMPLE_XLSX), "-o", "out.json", "--force"],
-            "xlreport build": [py, "-m", "xlreport", "build", str(EXAMPLE_XLSX), "-o", "out.docx", "--force"],
-            "build, uncached": [py, "-m", "xlreport", "build", str(EXAMPLE_XLSX), "-o", "out.docx", "--force"],
+            "xlreport new": [*xl, "new", "--data", str(EXAMPLE_JSON), "-o", "new.xlsx", "--force"],
+            "xlreport check": [*xl, "check", str(EXAMPLE_XLSX)],
+            "xlreport export": [*xl, "export", str(EXAMPLE_XLSX), "-o", "out.json", "--force"],
+            "xlreport build": [*xl, "build", str(EXAMPLE_XLSX), "-o", "out.docx", "--force"],
+            "build, uncached": [*xl, "build", str(EXAMPLE_XLSX), "-o", "out.docx", "--force"],
             # what no code of ours can go below: importing the libraries each command stands on
             "floor of check": [py, "-c", "import click, dataclasses, decimal, json, pathlib, re, zipfile"],
             "floor of build": [py, "-c", "import click, dataclasses, decimal, json, pathlib, re, zipfile, docxtpl"],
@@ -111,14 +127,16 @@ def main() -> None:
         # build's template cache (word/cache.py) in the work folder, not the user's: filled by
         # the warm-up run, so "xlreport build" is every build after the first
         env = {"xlreport build": {"XLREPORT_CACHE_DIR": str(work / "cache")}, "build, uncached": {"XLREPORT_CACHE_DIR": "off"}}
-        base = median_wall(commands["python -c pass"], args.runs, work)
-        print(f"{'command':<18} {'median':>9} {'ratio':>7}  heavy imports")
+        base = commands.pop("python -c pass")
+        base_wall, _ = paired(base, base, args.runs, work)
+        print(f"{'command':<18} {'median':>9} {'ratio':>7}  heavy imports   (ratio: median of {args.runs} pairs, each run after python -c pass)")
+        print(f"{'python -c pass':<18} {base_wall * 1000:>7.0f}ms {1:>6.1f}x")
         for name, cmd in commands.items():
             extra = env.get(name, {"XLREPORT_CACHE_DIR": str(work / "cache")})
             ours = name.startswith("xlreport") or name.startswith("build")
-            wall = base if name == "python -c pass" else median_wall(cmd, args.runs, work, extra)
+            wall, ratio = paired(cmd, base, args.runs, work, extra)
             heavy = ", ".join(heavy_imports(cmd, work, extra)) or "none" if ours else ""
-            print(f"{name:<18} {wall * 1000:>7.0f}ms {wall / base:>6.1f}x  {heavy}")
+            print(f"{name:<18} {wall * 1000:>7.0f}ms {ratio:>6.1f}x  {heavy}")
             if args.breakdown and ours:
                 print(breakdown(cmd, work, extra))
 
