@@ -17,7 +17,6 @@ is imported and every cell of the three tables compared with what it shows:
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess

@@ -129,7 +129,7 @@ class Package:
             with self._zip.open(info) as fh:
                 data = fh.read(info.file_size + 1)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-                RuntimeError, zlib.error, lzma.LZMAError) as e:
+                RuntimeError, zlib.error, lzma.LZMAError):
             # RuntimeError: an encrypted entry; NotImplementedError: a compression zipfile lacks;
             # LZMAError: an entry marked LZMA with properties lzma refuses
             raise InputError(f"{where}：文件已损坏，无法解压其中的 {name}",

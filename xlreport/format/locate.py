@@ -16,7 +16,6 @@ import re
 import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
 from . import runs, spec

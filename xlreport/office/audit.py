@@ -22,7 +22,6 @@ from ..errors import InputError
 from ..format import spec
 from ..format.labels import norm_label
 from ..format.rules import FAMILIES, family
-from ..model import Report
 from ..problems import Problem
 from ..shown import shown_path
 from .batch import STATUS_NAMES as BATCH_STATUS_NAMES

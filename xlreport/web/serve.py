@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import webbrowser
-from pathlib import Path
 from typing import Callable
 
 from ..errors import InputError

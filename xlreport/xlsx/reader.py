@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..format import spec
 from ..format import values as fvalues
 from ..format.labels import norm_label
-from ..model import Report, clean_text, getter, split_paragraphs
+from ..model import Item, Report, Section, Text, clean_text, getter, split_paragraphs
 from ..problems import Problem, cell_list, make, place_of, rule_problem
 from .cells import Cell
 from .numbers import _describe, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
@@ -556,9 +556,7 @@ def _read_year(raw, m: spec.MetaField, shown: str, mapping, problems) -> int | N
     return year
 
 
-def _read_text(sheet: _Sheet, mapping) -> "Text":
-    from ..model import Item, Section, Text
-
+def _read_text(sheet: _Sheet, mapping) -> Text:
     text = Text()
     sections = {"overview": Section(), "problems": Section(), "other": Section()}
     for slot in spec.TEXT_SLOTS:
