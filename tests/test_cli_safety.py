@@ -126,16 +126,16 @@ def test_ctrl_c_leaves_nothing_behind_says_so_and_exits_130(tmp_path, good, monk
     if jobs == "1":
         monkeypatch.setattr(batch, "check_one", _interrupt_after(5))
     else:  # in the parent, as a real Ctrl-C arrives, while the workers are busy
-        from xlreport.cli import commands
+        from xlreport.cli import printer
 
-        real_add = commands._BatchPrinter.add
+        real_add = printer.BatchPrinter.add
 
         def add(self, r):
             if sum(self.counts.values()) == 5:
                 raise KeyboardInterrupt
             real_add(self, r)
 
-        monkeypatch.setattr(commands._BatchPrinter, "add", add)
+        monkeypatch.setattr(printer.BatchPrinter, "add", add)
     out = tmp_path / "总览.xlsx"
     before = snapshot(inbox)
     result = run("check", inbox, "--report", out, "--jobs", jobs)

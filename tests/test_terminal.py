@@ -73,7 +73,7 @@ def test_a_wide_terminal_or_a_file_gets_the_table():
 
 
 def test_the_folder_summary_fits_an_80_column_terminal():
-    from xlreport.cli.commands import SUMMARY_WIDTHS, summary_widths
+    from xlreport.cli.printer import SUMMARY_WIDTHS, summary_widths
     from xlreport.format.spec import BATCH_FILE_COLUMNS
     from xlreport.texttable import table_lines
 

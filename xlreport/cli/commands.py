@@ -1,16 +1,15 @@
 """The command line: parse options, call one library function, print, exit.
 
 Exit codes: 0 clean, 1 problems found, 2 usage error or unreadable input, 130 interrupted.
-Everything printed goes through ``say``: text that came from a file (cell text, file names, an
-accept reason) reaches the console with its control characters escaped.
+Everything printed goes through ``say`` (say.py); the checks on arguments the commands share are
+in arguments.py, how check's results are printed in printer.py.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -18,71 +17,11 @@ import click
 from ..version import __version__
 from ..errors import XlreportError
 from ..format import spec
-from ..shown import shown, shown_line, shown_path
+from ..shown import shown_line, shown_path
 from . import zh
-
-EXIT_PROBLEMS = 1
-EXIT_UNUSABLE = 2
-EXIT_INTERRUPTED = 130
-
-
-def say(text: str = "", err: bool = False, nl: bool = True) -> None:
-    emit(shown(text), err=err, nl=nl)
-
-
-def say_line(text: str, err: bool = False) -> None:
-    """A message of one line, whatever the names and values in it hold: a line break in a file
-    name (an input's, an output's, one quoted deep in a reader's message) would start a line
-    that looks like the program's own."""
-    emit(shown_line(text), err=err)
-
-
-class OutputLost(Exception):
-    """Writing to the console or to where the output was sent failed (a full disk, a closed pipe)."""
-
-    written = None  # the file whose announcement was lost: it is whole, and kept
-
-
-def say_written(text: str, written, err: bool = False) -> None:
-    """The line that announces a file now written whole. Should it not reach the console, the
-    error that ends the run (exit 2) still says the file is there and whole: it is kept, as
-    nothing half-written is."""
-    try:
-        say_line(text, err=err)
-    except OutputLost as e:
-        e.written = written
-        raise
-
-
-def emit(text: str, err: bool = False, nl: bool = True) -> None:
-    """``text`` as it is (JSON, already safe), to stdout or stderr."""
-    if (sys.stderr if err else sys.stdout) is None:  # started with it closed (>&-): click would drop the text unsaid
-        raise OutputLost("标准错误输出已关闭" if err else "标准输出已关闭")
-    try:
-        click.echo(text, err=err, nl=nl)
-    except OSError as e:
-        raise OutputLost(e.strerror or type(e).__name__) from None
-
-
-class Fail(click.ClickException):
-    """A one-line Chinese message and exit 2."""
-
-    exit_code = EXIT_UNUSABLE
-
-    def __init__(self, message: str, hint: str = ""):
-        super().__init__(message)
-        self.hint = hint
-
-    def format_message(self) -> str:
-        return f"{self.message}（{self.hint}）" if self.hint else self.message
-
-    def show(self, file=None) -> None:
-        say_line(f"错误：{self.format_message()}", err=True)
-
-
-def fail_from(e: XlreportError) -> Fail:
-    return Fail(e.message, e.hint)
-
+from .arguments import check_targets, load_previous, need_suffix, progress, refuse_overlap, split_inputs, year_option
+from .printer import BatchPrinter, terminal_columns
+from .say import EXIT_INTERRUPTED, EXIT_PROBLEMS, EXIT_UNUSABLE, Fail, OutputLost, emit, fail_from, say, say_line, say_written
 
 class Main(zh.Group):
     """The xlreport group: click in Chinese, and every way a run can end told in one line."""
@@ -126,56 +65,7 @@ def cli():
     """
 
 
-def _year_option(value):
-    from ..model import parse_year
-
-    return None if value is None else parse_year(value, lambda msg: Fail(f"--year：{msg}"))
-
-
-def _refuse_overlap(outputs, inputs=(), folders=()) -> None:
-    from ..api import SPREADSHEET_SUFFIXES
-    from ..output import refuse_overlap
-
-    try:
-        refuse_overlap(outputs, inputs, folders, SPREADSHEET_SUFFIXES)
-    except XlreportError as e:
-        raise fail_from(e)
-
-
-def _split_inputs(inputs) -> tuple[list[Path], list[Path]]:
-    files = [Path(i) for i in inputs if not Path(i).is_dir()]
-    return files, [Path(i) for i in inputs if Path(i).is_dir()]
-
-
-def _check_targets(targets, force: bool) -> None:
-    """Say so before the work (checking ten thousand files), not after."""
-    from ..output import check_target
-
-    for target in targets:
-        try:
-            if target is not None:
-                check_target(target, force)
-        except XlreportError as e:
-            raise fail_from(e)
-
-
-def _need_suffix(path: Path | None, suffixes: tuple[str, ...], what: str = "") -> None:
-    if path is not None and path.suffix.lower() not in suffixes:
-        names = " 或 ".join(suffixes)
-        raise Fail(f"{shown_path(path)}：{what}输出文件应以 {names} 结尾")
-
-
-@contextmanager
-def _progress(show: bool, length: int, label: str):
-    """A progress bar on a terminal, nothing when piped: yields the step callback (or None)."""
-    if not show:
-        yield None
-        return
-    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
-        yield bar.update
-
-
-FILE = "文件"
+FILE = "文件"  # the metavar of a file option
 
 
 @cli.command(short_help="生成填报用的 Excel 工作簿")
@@ -193,24 +83,24 @@ def new(output, agency, year, data_file, previous_file, force):
     from ..model import load_json_file
     from ..xlsx.writer import write_workbook
 
-    year = _year_option(year)
+    year = year_option(year)
     if data_file and previous_file:
         raise click.UsageError("--data 和 --previous 只能用其中一个")
     if output is not None:
-        _need_suffix(output, (".xlsx",))
-        _refuse_overlap([("-o", output)], [data_file, previous_file])
+        need_suffix(output, (".xlsx",))
+        refuse_overlap([("-o", output)], [data_file, previous_file])
     try:
         data = load_json_file(data_file) if data_file else None
     except XlreportError as e:
         raise fail_from(e)
-    last = _load_previous(previous_file)
+    last = load_previous(previous_file)
     try:
         report = new_report(agency, year, previous=last, data=data)
     except XlreportError as e:
         raise Fail(f"--previous：{e.message}", e.hint)
     if output is None:
         output = Path(f"{report_name(report)}.xlsx")
-        _refuse_overlap([("默认", output)], [data_file, previous_file])
+        refuse_overlap([("默认", output)], [data_file, previous_file])
     try:
         write_workbook(output, report, force=force)
     except XlreportError as e:
@@ -242,10 +132,10 @@ def check(inputs, as_json, strict, annotate_out, summary_only, overview, jobs, p
     from ..office.batch import whole_report
 
     paths, single = _check_inputs(inputs, annotate_out, overview, previous_file, force)
-    previous = _load_previous(previous_file)
+    previous = load_previous(previous_file)
     # the copy of a workbook is the clerk's file plus marks; only a JSON or published report's is written from the report read
     keep = whole_report if annotate_out is not None and _annotate().is_regenerated(paths[0]) else None
-    printer = _BatchPrinter(as_json, single, summary_only)
+    printer = BatchPrinter(as_json, single, summary_only)
     _check_each(paths, printer, overview, force, show_bar=not as_json and not single and sys.stderr.isatty(),
                 strict=strict, keep=keep, workers=jobs, previous=previous)
     if overview is not None:
@@ -274,11 +164,11 @@ def _check_inputs(inputs, annotate_out, overview, previous_file, force) -> tuple
     before any file is checked."""
     from ..office.batch import collect
 
-    files, folders = _split_inputs(inputs)
+    files, folders = split_inputs(inputs)
     if annotate_out is not None:
-        _need_suffix(annotate_out, _annotate().output_suffixes(files[0] if len(files) == 1 and not folders else None), "--annotate 的")
-    _need_suffix(overview, (".xlsx",), "--report 的")
-    _refuse_overlap([("--annotate", annotate_out), ("--report", overview)], files + [previous_file], folders)
+        need_suffix(annotate_out, _annotate().output_suffixes(files[0] if len(files) == 1 and not folders else None), "--annotate 的")
+    need_suffix(overview, (".xlsx",), "--report 的")
+    refuse_overlap([("--annotate", annotate_out), ("--report", overview)], files + [previous_file], folders)
     paths = collect(inputs)
     if not paths:
         raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
@@ -289,7 +179,7 @@ def _check_inputs(inputs, annotate_out, overview, previous_file, force) -> tuple
             _annotate().refuse_unless_annotatable(paths[0])  # an .ods/.xls: said before the checking
         except XlreportError as e:
             raise fail_from(e)
-    _check_targets((overview, annotate_out), force)
+    check_targets((overview, annotate_out), force)
     single = len(paths) == 1 and not folders
     if previous_file is not None and not single:
         raise click.UsageError("--previous 只能用于一个输入文件")
@@ -309,7 +199,7 @@ def _check_each(paths, printer, overview, force, show_bar: bool, **options) -> N
                 from ..output import atomic_target
 
                 writer = stack.enter_context(OverviewWriter(stack.enter_context(atomic_target(overview, force))))
-            step = stack.enter_context(_progress(show_bar, len(paths), "检查中"))
+            step = stack.enter_context(progress(show_bar, len(paths), "检查中"))
             for r in check_many(paths, progress=step, **options):
                 printer.add(r)
                 if writer is not None:
@@ -320,128 +210,6 @@ def _check_each(paths, printer, overview, force, show_bar: bool, **options) -> N
             raise fail_from(e) from None
         raise
     printer.finish()
-
-
-def _print_one(r) -> None:
-    from ..texttable import lapsed_lines, render_problems, summary_line
-
-    if r.status == "unreadable":
-        say_line(f"错误：{r.message}" + (f"（{r.hint}）" if r.hint else ""), err=True)
-        if r.problems:
-            say(render_problems(r.problems, terminal_columns()), err=True)
-        return
-    who = " ".join(x for x in (shown_line(r.agency or ""), f"{r.year}年" if r.year else "") if x)
-    say(f"文件：{shown_path(r.path)}" + (f"（{who}）" if who else ""))
-    if r.problems:
-        say(render_problems(r.problems, terminal_columns()))
-    for line in lapsed_lines(r.lapsed):
-        say(line)
-    say(summary_line(r.errors, r.warnings, sum(1 for p in r.problems if p.accepted)))
-
-
-SUMMARY_WIDTHS = (48, 28, 6, 6, 6, 8)
-
-
-def summary_widths(columns: int | None) -> tuple[int, ...]:
-    """The folder summary's column widths: as declared, or on a narrower terminal the file and
-    agency columns narrowed (their text wraps) so that every line fits."""
-    fixed = sum(SUMMARY_WIDTHS[2:]) + 2 * (len(SUMMARY_WIDTHS) - 1)
-    if columns is None or columns >= fixed + SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1]:
-        return SUMMARY_WIDTHS
-    room = max(columns - fixed, 20)
-    file = max(12, room * 3 // 5)
-    return (file, room - file, *SUMMARY_WIDTHS[2:])
-
-
-def terminal_columns() -> int | None:
-    """The width of the clerk's terminal; None when the output goes to a file or a pipe (the
-    table then stays whole, one line per problem row, for grep and diff)."""
-    if sys.stdout is None or not sys.stdout.isatty():  # None: started with its output closed
-        return None
-    return shutil.get_terminal_size((80, 24)).columns
-
-
-class _BatchPrinter:
-    """What check prints, fed one result at a time. Many files: the summary table, then each
-    file's problems (both spooled to disk until the end); one file: its problems; --json: one
-    document, streamed."""
-
-    def __init__(self, as_json: bool, single: bool, summary_only: bool):
-        from ..format.spec import BATCH_FILE_COLUMNS
-        from ..office.spool import RowSpool, TextSpool
-
-        self.as_json, self.single = as_json, single
-        self.first = None
-        self.counts = {"ok": 0, "errors": 0, "unreadable": 0}
-        self.errors = self.warnings = 0
-        widths = summary_widths(terminal_columns())
-        self.rows = RowSpool(BATCH_FILE_COLUMNS[: len(widths)], widths) if not as_json and not single else None
-        self.details = TextSpool() if self.rows is not None and not summary_only else None
-
-    @property
-    def unreadable(self) -> int:
-        return self.counts["unreadable"]
-
-    @property
-    def with_errors(self) -> int:
-        return self.counts["errors"]
-
-    def add(self, r) -> None:
-        if self.first is None:
-            self.first = r
-        self.counts[r.status] += 1
-        self.errors += r.errors
-        self.warnings += r.warnings
-        if self.as_json:
-            self._json(r)
-        elif self.rows is not None:
-            self.rows.add((r.path, r.agency or "—", str(r.year or "—"), str(r.errors), str(r.warnings), r.status_name))
-            if self.details is not None and not (r.status == "ok" and not r.problems):
-                self.details.add(_details(r))
-
-    def _json(self, r) -> None:
-        from ..shown import json_text
-
-        item = {
-            "file": r.path, "status": r.status, "message": r.message, "hint": r.hint,
-            "agency": r.agency, "year": r.year, "errors": r.errors, "warnings": r.warnings,
-            "problems": [p.to_dict() for p in r.problems],
-        }
-        lead = '{\n  "files": [\n' if sum(self.counts.values()) == 1 else ",\n"
-        # indented JSON has no blank line and no raw line end inside a string: every line is moved in
-        emit(lead + "    " + json_text(item).replace("\n", "\n    "), nl=False)
-
-    def finish(self) -> None:
-        if self.as_json:
-            total = sum(self.counts.values())
-            head = '{\n  "files": []' if not total else "\n  ]"
-            emit(f'{head},\n  "errors": {self.errors},\n  "warnings": {self.warnings},\n  "unreadable": {self.unreadable}\n}}')
-        elif self.single:
-            _print_one(self.first)
-        else:
-            for line in self.rows.lines():
-                say(line)
-            total = sum(self.counts.values())
-            say(f"共 {total} 个文件：{self.counts['ok']} 个通过，{self.counts['errors']} 个有错误，{self.unreadable} 个无法读取。")
-            if self.details is not None:
-                self.details.copy_to(lambda chunk: say(chunk, nl=False))
-        self.close()
-
-    def close(self) -> None:
-        for spool in (self.rows, self.details):
-            if spool is not None:
-                spool.close()
-
-
-def _details(r) -> str:
-    from ..texttable import render_problems
-
-    if r.status == "unreadable":
-        lines = ["", f"== {r.path}：无法读取 ==", r.message + (f"（{r.hint}）" if r.hint else "")]
-        if r.problems:
-            lines.append(render_problems(r.problems, terminal_columns()))
-        return "\n".join(lines)
-    return "\n".join(["", f"== {r.path}（{r.agency or '机关名称未填'}）：{r.errors} 个错误、{r.warnings} 个提醒 ==", render_problems(r.problems, terminal_columns())])
 
 
 @cli.command(short_help="把工作簿导出为 JSON 报告")
@@ -457,7 +225,7 @@ def export(file, output, strict, force):
     from ..problems import sort_key
 
     out = None if output == "-" else Path(output)
-    _refuse_overlap([("-o", out)], [file])
+    refuse_overlap([("-o", out)], [file])
     try:
         loaded = load(file, strict=strict)
     except XlreportError as e:
@@ -495,8 +263,8 @@ def import_(file, output, force):
     from ..output import atomic_target
 
     out = None if output == "-" else Path(output)
-    _need_suffix(out, (".json", ".xlsx"))
-    _refuse_overlap([("-o", out)], [file])
+    need_suffix(out, (".json", ".xlsx"))
+    refuse_overlap([("-o", out)], [file])
     try:
         imported = import_report(file)
     except XlreportError as e:
@@ -539,13 +307,13 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
 
     inputs = [file, template, previous_file]
     if output is not None:
-        _need_suffix(output, (".docx",))
-        _refuse_overlap([("-o", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
+        need_suffix(output, (".docx",))
+        refuse_overlap([("-o", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
     try:
         loaded = load(file)
     except XlreportError as e:
         raise fail_from(e)
-    previous = _load_previous(previous_file)
+    previous = load_previous(previous_file)
     problems = check_report(loaded.report, loaded.problems, previous=previous)
     errors = [p for p in problems if p.is_error]
     if errors:
@@ -557,8 +325,8 @@ def build(file, output, template, pdf, previous_file, allow_errors, force):
     report = loaded.report
     if output is None:
         output = Path(file).parent / f"{report_name(report)}.docx"
-        _refuse_overlap([("默认", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
-    _check_targets((output, output.with_suffix(".pdf") if pdf else None), force)
+        refuse_overlap([("默认", output), ("--pdf", output.with_suffix(".pdf") if pdf else None)], inputs)
+    check_targets((output, output.with_suffix(".pdf") if pdf else None), force)
     try:
         render_docx(report, output, template=template, force=force, warn=lambda message: say_line(f"提醒：{message}", err=True))
     except XlreportError as e:
@@ -588,7 +356,7 @@ def template(output, force):
     from ..output import atomic_target
     from ..word.resources import default_template
 
-    _need_suffix(output, (".docx",))
+    need_suffix(output, (".docx",))
     try:
         with atomic_target(output, force) as tmp:
             shutil.copyfile(default_template(), tmp)
@@ -614,16 +382,16 @@ def merge(inputs, output, agency, year, jobs, allow_errors, include_merged, forc
     from ..model import clean_text
     from ..xlsx.writer import write_workbook
 
-    year = _year_option(year)
-    _need_suffix(output, (".xlsx",))
-    files, folders = _split_inputs(inputs)
-    _refuse_overlap([("-o", output)], files, folders)
+    year = year_option(year)
+    need_suffix(output, (".xlsx",))
+    files, folders = split_inputs(inputs)
+    refuse_overlap([("-o", output)], files, folders)
     paths = collect(inputs)
     if not paths:
         raise Fail("在" + "、".join(shown_path(p) for p in inputs) + "中没有找到电子表格文件（.xlsx/.xlsm/.xls/.ods）")
-    _check_targets((output,), force)
+    check_targets((output,), force)
     try:
-        with _progress(sys.stderr.isatty(), len(paths), "读取中") as step:
+        with progress(sys.stderr.isatty(), len(paths), "读取中") as step:
             results = check_many(paths, keep=digest, with_text=False, workers=jobs, progress=step)
             merged = merge_results(results, clean_text(agency), year, allow_errors=allow_errors, include_merged=include_merged)
     except MergeError as e:
@@ -636,18 +404,6 @@ def merge(inputs, output, agency, year, jobs, allow_errors, include_merged, forc
     except XlreportError as e:
         raise fail_from(e)
     say_written(f"已汇总 {merged.files} 个单位：{output}", output)
-
-
-def _load_previous(path: Path | None):
-    """Last year's report, from a workbook, a JSON report or a published report."""
-    if path is None:
-        return None
-    from ..api import load
-
-    try:
-        return load(path).report
-    except XlreportError as e:
-        raise Fail(f"--previous：{e.message}", e.hint)
 
 
 @cli.command(short_help="写明理由，确认一条提醒")
@@ -671,8 +427,8 @@ def accept(file, code, place, reason, previous_file):
         raise Fail("--reason：请写明确认的理由")
     if len(reason) > REASON_CHARS.value:
         raise Fail(f"--reason：{REASON_CHARS.name}超过上限（{len(reason)}字，上限{REASON_CHARS.shown()}）")
-    _refuse_overlap([("确认记录", acceptance.accept_file(Path(file)))], [file, previous_file])
-    previous = _load_previous(previous_file)
+    refuse_overlap([("确认记录", acceptance.accept_file(Path(file)))], [file, previous_file])
+    previous = load_previous(previous_file)
     try:
         checked = check_file(file, previous=previous)
         done = acceptance.record(Path(file), checked.problems, code, place, reason)
@@ -704,7 +460,7 @@ def audit(inputs, output, as_json, names_file, jobs, force):
     from ..office.audit import audit as run_audit, to_json, write_overview
 
     names, paths = _audit_inputs(inputs, output, names_file, force)
-    with _progress(not as_json and sys.stderr.isatty(), len(paths), "审阅中") as step:
+    with progress(not as_json and sys.stderr.isatty(), len(paths), "审阅中") as step:
         audited = run_audit(paths, names, workers=jobs, progress=step)
     if output is not None:
         from ..output import atomic_target
@@ -733,10 +489,10 @@ def _audit_inputs(inputs, output, names_file, force) -> tuple[dict | None, list[
     from ..office.audit import AUDIT_SUFFIXES, load_names
     from ..office.batch import collect
 
-    files, folders = _split_inputs(inputs)
-    _need_suffix(output, (".xlsx",), "-o 的")
-    _refuse_overlap([("-o", output)], files + [names_file], folders)
-    _check_targets((output,), force)
+    files, folders = split_inputs(inputs)
+    need_suffix(output, (".xlsx",), "-o 的")
+    refuse_overlap([("-o", output)], files + [names_file], folders)
+    check_targets((output,), force)
     try:
         names = load_names(names_file) if names_file else None
     except XlreportError as e:
