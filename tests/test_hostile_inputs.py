@@ -347,6 +347,51 @@ def test_two_parts_of_one_name_are_refused(tmp_path, good, second):
     assert bad.read_bytes() == before
 
 
+_NEW_REQUESTS = ("requests", "new", "natural_person")
+
+
+def _cell_twice(xml: bytes, ref: str, value: str) -> bytes:
+    """The sheet with the cell ``ref`` given a second time, right after the first, holding ``value``."""
+    m = re.search(rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % ref.encode(), xml, re.S)
+    return xml[: m.end()] + f'<c r="{ref}"><v>{value}</v></c>'.encode() + xml[m.end():]
+
+
+def _far_row(xml: bytes, row: int, cells: str) -> bytes:
+    return xml.replace(b"</sheetData>", f'<row r="{row}">{cells}</row></sheetData>'.encode())
+
+
+@pytest.mark.parametrize("reader", ["scanner", "calamine"])
+@pytest.mark.parametrize("shape", ["as written", "cut to the range"])
+def test_a_cell_given_twice_is_refused(tmp_path, good, monkeypatch, reader, shape):
+    """calamine and LibreOffice read the second of two cells of one reference, Excel calls the
+    file damaged: what the clerk sees and what is read could differ, so neither is chosen."""
+    from xlreport.xlsx import sheets
+
+    monkeypatch.setattr(sheets, "SCANNER", reader == "scanner")
+    field = spec.FIELD_BY_PATH[_NEW_REQUESTS]
+    bad = tmp_path / "重复单元格.xlsx"
+
+    def edit(xml: bytes) -> bytes:
+        xml = _cell_twice(xml, field.cell, "777")
+        return _far_row(xml, 1048576, '<c r="A1048576"><v>1</v></c>') if shape == "cut to the range" else xml
+
+    patch_zip(good, {_sheet(good, field.sheet): edit}, out=bad)
+    before = bad.read_bytes()
+    result = run("check", bad)
+    assert (result.exit_code, result.stderr) == (
+        2, f"错误：{bad}：文件已损坏（工作表“{field.sheet}”的单元格 {field.cell} 在文件中出现了两次，不同的软件显示的可能不是同一个值）"
+           "（请用 WPS/Excel 打开后另存再试）\n")
+    assert bad.read_bytes() == before
+
+
+def test_cells_given_twice_outside_the_range_read_are_no_matter(tmp_path, good):
+    field = spec.FIELD_BY_PATH[_NEW_REQUESTS]
+    far = tmp_path / "范围外重复.xlsx"
+    patch_zip(good, {_sheet(good, field.sheet): lambda xml: _far_row(xml, 1200, '<c r="A1200"><v>1</v></c><c r="A1200"><v>2</v></c>')},
+              out=far)
+    assert run("check", far).exit_code == run("check", good).exit_code == 0
+
+
 def _needs_zip_version(data: bytes, version: int) -> bytes:
     """The package with its first central-directory entry asking for a newer zip than there is."""
     at = data.rfind(b"PK\x05\x06")

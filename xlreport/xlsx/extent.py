@@ -146,14 +146,37 @@ def _escape(s: str, quote: bool = True) -> str:
 _REF = lazyre.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
-def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> bytes:
+_CELL_REF = lazyre.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
+
+
+def _repeated_cell(path, what: str, ref: str) -> InputError:
+    return InputError(f"{shown_path(path)}：文件已损坏（{what}的单元格 {ref} 在文件中出现了两次，不同的软件显示的可能不是同一个值）",
+                      "请用 WPS/Excel 打开后另存再试")
+
+
+def refuse_repeated_cells(path, what: str, xml: bytes) -> None:
+    """A cell given twice: calamine and LibreOffice take the last, Excel calls the file damaged
+    and repairs it, so what a clerk sees and what is read could differ; refused, as a package
+    with two parts of one name is. (For a sheet whose cells all carry their reference first.)"""
+    refs = _CELL_REF.findall(xml)
+    if len(set(refs)) != len(refs):
+        seen: set[bytes] = set()
+        for ref in refs:
+            if ref in seen:
+                raise _repeated_cell(path, what, ref.decode())
+            seen.add(ref)
+
+
+def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS, what: str = "工作表") -> bytes:
     """The worksheet with its sheetData cut to ``nrows`` × ``ncols`` (and nothing else a reader
     of values needs: column styles, merges, conditional formats and the like are left out).
     Rows and cells without a reference are numbered as a reader would (one after the other)
-    and written with one."""
+    and written with one. A cell given twice within the range is refused (refuse_repeated_cells)."""
     if nrows >= ROWS and ncols >= COLS and xlsx_in_range(xml):
+        refuse_repeated_cells(path, what, xml)
         return xml
     at = {"row": 0, "col": 0}
+    placed: set[tuple[int, int]] = set()
 
     def keep(local: str, attrs: dict, parents: list[str]):
         depth = len(parents)
@@ -175,7 +198,12 @@ def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> b
                 return None  # a cell filed under another row: no reader agrees where it is
             col = _column(m.group(1)) + 1 if m else at["col"] + 1
             at["col"] = col
-            return {"r": _ref(at["row"], col), **{k: v for k, v in attrs.items() if k != "r"}} if col <= ncols else None
+            if col > ncols:
+                return None
+            if (at["row"], col) in placed:
+                raise _repeated_cell(path, what, _ref(at["row"], col))
+            placed.add((at["row"], col))
+            return {"r": _ref(at["row"], col), **{k: v for k, v in attrs.items() if k != "r"}}
         return attrs
 
     return _Copier(path, keep).run(xml)

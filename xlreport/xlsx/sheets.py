@@ -183,7 +183,7 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
             pass
     merges = _merges_of(xmls, xmls)
     for name, xml in xmls.items():
-        xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml)
+        xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml, what=f"工作表“{name}”")
     formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS or name in wanted}
     return _Book(opened, trimmed, formulas, merges=merges), stamp
 
@@ -279,7 +279,7 @@ def _calamine_input(opened: Opened, trimmed: dict[str, bytes], ods_merges: dict 
                 data = extent.trim_ods_content(opened.path, data, merges=ods_merges)
             elif name in sheets or _WORKSHEET.fullmatch(name):
                 extent.check_part(opened.path, f"工作表“{sheets.get(name, name)}”", data, strings)
-                data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, data)
+                data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, data, what=f"工作表“{sheets.get(name, name)}”")
             z.writestr(name, data)
     return out.getvalue()
 
