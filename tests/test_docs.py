@@ -172,3 +172,15 @@ def test_output_with_control_characters_in_the_text_validates(base, tmp_path):
     odd = set_cells(base, {(spec.SHEET_META, META["agency"].cell): "商务局\u202e\x85\u2028"}, tmp_path / "odd\u202e.xlsx")
     code, doc = run("check", "--json", odd)
     assert valid(doc)["files"][0]["file"] == str(odd)
+
+
+_NAMED_FILE = re.compile(r"`((?:xlreport|scripts|tests|docs|examples|templates)/[\w./-]+\.\w+)`")
+
+
+@pytest.mark.parametrize("doc", ["README.md", *sorted(p.name for p in (REPO / "docs").glob("*.md"))])
+def test_every_file_a_doc_names_is_there(doc):
+    """A file named in `code` quotes (the C scanner, the template policy, the pool) is where the
+    doc says: three had stayed at their old place when the package moved into folders."""
+    path = REPO / doc if doc == "README.md" else REPO / "docs" / doc
+    named = set(_NAMED_FILE.findall(path.read_text(encoding="utf-8")))
+    assert sorted(n for n in named if not (REPO / n).exists()) == []
