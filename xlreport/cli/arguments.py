@@ -14,6 +14,7 @@ from ..errors import XlreportError
 from ..shown import shown_path
 from .say import Fail, fail_from
 
+
 def year_option(value):
     from ..model import parse_year
 

@@ -9,6 +9,7 @@ import sys
 from ..shown import shown_line, shown_path
 from .say import emit, say, say_line
 
+
 def print_one(r) -> None:
     from ..texttable import lapsed_lines, render_problems, summary_line
 
