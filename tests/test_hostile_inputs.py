@@ -99,6 +99,20 @@ def test_the_same_workbook_saved_by_another_program_is_cut_too(good, tmp_path):
     assert "不是 xlreport 生成的工作簿" in result.stdout
 
 
+def test_a_shared_string_table_in_an_unknown_encoding_that_claims_a_trillion_strings(good, tmp_path):
+    """Its counts cannot be read to be checked (expat knows no such encoding), so it must not reach
+    calamine as it is: calamine ignores the encoding, reserves room for the strings and aborts."""
+    bomb = patch_zip(good, {"xl/sharedStrings.xml": lambda d: re.sub(rb'\s(?:count|uniqueCount)="[0-9]+"', b"", d, count=2)
+                            .replace(b'encoding="UTF-8"', b'encoding="x-no-such-charset"', 1)
+                            .replace(b"<sst ", b'<sst uniqueCount="99999999999" ', 1)}, tmp_path / "炸弹.xlsx")
+    assert b'encoding="x-no-such-charset"' in zipfile.ZipFile(bomb).read("xl/sharedStrings.xml")[:100]
+    before = snapshot(bomb)
+    result = run_capped("check", bomb)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"错误：{bomb}：文件已损坏（表格 XML 声明的字符编码无法识别）（请用 WPS/Excel 打开后另存再试）\n"
+    assert snapshot(bomb) == before
+
+
 @pytest.mark.parametrize("declared", ['uniqueCount="999999999999"', 'count="999999999999"', "x:uniqueCount='99999999999' xmlns:x='u'",
                                       'uniqueCount="12abc"'])
 def test_a_shared_string_table_that_claims_a_trillion_strings(declared, good, tmp_path):

@@ -240,9 +240,12 @@ def _root_attributes(xml: bytes) -> dict[str, str] | None:
 def shared_strings_for_calamine(path, xml: bytes, strings: int) -> bytes:
     """The shared-string table, without its declared counts when they claim more strings than it
     holds: calamine reserves memory for that many before it reads one (uniqueCount="999999999999"
-    in a 40 KB file aborted the process). The strings themselves are copied as they are."""
-    declared = [v for k, v in (_root_attributes(xml) or {}).items() if k.rpartition(":")[2] in _COUNTS]
-    if all(v.isdigit() and len(v) <= 12 and int(v) <= strings + DECLARED_STRINGS_SLACK for v in declared):
+    in a 40 KB file aborted the process). The strings themselves are copied as they are. A table
+    whose start cannot be parsed (an encoding nobody knows) cannot be shown to declare sane counts:
+    it is re-emitted like the others, which says what is wrong with it."""
+    root = _root_attributes(xml)
+    declared = [v for k, v in (root or {}).items() if k.rpartition(":")[2] in _COUNTS]
+    if root is not None and all(v.isdigit() and len(v) <= 12 and int(v) <= strings + DECLARED_STRINGS_SLACK for v in declared):
         return xml
 
     def keep(local: str, attrs: dict, parents: list[str]):
