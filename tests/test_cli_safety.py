@@ -4,6 +4,7 @@ file names that are not UTF-8, and click's usage errors and help in Chinese."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -487,3 +488,46 @@ def test_a_full_disk_is_one_line_and_exit_2_and_leaves_nothing(command, tmp_path
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines() == ["错误：" + line.format(out=out)]
     assert list(out.parent.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="limits the size of the files a process writes")
+@pytest.mark.parametrize("command", [["check", "{folder}"], ["merge", "{folder}", "-o", "{out}", "--agency", "测试县人民政府"]],
+                         ids=["check", "merge"])  # (check --json streams: it needs no temporary file, and passes)
+def test_no_room_for_temporary_files_is_one_line_and_exit_2(command, tmp_path, good):
+    """A batch keeps its summary and the merge its rows in temporary files: with no file writable
+    anywhere (a full disk), tempfile finds no usable folder, which came out as a traceback (found
+    by the fuzz harness's output:disk-full-office on merge)."""
+    import resource
+    import signal
+
+    def no_writes():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    folder = tmp_path / "收到"
+    folder.mkdir()
+    for name in ("一.xlsx", "二.xlsx"):
+        shutil.copyfile(good, folder / name)
+    out = tmp_path / "汇总.xlsx"
+    proc = subprocess.run([sys.executable, "-m", "xlreport", *[a.format(folder=folder, out=out) for a in command]],
+                          preexec_fn=no_writes, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("错误：无法写入临时文件（No usable temporary directory found in ")
+    assert line.endswith("）（请检查磁盘空间，以及临时文件夹（环境变量 TMPDIR）是否存在、可以写入）")
+    assert not out.exists()
+
+
+def test_a_disk_that_fills_during_a_batch_is_one_line(monkeypatch):
+    from xlreport.errors import OutputError
+    from xlreport.office import spool
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spool, "scratch_file", Full)
+    rows = spool.JsonLines()
+    with pytest.raises(OutputError) as e:
+        rows.add(["一", 1])
+    assert e.value.line() == "无法写入临时文件（No space left on device）（请检查磁盘空间，以及临时文件夹（环境变量 TMPDIR）是否存在、可以写入）"

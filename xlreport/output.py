@@ -41,6 +41,31 @@ def check_target(path: Path, force: bool) -> Path:
     return path
 
 
+_SCRATCH_HINT = "请检查磁盘空间，以及临时文件夹（环境变量 TMPDIR）是否存在、可以写入"
+
+
+def scratch_error(e: OSError) -> OutputError:
+    """A temporary file that could not be made or written (a full disk, no usable temporary folder)."""
+    return OutputError(f"无法写入临时文件（{e.strerror or type(e).__name__}）", _SCRATCH_HINT)
+
+
+def scratch_file():
+    """A temporary text file (removed when closed), or one line saying why there can be none."""
+    try:
+        return tempfile.TemporaryFile("w+", encoding="utf-8")
+    except OSError as e:
+        raise scratch_error(e) from None
+
+
+def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
+    """A temporary folder of our own (use it in a with block: removed on the way out), or one
+    line saying why there can be none."""
+    try:
+        return tempfile.TemporaryDirectory(prefix=prefix)
+    except OSError as e:
+        raise scratch_error(e) from None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -182,15 +182,14 @@ class OverviewWriter:
     overview of ten thousand files takes no more memory than that of ten."""
 
     def __init__(self, path: Path):
-        import tempfile
-
         import xlsxwriter
 
+        from ..output import scratch_dir
         from ..xlsx.writer import print_setup
 
         # xlsxwriter keeps its row files in tmpdir and leaves them there when the run is
         # interrupted: a folder of our own, removed on the way out whatever happened
-        self._tmp = tempfile.TemporaryDirectory(prefix="xlreport-")
+        self._tmp = scratch_dir("xlreport-")
         self._wb = wb = xlsxwriter.Workbook(str(path), {
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
             "tmpdir": self._tmp.name,

@@ -4,9 +4,9 @@ ten thousand workbooks take no more memory than ten."""
 from __future__ import annotations
 
 import json
-import tempfile
 from typing import Callable, Iterator
 
+from ..output import scratch_error, scratch_file
 from ..texttable import table_lines, width
 
 
@@ -14,11 +14,11 @@ class JsonLines:
     """Values (lists, numbers, strings) on disk, one JSON line each, read back in order."""
 
     def __init__(self):
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._file = scratch_file()
         self.count = 0
 
     def add(self, value) -> None:
-        self._file.write(json.dumps(value, ensure_ascii=False) + "\n")
+        _write(self._file, json.dumps(value, ensure_ascii=False) + "\n")
         self.count += 1
 
     def __iter__(self) -> Iterator:
@@ -51,10 +51,10 @@ class TextSpool:
     """Text on disk, written out in one go at the end."""
 
     def __init__(self):
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._file = scratch_file()
 
     def add(self, text: str) -> None:
-        self._file.write(text + "\n")
+        _write(self._file, text + "\n")
 
     def copy_to(self, write: Callable[[str], None]) -> None:
         self._file.seek(0)
@@ -63,3 +63,10 @@ class TextSpool:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _write(file, text: str) -> None:
+    try:
+        file.write(text)
+    except OSError as e:  # a disk that fills during a batch of ten thousand files
+        raise scratch_error(e) from None

@@ -7,14 +7,13 @@ import os
 
 import shutil
 import subprocess
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 from ..format import spec
 from ..errors import InputError, OutputError
 from ..model import Item, Report, Section, Text
-from ..output import atomic_target, save_through_memory
+from ..output import atomic_target, save_through_memory, scratch_dir
 from .resources import default_template
 from ..shown import shown_path
 
@@ -222,7 +221,7 @@ def convert_to_pdf(docx: Path, pdf: Path, force: bool = False, timeout: int = 18
     soffice = find_soffice()
     if soffice is None:
         raise OutputError("未找到 LibreOffice，无法生成 PDF", "安装 LibreOffice 后重试，或在 WPS/Word 中打开 .docx 另存为 PDF")
-    with tempfile.TemporaryDirectory(prefix="xlreport-lo-") as work:
+    with scratch_dir("xlreport-lo-") as work:
         work = Path(work)
         profile = (work / "profile").as_uri()
         cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(work), str(docx)]
