@@ -95,3 +95,42 @@ def test_the_messages_of_rows_left_unread(tmp_path):
     path.write_text(glue((DATA / "06-huaian-shi-2024.txt").read_text(encoding="utf-8")), encoding="utf-8")
     messages = {p.row_label: p.message for p in import_report(path).problems if "无法确定" in p.message}
     assert messages["规章"] == "这一行的数字连在一起（1011），有2种拆法（如 1 0 11、10 1 1），这一行没有可核对的合计，无法确定，未读取（原文位置：第63行）"
+
+
+def _every_split(run: str, fields) -> list[tuple[int, ...]]:
+    """The splits by brute force: every way into len(fields) printed numbers, kept where the totals hold."""
+    import itertools
+
+    checks = runs.constraints(fields)
+    out = []
+    for cuts in itertools.combinations(range(1, len(run)), len(fields) - 1):
+        texts = [run[a:b] for a, b in zip((0, *cuts), (*cuts, len(run)))]
+        if any(len(t) > 1 and t[0] == "0" for t in texts):
+            continue
+        cells = [int(t) for t in texts]
+        if all(cells[t] == sum(cells[p] for p in ps) for t, ps in checks):
+            out.append(tuple(cells))
+    return out
+
+
+def test_the_splits_are_those_of_brute_force():
+    """A total that follows its parts is not searched for: its digits are the sum's. The splits
+    found are exactly the brute-force ones."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(300):
+        fields = rng.choice([NEW, RULES])
+        parts = [rng.choice([0, 0, 1, rng.randint(0, 30), rng.randint(0, 300)]) for _ in range(len(fields) - 1)]
+        cells = parts + [sum(parts)] if fields is NEW else parts + [rng.randint(0, 30)]
+        run = "".join(map(str, cells))
+        assert runs.splits(run, fields) == _every_split(run, fields)[: runs.MAX_SPLITS], run
+
+
+def test_a_run_with_too_many_ways_to_try_is_left_unread_and_said():
+    from xlreport.format.locate import split_run
+
+    run = "9" * 39  # some 10^6 ways into the 7 cells of 本年新收
+    with pytest.raises(runs.Undecided):
+        runs.splits(run, NEW)
+    assert split_run([run], NEW) == (None, f"这一行的数字连在一起（{run}），可能的拆法太多，无法确定，未读取", [])

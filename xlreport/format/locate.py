@@ -445,7 +445,10 @@ def split_run(values: list[str], fields: tuple[spec.Field, ...]) -> tuple[list[s
     if len(values) != 1 or len(fields) < 2 or not values[0].isascii() or not values[0].isdigit() or len(values[0]) < len(fields):
         return None, "", []
     run = values[0]
-    found = runs.splits(run, fields)
+    try:
+        found = runs.splits(run, fields)
+    except runs.Undecided:
+        return None, f"这一行的数字连在一起（{run}），可能的拆法太多，无法确定，未读取", []
     kept = "按表格的勾稽关系" if runs.constraints(fields) else "每格一个不以0开头的数"
     if len(found) == 1:
         cells = [str(v) for v in found[0]]

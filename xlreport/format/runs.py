@@ -15,6 +15,15 @@ from . import spec
 MAX_DIGITS = 60  # a row of 15 cells of four digits; a longer run is not a table row
 MAX_SPLITS = 50  # counted up to here: "more than one" is all a message needs
 MAX_COMBINATIONS = 20_000  # rows tried together against the columns' rules (locate.resolve_by_columns)
+# cells tried for one run (about 0.2 s): a run of 40 digits has some 10^6 ways to fall into the 7
+# cells of a row of table B, one of 60 some 10^13 into the 15 of table C, and a crafted text held
+# import for 39 s. The reports' own runs need a few thousand; a row of 7 cells of hundreds (22
+# digits) about 70,000; one of thousands (29 digits) some 400,000, and is left unread.
+MAX_STEPS = 100_000
+
+
+class Undecided(Exception):
+    """More ways to try than MAX_STEPS: the run is left unread, as an ambiguous one is."""
 
 
 def constraints(fields: tuple[spec.Field, ...]) -> list[tuple[int, tuple[int, ...]]]:
@@ -29,18 +38,25 @@ def constraints(fields: tuple[spec.Field, ...]) -> list[tuple[int, tuple[int, ..
 
 def splits(run: str, fields: tuple[spec.Field, ...]) -> list[tuple[int, ...]]:
     """Every split of the digit string ``run`` into one number per field that keeps the row's
-    totals (at most MAX_SPLITS of them)."""
+    totals (at most MAX_SPLITS of them); Undecided past MAX_STEPS cells tried."""
     n = len(fields)
     if not run.isascii() or not run.isdigit() or not n <= len(run) <= MAX_DIGITS:
         return []
     checks = constraints(fields)
     due: dict[int, list[tuple[int, tuple[int, ...]]]] = {}  # checked once the last of its cells is known
+    determined: dict[int, tuple[int, ...]] = {}  # a total after all its parts: its digits are known
     for total, parts in checks:
         due.setdefault(max((total,) + parts), []).append((total, parts))
+        if total > max(parts):
+            determined[total] = parts
     found: list[tuple[int, ...]] = []
     cells: list[int] = []
+    steps = [0]
 
     def place(pos: int) -> None:
+        steps[0] += 1
+        if steps[0] > MAX_STEPS:
+            raise Undecided(run)
         k = len(cells)
         if len(found) >= MAX_SPLITS:
             return
@@ -48,9 +64,12 @@ def splits(run: str, fields: tuple[spec.Field, ...]) -> list[tuple[int, ...]]:
             if pos == len(run):
                 found.append(tuple(cells))
             return
-        left = n - k - 1  # cells after this one, each at least one digit
-        longest = len(run) - pos - left
-        for size in range(1, longest + 1):
+        if k in determined:
+            text = str(sum(cells[p] for p in determined[k]))
+            sizes = [len(text)] if run.startswith(text, pos) else []
+        else:
+            sizes = range(1, len(run) - pos - (n - k - 1) + 1)  # each cell after this one at least one digit
+        for size in sizes:
             text = run[pos:pos + size]
             if size > 1 and text[0] == "0":
                 break  # a printed number has no leading zero
