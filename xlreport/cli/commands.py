@@ -506,14 +506,14 @@ def _audit_inputs(inputs, output, names_file, force) -> tuple[dict | None, list[
 def _say_audited(audited) -> None:
     """Per agency a table of its reports by year, what the years' comparison found, and a total line."""
     from ..office.audit import STATUS_NAMES, agency_rows, spellings
+    from ..problems import count
     from ..texttable import table_lines
 
     widths = (min(max((terminal_columns() or 120) - 34, 20), 80), 4, 4, 4, 8)
     for agency, items in agency_rows(audited).items():
         other = spellings(items)
         say(f"【{shown_line(agency)}】" + (f"（报告中也写作：{'、'.join(map(shown_line, other))}）" if other else ""))
-        rows = [(shown_path(a.result.path), str(a.result.year or "—"), str(sum(p.is_error for p in a.problems)),
-                 str(sum(not p.is_error and not p.accepted for p in a.problems)), STATUS_NAMES[a.status]) for a in items]
+        rows = [(shown_path(a.result.path), str(a.result.year or "—"), *map(str, count(a.problems)), STATUS_NAMES[a.status]) for a in items]
         for line in table_lines(rows, ("文件", "年度", "错误", "提醒", "结果"), widths):
             say(line)
         for a in items:

@@ -22,7 +22,7 @@ from ..errors import InputError
 from ..format import spec
 from ..format.labels import norm_label
 from ..format.rules import FAMILIES, family
-from ..problems import Problem
+from ..problems import Problem, count
 from ..shown import shown_path
 from .batch import STATUS_NAMES as BATCH_STATUS_NAMES
 from .batch import FileResult, check_many, collect, whole_report
@@ -176,7 +176,7 @@ def to_json(audited: list[Audited]) -> dict:
         r = a.result
         reports.append({
             "file": r.path, "agency": a.agency or None, "name_in_report": a.name or None, "year": r.year, "status": a.status, "message": r.message,
-            "errors": sum(p.is_error for p in a.problems), "warnings": sum(not p.is_error and not p.accepted for p in a.problems),
+            **dict(zip(("errors", "warnings"), count(a.problems))),
             "families": dict(a.families()), "previous_file": a.previous or None,
             "problems": [p.to_dict() for p in r.problems], "chain": [p.to_dict() for p in a.chain],
         })
@@ -230,16 +230,12 @@ class _OverviewBook:
                 ws.write_string(r, c, "" if v is None else str(v), self.body)
 
 
-def _counts(a: Audited) -> list[int]:
-    return [sum(p.is_error for p in a.problems), sum(not p.is_error and not p.accepted for p in a.problems)]
-
-
 def _overview_sheet(book: _OverviewBook, audited: list[Audited]) -> None:
     last_col = len(OVERVIEW_COLUMNS) - 1
     ws = book.sheet(OVERVIEW_SHEET, OVERVIEW_COLUMNS, {0: 28, 2: 40, 3: 8, last_col - 1: 40, last_col: 50})
     for r, a in enumerate(audited, 1):
         fam = a.families()
-        book.row(ws, r, [a.agency, a.result.year or "", a.result.path, STATUS_NAMES[a.status], *_counts(a),
+        book.row(ws, r, [a.agency, a.result.year or "", a.result.path, STATUS_NAMES[a.status], *count(a.problems),
                          *(fam.get(f, 0) for f in FAMILY_ORDER), shown_path(a.previous) if a.previous else "", a.result.message],
                  file_col=2, file=a.result.path)
     last = max(len(audited), 1)
@@ -261,7 +257,7 @@ def _chain_sheets(book: _OverviewBook, audited: list[Audited]) -> None:
         else:
             ws, r = shared, shared_row
         for a in items:
-            values = [a.result.year or "", a.result.path, STATUS_NAMES[a.status], *_counts(a), *_chain_marks(a),
+            values = [a.result.year or "", a.result.path, STATUS_NAMES[a.status], *count(a.problems), *_chain_marks(a),
                       "；".join(p.message for p in a.chain)]
             book.row(ws, r, ([] if own_sheets else [agency]) + values, file_col=1 if own_sheets else 2, file=a.result.path)
             r += 1
