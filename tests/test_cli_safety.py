@@ -493,13 +493,15 @@ def test_a_full_disk_is_one_line_and_exit_2_and_leaves_nothing(command, tmp_path
 
 @pytest.mark.skipif(os.name != "posix", reason="limits the size of the files a process writes")
 @pytest.mark.parametrize("command", [["check", "{folder}"], ["merge", "{folder}", "-o", "{out}", "--agency", "测试县人民政府"],
-                                     ["audit", "{folder}", "-o", "{out}"]],
-                         ids=["check", "merge", "audit"])  # (check --json streams: it needs no temporary file, and passes)
+                                     ["audit", "{folder}", "-o", "{out}"], ["check", "{good}", "--annotate", "{out}"],
+                                     ["new", "-o", "{out}"]],
+                         ids=["check", "merge", "audit", "annotate", "new"])  # (check --json streams: it needs no temporary file, and passes)
 def test_no_room_for_temporary_files_is_one_line_and_exit_2(command, tmp_path, good):
-    """A batch keeps its summary and the merge its rows in temporary files: with no file writable
-    anywhere (a full disk), tempfile finds no usable folder, which came out as a traceback (found
-    by the fuzz harness's output:disk-full-office on merge; audit's overview then also printed
-    "Exception ignored in ZipFile.__del__", its zip left half open)."""
+    """A batch keeps its summary and the merge its rows in temporary files, openpyxl (the
+    annotated copy) and xlsxwriter (new) their sheets: with no file writable anywhere (a full
+    disk), tempfile finds no usable folder, which came out as a traceback (found by the fuzz
+    harness's output:disk-full-office on merge; audit's overview and the annotated copy then
+    also printed "Exception ignored in ZipFile.__del__", their zip left half open)."""
     import resource
     import signal
 
@@ -512,7 +514,7 @@ def test_no_room_for_temporary_files_is_one_line_and_exit_2(command, tmp_path, g
     for name in ("一.xlsx", "二.xlsx"):
         shutil.copyfile(good, folder / name)
     out = tmp_path / "汇总.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "xlreport", *[a.format(folder=folder, out=out) for a in command]],
+    proc = subprocess.run([sys.executable, "-m", "xlreport", *[a.format(folder=folder, out=out, good=good) for a in command]],
                           preexec_fn=no_writes, capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert proc.returncode == 2, proc.stderr
     (line,) = proc.stderr.splitlines()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import stat
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,10 +117,26 @@ def _os_error_in(e: BaseException) -> OSError | None:
 def save_through_memory(tmp: Path, save) -> None:
     """``save(stream)`` into memory, then its bytes to ``tmp`` in one write: a library that writes
     its zip straight to a file leaves it open when the disk fills, and the zip's __del__ prints a
-    traceback long after the one-line message."""
+    traceback long after the one-line message. A save that fails midway (openpyxl writes each
+    sheet through a temporary file) has its half-made zip let go here, with nothing said."""
     buffer = io.BytesIO()
-    save(buffer)
+    try:
+        save(buffer)
+    except BaseException as e:
+        _drop_quietly(e)
+        raise
     tmp.write_bytes(buffer.getvalue())
+
+
+def _drop_quietly(e: BaseException) -> None:
+    """Free a failed save's frames now: the half-written zip in them fails again as it is
+    collected, and Python would print that after our one line."""
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
+    try:
+        e.__traceback__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _real(path) -> str:

@@ -16,9 +16,7 @@ to keep: their copy is a workbook written from the values read (``write_regenera
 
 from __future__ import annotations
 
-import gc
 import io
-import sys
 import warnings
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from ..errors import InputError, OutputError
 from ..format import spec
 from ..format.rules import RULE_BY_CODE
 from ..model import Report
-from ..output import atomic_target, save_through_memory
+from ..output import atomic_target, save_through_memory, scratch_error
 from ..problems import Problem
 from ..shown import shown_path
 from . import extent
@@ -97,22 +95,11 @@ def annotate_copy(source, out, problems: list[Problem], force: bool = False) -> 
         try:
             save_through_memory(tmp, wb.save)
         except SerialisationError as e:  # openpyxl streams each sheet through a temporary file
-            reason = str(e)
-            _drop_quietly(e)
-            raise OutputError(f"{shown_path(out)}：无法写入（写临时文件失败：{reason}）", "请检查磁盘空间") from None
+            raise OutputError(f"{shown_path(out)}：无法写入（写临时文件失败：{e}）", "请检查磁盘空间") from None
+        except OSError as e:  # … which it could not make
+            raise scratch_error(e) from None
         _verify(source, tmp, out)
     return out
-
-
-def _drop_quietly(e: BaseException) -> None:
-    """Free a failed save's frames now, with nothing said: openpyxl's half-written sheet writers
-    fail again as they are collected, and Python would print that after our one line."""
-    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
-    try:
-        e.__traceback__ = None
-        gc.collect()
-    finally:
-        sys.unraisablehook = hook
 
 
 def _open(source: Path, keep_vba: bool):

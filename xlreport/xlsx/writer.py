@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..version import __version__
 from ..format import spec, values
 from . import live
 from ..model import Report, join_paragraphs, text_slots
-from ..output import atomic_target
+from ..output import atomic_target, scratch_dir
 
 FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -411,7 +410,7 @@ def write_workbook(path, report: Report | None = None, force: bool = False, mark
     path = Path(path)
     if report is not None:
         _check_fits(report)
-    with atomic_target(path, force) as tmp, tempfile.TemporaryDirectory(prefix="xlreport-") as scratch:
+    with atomic_target(path, force) as tmp, scratch_dir("xlreport-") as scratch:
         _Writer(tmp, report, marks, list(extra_sheets), scratch).write()
     return path
 
