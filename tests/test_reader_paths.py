@@ -224,8 +224,13 @@ def test_date_styles_whatever_the_attribute_order(styles, dates):
     assert xlsx_cells.date_styles(styles) == frozenset(dates)
 
 
-def test_styles_that_do_not_parse_mean_every_style_may_be_a_date():
-    assert xlsx_cells.date_styles(b"<styleSheet><cellXfs><xf numFmtId='14'></cellXfs>") is xlsx_cells.ALL_STYLES
+@pytest.mark.parametrize("styles", [
+    b"<styleSheet><cellXfs><xf numFmtId='14'></cellXfs>",
+    b'<?xml version="1.0" encoding="x-unheard-of"?><styleSheet/>',  # LookupError (fuzz seed 2032 case 1049)
+    b'<?xml version="1.0" encoding="utf-32"?><styleSheet/>',  # ValueError: expat reads no multi-byte encodings
+], ids=["unbalanced", "unknown encoding", "multi-byte encoding"])
+def test_styles_that_do_not_parse_mean_every_style_may_be_a_date(styles):
+    assert xlsx_cells.date_styles(styles) is xlsx_cells.ALL_STYLES
 
 
 # --- a value hidden under a merged range ----------------------------------------------------------

@@ -143,7 +143,7 @@ def extract(path: Path, data: bytes) -> Document:
             root = _fast.fromstring(xml, _fast.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
         else:
             root = ET.fromstring(xml)
-    except (ET.ParseError, ValueError, SyntaxError):  # lxml's XMLSyntaxError is a SyntaxError
+    except (ET.ParseError, ValueError, SyntaxError, LookupError):  # lxml's XMLSyntaxError is a SyntaxError; LookupError: ElementTree's unknown encoding
         raise InputError(f"{path}：文件已损坏（Word 文档内容无法解析）") from None
     body = root.find(W + "body")
     blocks: list[Block] = []

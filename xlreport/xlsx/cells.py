@@ -181,7 +181,7 @@ def date_styles(styles_xml: bytes | None) -> frozenset[int] | None:
 
     try:
         root = ElementTree.fromstring(styles_xml)
-    except (ElementTree.ParseError, ValueError):
+    except (ElementTree.ParseError, ValueError, LookupError):  # LookupError: an encoding Python does not know
         return ALL_STYLES
     custom: dict[int, bool] = {}
     xfs: list[str | None] = []
