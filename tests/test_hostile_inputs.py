@@ -431,3 +431,59 @@ def test_a_package_that_needs_a_newer_zip_is_a_damaged_file(command, good, tmp_p
                                  "（请从原处重新复制一份，或用 WPS/Excel 打开后另存为 .xlsx）\n")
     assert "Traceback" not in result.output and "内部错误" not in result.output and "文件已损坏" in result.stderr
     assert not (tmp_path / "o.json").exists() and not (tmp_path / "o.docx").exists()
+
+
+# --- a text longer than a cell holds ------------------------------------------------------------------
+
+_FIRST_ITEM = next(s for s in spec.TEXT_SLOTS if s.section == "overview" and s.kind == "item")
+_AGENCY = spec.META_BY_KEY["agency"]
+LONG_TEXT_CELLS = {"正文": (spec.SHEET_TEXT, _FIRST_ITEM.text_cell), "机关名称": (spec.SHEET_META, spec.a1(_AGENCY.row, _AGENCY.col))}
+_MARK = "标记文字"
+
+
+def _with_text(tmp_path: Path, name: str, place: str, text: str) -> Path:
+    from xlreport.model import Item
+
+    report = filled_report()
+    if place == "机关名称":
+        report.meta["agency"] = _MARK
+    else:
+        report.text.overview.items[0] = Item(report.text.overview.items[0].heading, [_MARK])
+    marked = write(tmp_path / f"标记-{name}", report)
+    return patch_zip(marked, {"xl/sharedStrings.xml": lambda d: d.replace(_MARK.encode(), text.encode(), 1)}, tmp_path / name)
+
+
+@pytest.mark.parametrize("place", sorted(LONG_TEXT_CELLS))
+def test_a_text_longer_than_a_cell_holds_is_refused_by_name(place, tmp_path):
+    """An .ods (or a crafted .xlsx) can hold a cell of two million characters: check passed it,
+    and export wrote a JSON report of 6 MB that check then refused (fuzz seed 2032 case 3678)."""
+    sheet, cell = LONG_TEXT_CELLS[place]
+    fits = _with_text(tmp_path, "可以.xlsx", place, "长" * limits.CELL_CHARS.value)
+    assert run("check", fits).exit_code in (0, 1)  # read: (a name of 32767 characters is a problem of its own)
+    long = _with_text(tmp_path, "过长.xlsx", place, "长" * (limits.CELL_CHARS.value + 1))
+    before = snapshot(long)
+    for command in (["check", long], ["export", long, "-o", tmp_path / "导出.json"], ["build", long, "-o", tmp_path / "报告.docx"]):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (f"错误：{long}：工作表“{sheet}”的单元格 {cell} 有32768字，超过 Excel 单元格能容纳的32767字，未读取"
+                                 "（请在 WPS/Excel 中把这段文字分到几个单元格（正文可用备用小节）后再试）\n")
+    assert not (tmp_path / "导出.json").exists() and not (tmp_path / "报告.docx").exists()
+    assert snapshot(long) == before
+
+
+def test_no_json_report_is_written_that_check_would_refuse(tmp_path):
+    """A published report's paragraph has no cell to bound it: import wrote a 7 MB JSON report
+    that check refused as past its 2 MB."""
+    from factories import published_html
+
+    page = published_html(filled_report()).replace("<p>总体情况。</p>", "<p>" + "认真贯彻落实。" * 120_000 + "</p>")
+    path = tmp_path / "长文.html"
+    path.write_text(page, encoding="utf-8")
+    assert run("check", path).exit_code == 0  # the page itself is checked as it is
+    out = tmp_path / "长文.json"
+    for command in (["import", path, "-o", out], ["import", path]):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        assert (result.stdout, result.stderr) == ("", f"错误：{path}：得到的 JSON 报告有 2.4 MB，超过 JSON 报告的大小上限（2 MB），"
+                                                      "xlreport 将无法再读取它，未写出（报告中有过长的段落；可以直接检查原文件）\n")
+    assert not out.exists()

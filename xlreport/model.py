@@ -274,6 +274,19 @@ def to_json(report: Report) -> str:
     return re.sub(r'"\\u0000' + mark[1:] + r'(-?[0-9.]+)"', r"\1", text) + "\n"
 
 
+def to_json_file(report: Report, source: str) -> str:
+    """to_json for a JSON report to be read again (export, import): refused past the size a JSON
+    report may have (limits.FILE_BYTES), so that no command writes a report check would refuse.
+    A published report's paragraphs have no cell to bound them; a workbook's texts each fit one."""
+    text = to_json(report)
+    size = len(text.encode("utf-8"))
+    limit = limits.FILE_BYTES["json"]
+    if size > limit.value:
+        raise DataError(f"{source}：得到的 JSON 报告有 {size / limits.MB:.1f} MB，超过 JSON 报告的大小上限（{limit.shown()}），"
+                        "xlreport 将无法再读取它，未写出", "报告中有过长的段落；可以直接检查原文件")
+    return text
+
+
 # --- JSON in --------------------------------------------------------------------------------
 
 

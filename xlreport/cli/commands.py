@@ -220,7 +220,7 @@ def _check_each(paths, printer, overview, force, show_bar: bool, **options) -> N
 def export(file, output, strict, force):
     """把工作簿（或 JSON 报告）导出为 JSON 报告（格式见 docs/json.md）。"""
     from ..api import load
-    from ..model import to_json
+    from ..model import to_json_file
     from ..output import atomic_target
     from ..problems import sort_key
 
@@ -228,12 +228,12 @@ def export(file, output, strict, force):
     refuse_overlap([("-o", out)], [file])
     try:
         loaded = load(file, strict=strict)
+        text = to_json_file(loaded.report, shown_path(file))
     except XlreportError as e:
         raise fail_from(e)
     errors = [p for p in loaded.problems if p.is_error]
     for p in sorted(loaded.problems, key=sort_key):
         say_line(("错误：" if p.is_error else "提醒：") + p.line(), err=True)
-    text = to_json(loaded.report)
     if out is None:
         emit(text, nl=False)
     else:
@@ -259,7 +259,7 @@ def import_(file, output, force):
     2019年旧格式的报告、缺少表格的报告或不是年度报告的文件不导入（退出码 2）。
     """
     from ..importers import import_report
-    from ..model import to_json
+    from ..model import to_json_file
     from ..output import atomic_target
 
     out = None if output == "-" else Path(output)
@@ -271,14 +271,14 @@ def import_(file, output, force):
         raise fail_from(e)
     try:
         if out is None:
-            emit(to_json(imported.report), nl=False)
+            emit(to_json_file(imported.report, shown_path(file)), nl=False)
         elif out.suffix.lower() == ".xlsx":
             from ..xlsx.writer import write_workbook
 
             write_workbook(out, imported.report, force=force)
         else:
             with atomic_target(out, force) as tmp:
-                tmp.write_text(to_json(imported.report), encoding="utf-8")
+                tmp.write_text(to_json_file(imported.report, shown_path(file)), encoding="utf-8")
     except XlreportError as e:
         raise fail_from(e)  # one line: what was read is not told when nothing could be written
     for p in imported.problems:

@@ -19,6 +19,7 @@ from ..format import values as fvalues
 from ..format.labels import norm_label
 from ..model import Item, Report, Section, Text, clean_text, getter, split_paragraphs
 from ..problems import Problem, cell_list, make, place_of, rule_problem
+from ..shown import shown_line, shown_path
 from .cells import Cell
 from .numbers import _describe, canonical_decimal, parse_number  # noqa: F401 (canonical_decimal: the tests' factories)
 from .sheets import READ_COLS, READ_ROWS, SHIFT_TOLERANCE, _WANTED_SHEETS, _Book, _load, _Sheet, _stamp, guarded
@@ -175,6 +176,18 @@ def _meta_text(raw) -> str | None:
     return clean_text(str(raw)) or None
 
 
+def _text_cell(path: Path, sheet: _Sheet, row: int, col: int):
+    """A cell whose text goes into the report, refused when it is longer than an Excel cell holds
+    (an .ods or a crafted .xlsx can hold more): the report written from it could not be a
+    workbook again, and its JSON would be past what check reads."""
+    raw = sheet.get(row, col)
+    if isinstance(raw, str) and len(raw) > limits.CELL_CHARS.value:
+        raise InputError(f"{shown_path(path)}：工作表“{shown_line(sheet.name)}”的单元格 {spec.a1(row, col)} 有{len(raw)}字，"
+                         f"超过 Excel 单元格能容纳的{limits.CELL_CHARS.value}字，未读取",
+                         "请在 WPS/Excel 中把这段文字分到几个单元格（正文可用备用小节）后再试")
+    return raw
+
+
 def _prose(raw) -> str:
     if raw is None or raw == "":
         return ""
@@ -214,9 +227,9 @@ def read_workbook(path, strict: bool = False, with_text: bool = True) -> ReadRes
     values.update(zip(_TOTAL_PATHS, _TOTALS_OF(all_computed)))  # totals: recomputed, never read
     if not _cached_totals_agree(layout.sheets, layout.mappings, all_computed):
         _compare_cached_totals(layout.sheets, layout.mappings, all_computed, problems)
-    _read_meta(layout, report, problems)
+    _read_meta(path, layout, report, problems)
     if with_text:
-        report.text = _read_text(layout.sheets[spec.SHEET_TEXT], layout.mappings[spec.SHEET_TEXT])
+        report.text = _read_text(path, layout.sheets[spec.SHEET_TEXT], layout.mappings[spec.SHEET_TEXT])
     problems += _blank_problems(layout, blanks, strict)
     return ReadResult(report, problems, blanks, opened.kind, ours, spec.SHEET_MERGED in book.sheet_names)
 
@@ -432,11 +445,11 @@ def _date_serial(raw) -> float:
     return (raw - _EPOCH).total_seconds() / 86400
 
 
-def _read_meta(layout: _Layout, report: Report, problems: list[Problem]) -> None:
+def _read_meta(path: Path, layout: _Layout, report: Report, problems: list[Problem]) -> None:
     meta_sheet = layout.sheets[spec.SHEET_META]
     mm = layout.mappings[spec.SHEET_META]
     for m in spec.META_FIELDS:
-        raw = meta_sheet.get(mm.get(m.row, m.row), m.col)
+        raw = _text_cell(path, meta_sheet, mm.get(m.row, m.row), m.col)
         if m.kind == "year":
             report.meta[m.key] = _read_year(raw, m, meta_sheet.name, mm, problems)
         else:
@@ -556,14 +569,14 @@ def _read_year(raw, m: spec.MetaField, shown: str, mapping, problems) -> int | N
     return year
 
 
-def _read_text(sheet: _Sheet, mapping) -> Text:
+def _read_text(path: Path, sheet: _Sheet, mapping) -> Text:
     text = Text()
     sections = {"overview": Section(), "problems": Section(), "other": Section()}
     for slot in spec.TEXT_SLOTS:
         row = mapping.get(slot.row, slot.row) if mapping else slot.row
-        raw_heading = sheet.get(row, spec.TEXT_HEADING_COL) if slot.has_heading else None
+        raw_heading = _text_cell(path, sheet, row, spec.TEXT_HEADING_COL) if slot.has_heading else None
         heading = clean_text(_prose(raw_heading)) if raw_heading is not None else ""
-        raw_body = sheet.get(row, spec.TEXT_BODY_COL)
+        raw_body = _text_cell(path, sheet, row, spec.TEXT_BODY_COL)
         paragraphs = split_paragraphs(_prose(raw_body)) if raw_body is not None else []
         if slot.kind == "single":
             if slot.section == "preamble":
