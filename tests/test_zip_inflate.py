@@ -3,7 +3,9 @@ around the same inflate cost about a tenth of checking a workbook); whenever it 
 would have given the same bytes. Over thousands of packages mutated the way hostile files are
 (lying sizes and CRCs, renamed, reordered, overlapping, encrypted, other methods, flipped bytes)
 every entry is read both ways and compared: the direct path answers only with zipfile's bytes,
-and anything zipfile refuses goes back to zipfile, which says what is wrong."""
+and anything zipfile refuses goes back to zipfile, which says what is wrong. The direct path
+inflates with zlib-ng where it is installed, else with the standard zlib (zipfile's): both are
+compared with zipfile."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import pytest
 import fuzzing
 from conftest import REPO
 from factories import filled_report, write
+from xlreport import container
 from xlreport.container import BadPackage, Package
 from xlreport.errors import XlreportError
 
@@ -61,13 +64,25 @@ def _both_ways(data: bytes):
         yield name, package._inflate(info), theirs
 
 
-def test_every_entry_of_the_sound_packages_is_inflated_directly(packages):
+@pytest.fixture(params=["zlib-ng", "zlib"])
+def inflater(request, monkeypatch):
+    if request.param == "zlib":
+        import zlib
+
+        monkeypatch.setattr(container, "inflater", zlib)
+    else:
+        pytest.importorskip("zlib_ng")
+        assert container.inflater.__name__ == "zlib_ng.zlib_ng"
+    return request.param
+
+
+def test_every_entry_of_the_sound_packages_is_inflated_directly(packages, inflater):
     for data in packages:
         entries = list(_both_ways(data))
         assert entries and all(ours is not None and ours == theirs for _, ours, theirs in entries)
 
 
-def test_the_direct_inflate_gives_zipfile_s_bytes_or_leaves_the_entry_to_zipfile(packages):
+def test_the_direct_inflate_gives_zipfile_s_bytes_or_leaves_the_entry_to_zipfile(packages, inflater):
     answered = left = refused_by_zipfile = 0
     for case in range(CASES):
         rng = random.Random(case)
