@@ -96,6 +96,14 @@ def test_prefixed_namespace_is_declined():
         xlsx_cells.read_sheets({"s": xml}, lambda: SST, lambda: xlsx_cells.date_styles(STYLES), 10, 4)
 
 
+def test_a_prefixed_shared_string_table_is_declined():
+    """<x:si> is not an <si>: the scanner would count the strings wrong, so calamine reads it."""
+    sst = b'<x:sst xmlns:x="y"><x:si><x:t>a</x:t></x:si></x:sst>'
+    xml = b'<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+    with pytest.raises(xlsx_cells.Decline, match="prefixed namespace"):
+        xlsx_cells.read_sheets({"s": xml}, lambda: sst, lambda: frozenset(), 10, 4)
+
+
 def test_rows_past_the_limit_are_left_out():
     xml = b'<worksheet><sheetData><row r="2"><c r="A2"><v>1</v></c></row><row r="40"><c r="A40"><v>2</v></c></row></sheetData></worksheet>'
     assert xlsx_cells.read_sheets({"s": xml}, lambda: SST, lambda: xlsx_cells.date_styles(STYLES), 10, 4)["s"].rows == [["", "", "", ""], [1.0, "", "", ""]]

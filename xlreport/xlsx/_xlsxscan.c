@@ -902,6 +902,8 @@ static PyObject *shared_strings(PyObject *self, PyObject *args)
     const char *end = buf + len, *p = buf;
     if (!plain_markup(buf, end))
         return NULL;
+    if (find(buf, end, ":si", 3) != NULL)  /* <x:si>: not found by the "<si" below */
+        return decline("prefixed namespace");
     PyObject *out = PyList_New(0);
     if (out == NULL)
         return NULL;

@@ -133,8 +133,6 @@ class SharedStrings:
     __slots__ = ("items", "xml")
 
     def __init__(self, xml: bytes | None):
-        if xml is not None and b":si" in xml:
-            raise Decline("prefixed namespace")
         self.xml = xml or b""
         try:
             self.items = _xlsxscan.shared_strings(xml) if xml else []
