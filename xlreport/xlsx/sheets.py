@@ -162,6 +162,10 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
     only = bool(stamp) and stamp.get("template_id") == spec.TEMPLATE_ID and all(paths.get(n) in opened.zip for n in wanted)
     trimmed: dict[str, bytes] = {}  # entry -> sheet XML cut to the range calamine may read
     xmls: dict[str, bytes] = {}
+    scan = only and xlsx_cells.AVAILABLE and SCANNER
+    # the scanner declines a sheet with any "<!": a DOCTYPE is looked for (a search through every
+    # sheet, a fifth of reading a LibreOffice-saved workbook) only in sheets it leaves to calamine
+    check = extent.check_complete if scan else extent.check_part
     for name, entry in paths.items():
         if only and name not in wanted:
             trimmed[entry] = _EMPTY_SHEET
@@ -169,8 +173,8 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
         if entry not in opened.zip:
             continue
         xmls[name] = opened.zip.read(entry)
-        extent.check_part(opened.path, f"工作表“{name}”", xmls[name])
-    if only and xlsx_cells.AVAILABLE and SCANNER:
+        check(opened.path, f"工作表“{name}”", xmls[name])
+    if scan:
         try:
             scanned = xlsx_cells.read_sheets(
                 {n: xmls[n] for n in wanted},
@@ -180,7 +184,8 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
             )
             return _Book(opened, trimmed, {}, scanned, list(paths), _merges_of(xmls, wanted, plain=True)), stamp
         except xlsx_cells.Decline:
-            pass
+            for name, xml in xmls.items():
+                extent.check_part(opened.path, f"工作表“{name}”", xml)
     merges = _merges_of(xmls, xmls)
     for name, xml in xmls.items():
         xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml, what=f"工作表“{name}”")
