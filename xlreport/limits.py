@@ -61,7 +61,7 @@ SHEETS = Limit(255, "个", "工作表数", "模板有 8 张工作表；更多的
 # row near 10⁸) would make calamine allocate a grid of billions of cells
 READ_ROWS = Limit(999, "行", "读取的行数（其后的行不读取）", "表格和正文都在前 120 行以内；远处的一个单元格会让读取程序分配数十亿格")
 READ_COLS = Limit(52, "列", "读取的列数（A—AZ，其后的列不读取）", "最宽的表四有 15 列")
-CELL_CHARS = Limit(32_767, "字", "单元格文字长度", "Excel 单元格最多容纳 32767 个字符")
+CELL_CHARS = Limit(32_767, "字", "单元格文字长度", "Excel 单元格最多容纳 32767 个字符；写入报告的文字（基本信息、正文）更长的，整个文件不读取")
 # the annotated copy is made with openpyxl, which makes an object for every cell a merge covers
 ANNOTATE_MERGED = Limit(1_000_000, "格", "标注副本中合并单元格覆盖的格数",
                         "模板的合并单元格共约 300 格；合并了整张工作表的一个单元格覆盖 170 亿格，打开它要几十 GB 内存")

@@ -160,7 +160,7 @@ def _repeated_cell(path, what: str, ref: str) -> InputError:
                       "请用 WPS/Excel 打开后另存再试")
 
 
-def refuse_repeated_cells(path, what: str, xml: bytes) -> None:
+def _refuse_repeated_cells(path, what: str, xml: bytes) -> None:
     """A cell given twice: calamine and LibreOffice take the last, Excel calls the file damaged
     and repairs it, so what a clerk sees and what is read could differ; refused, as a package
     with two parts of one name is. (For a sheet whose cells all carry their reference first.)"""
@@ -177,9 +177,9 @@ def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS, what
     """The worksheet with its sheetData cut to ``nrows`` × ``ncols`` (and nothing else a reader
     of values needs: column styles, merges, conditional formats and the like are left out).
     Rows and cells without a reference are numbered as a reader would (one after the other)
-    and written with one. A cell given twice within the range is refused (refuse_repeated_cells)."""
+    and written with one. A cell given twice within the range is refused (_refuse_repeated_cells)."""
     if nrows >= ROWS and ncols >= COLS and xlsx_in_range(xml):
-        refuse_repeated_cells(path, what, xml)
+        _refuse_repeated_cells(path, what, xml)
         return xml
     at = {"row": 0, "col": 0}
     placed: set[tuple[int, int]] = set()
