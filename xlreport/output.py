@@ -59,7 +59,7 @@ def scratch_file():
         raise scratch_error(e) from None
 
 
-def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
+def scratch_dir(prefix: str = "xlreport-") -> tempfile.TemporaryDirectory:
     """A temporary folder of our own (use it in a with block: removed on the way out), or one
     line saying why there can be none."""
     try:

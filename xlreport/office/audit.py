@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..format import spec
 from ..format.labels import norm_label
 from ..format.rules import FAMILIES, family
+from ..output import scratch_dir
 from ..problems import Problem, count
 from ..shown import shown_path
 from .batch import STATUS_NAMES as BATCH_STATUS_NAMES
@@ -197,11 +198,10 @@ class _OverviewBook:
     """The overview workbook being written: its formats, and sheets with a header row."""
 
     def __init__(self, path: Path, scratch: str):
-        import xlsxwriter
+        from ..xlsx.writer import new_workbook  # xlsxwriter: only for an overview
 
         self.path = path
-        self.wb = wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-                                                        "tmpdir": scratch})
+        self.wb = wb = new_workbook(path, scratch)
         self.head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体", "text_wrap": True, "valign": "top"})
         self.body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
         self.link = wb.add_format({"font_name": "宋体", "font_color": "blue", "underline": 1, "valign": "top"})
@@ -284,11 +284,9 @@ def _problems_sheet(book: _OverviewBook, audited: list[Audited]) -> None:
 def write_overview(path: Path, audited: list[Audited]) -> None:
     """The overview workbook: a row per report, a sheet per agency's chain of years, every problem
     with a link to its file."""
-    from ..output import scratch_dir
-
     # xlsxwriter's part files in a folder of our own: with none to be had (a full disk) it would
     # fail with its zip half open, whose __del__ then prints a traceback after the one line
-    with scratch_dir("xlreport-") as scratch:
+    with scratch_dir() as scratch:
         book = _OverviewBook(path, scratch)
         _overview_sheet(book, audited)
         _chain_sheets(book, audited)

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from .. import limits
 from ..errors import InputError, XlreportError
+from ..output import scratch_dir
 from ..api import SPREADSHEET_SUFFIXES
 from .pool import Failed, Pool, default_workers
 from ..shown import shown_line, shown_path
@@ -182,18 +183,12 @@ class OverviewWriter:
     overview of ten thousand files takes no more memory than that of ten."""
 
     def __init__(self, path: Path):
-        import xlsxwriter
-
-        from ..output import scratch_dir
-        from ..xlsx.writer import print_setup
+        from ..xlsx.writer import new_workbook, print_setup  # xlsxwriter: only for an overview
 
         # xlsxwriter keeps its row files in tmpdir and leaves them there when the run is
         # interrupted: a folder of our own, removed on the way out whatever happened
-        self._tmp = scratch_dir("xlreport-")
-        self._wb = wb = xlsxwriter.Workbook(str(path), {
-            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-            "tmpdir": self._tmp.name,
-        })
+        self._tmp = scratch_dir()
+        self._wb = wb = new_workbook(path, self._tmp.name, constant_memory=True)
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
         self._body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
         self._bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})

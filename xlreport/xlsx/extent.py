@@ -173,7 +173,7 @@ def _refuse_repeated_cells(path, what: str, xml: bytes) -> None:
             seen.add(ref)
 
 
-def trim_xlsx_sheet(path, xml: bytes, nrows: int = ROWS, ncols: int = COLS, what: str = "工作表") -> bytes:
+def trim_xlsx_sheet(path, what: str, xml: bytes, nrows: int = ROWS, ncols: int = COLS) -> bytes:
     """The worksheet with its sheetData cut to ``nrows`` × ``ncols`` (and nothing else a reader
     of values needs: column styles, merges, conditional formats and the like are left out).
     Rows and cells without a reference are numbered as a reader would (one after the other)

@@ -173,7 +173,7 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
         if entry not in opened.zip:
             continue
         xmls[name] = opened.zip.read(entry)
-        check(opened.path, f"工作表“{name}”", xmls[name])
+        check(opened.path, _named(name), xmls[name])
     if scan:
         try:
             scanned = xlsx_cells.read_sheets(
@@ -185,12 +185,17 @@ def _load(opened: Opened, with_text: bool = True) -> tuple[_Book, dict[str, str]
             return _Book(opened, trimmed, {}, scanned, list(paths), _merges_of(xmls, wanted, plain=True)), stamp
         except xlsx_cells.Decline:
             for name, xml in xmls.items():
-                extent.check_part(opened.path, f"工作表“{name}”", xml)
+                extent.check_part(opened.path, _named(name), xml)
     merges = _merges_of(xmls, xmls)
     for name, xml in xmls.items():
-        xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, xml, what=f"工作表“{name}”")
+        xmls[name] = trimmed[paths[name]] = extent.trim_xlsx_sheet(opened.path, _named(name), xml)
     formulas = {name: _formula_cells(xml) for name, xml in xmls.items() if name in _INPUT_SHEETS or name in wanted}
     return _Book(opened, trimmed, formulas, merges=merges), stamp
+
+
+def _named(sheet: str) -> str:
+    """A sheet as the messages about its XML name it."""
+    return f"工作表“{sheet}”"
 
 
 def _merges_of(xmls: dict[str, bytes], names, plain: bool = False) -> dict[str, list]:
@@ -283,8 +288,9 @@ def _calamine_input(opened: Opened, trimmed: dict[str, bytes], ods_merges: dict 
             if opened.kind == "ods" and name == "content.xml":
                 data = extent.trim_ods_content(opened.path, data, merges=ods_merges)
             elif name in sheets or _WORKSHEET.fullmatch(name):
-                extent.check_part(opened.path, f"工作表“{sheets.get(name, name)}”", data, strings)
-                data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, data, what=f"工作表“{sheets.get(name, name)}”")
+                what = _named(sheets.get(name, name))
+                extent.check_part(opened.path, what, data, strings)
+                data = trimmed.get(name) or extent.trim_xlsx_sheet(opened.path, what, data)
             z.writestr(name, data)
     return out.getvalue()
 

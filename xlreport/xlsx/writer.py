@@ -48,16 +48,21 @@ class Mark:
 EXTRA_ROWS_FOR_WIDTHS = 200  # the rows of an extra sheet its column widths are measured on
 
 
+def new_workbook(path, scratch: str, constant_memory: bool = False) -> xlsxwriter.Workbook:
+    """An xlsxwriter workbook that writes text as text (an agency named "=1+1" or "www.x.cn" stays
+    a name, never a formula, a number or a link) and keeps its part files in ``scratch``, a
+    folder of our own (output.scratch_dir): every workbook the tool writes is made here."""
+    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "tmpdir": scratch}
+    return xlsxwriter.Workbook(str(path), {**options, "constant_memory": constant_memory})
+
+
 class _Writer:
     def __init__(self, path: Path, report: Report | None, marks: list[Mark] | None, extra_sheets: list[tuple[str, list[list]]],
-                 scratch: str | None = None):
+                 scratch: str):
         self.report = report
         self.marks = marks or []
         self.extra_sheets = extra_sheets
-        self.wb = xlsxwriter.Workbook(
-            str(path),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "tmpdir": scratch},
-        )
+        self.wb = new_workbook(path, scratch)
         self.sheets: dict[str, xlsxwriter.worksheet.Worksheet] = {}
         self._formats: dict[tuple, object] = {}
         self.path = Path(path)
@@ -410,7 +415,7 @@ def write_workbook(path, report: Report | None = None, force: bool = False, mark
     path = Path(path)
     if report is not None:
         _check_fits(report)
-    with atomic_target(path, force) as tmp, scratch_dir("xlreport-") as scratch:
+    with atomic_target(path, force) as tmp, scratch_dir() as scratch:
         _Writer(tmp, report, marks, list(extra_sheets), scratch).write()
     return path
 
